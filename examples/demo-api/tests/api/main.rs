@@ -1,0 +1,10 @@
+//! End-to-end tests: start the demo server on a free port and drive it with a real HTTP client.
+//!
+//! Every test ends with [`harness::Harness::finish`], which checks that the server counted
+//! exactly the requests the test sent.
+
+mod account;
+mod auth;
+mod harness;
+mod jobs;
+mod public;

@@ -1,0 +1,126 @@
+//! Unauthenticated endpoints and the request counter under concurrency.
+
+use demo_api::DemoConfig;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::harness::Harness;
+
+#[tokio::test]
+async fn public_endpoints() {
+    let mut h = Harness::start(DemoConfig::default()).await;
+    assert_eq!(
+        h.get("/health", None).await,
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+    assert_eq!(
+        h.get("/", None).await,
+        (
+            StatusCode::OK,
+            json!({"message": "Welcome to the Flask API!"})
+        )
+    );
+    assert_eq!(
+        h.get("/users", None).await,
+        (
+            StatusCode::OK,
+            json!({"users": ["Alice", "Bob", "Charlie"]})
+        )
+    );
+    assert_eq!(
+        h.get("/status", None).await,
+        (StatusCode::OK, json!({"status": "healthy"}))
+    );
+
+    let (s, list) = h.get("/api/v1/products", None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(list.as_array().expect("list").len(), 20);
+    let (_, all) = h.get("/api/v1/products?limit=100", None).await;
+    assert_eq!(all.as_array().expect("list").len(), 100);
+    let (s, laptops) = h
+        .get(
+            "/api/v1/products?category=laptops&sort=price_asc&limit=50",
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let laptops = laptops.as_array().expect("list");
+    assert!(!laptops.is_empty());
+    assert!(laptops.iter().all(|p| p["category"] == "laptops"));
+    let prices: Vec<f64> = laptops
+        .iter()
+        .map(|p| p["price"].as_f64().expect("price"))
+        .collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]), "sorted by price");
+    let (s, _) = h.get("/api/v1/products?category=&limit=&sort=", None).await;
+    assert_eq!(s, StatusCode::OK, "empty values mean defaults");
+    assert_eq!(
+        h.get("/api/v1/products?limit=101", None).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        h.get("/api/v1/products?sort=cheap", None).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+
+    for id in [1000, 1050, 1100] {
+        let (s, p) = h.get(&format!("/api/v1/products/{id}"), None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(p["id"], json!(id));
+    }
+    assert_eq!(
+        h.get("/api/v1/products/999", None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.get("/api/v1/products/1101", None).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.get("/api/v1/products/abc", None).await.0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let (s, body) = h.get("/no/such/path", None).await;
+    assert_eq!(
+        (s, body),
+        (StatusCode::NOT_FOUND, json!({"detail": "Not Found"}))
+    );
+    let res = h.send(h.req(Method::DELETE, "/health")).await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counts_every_request_under_concurrency() {
+    const USERS: u64 = 300;
+    const PATHS: [(&str, StatusCode); 4] = [
+        ("/health", StatusCode::OK),
+        ("/api/v1/products/1042", StatusCode::OK),
+        ("/api/v1/users/me", StatusCode::UNAUTHORIZED),
+        ("/definitely/missing", StatusCode::NOT_FOUND),
+    ];
+    let h = Harness::start(DemoConfig::default()).await;
+    let base = h.server.url();
+    let mut tasks = Vec::new();
+    for _ in 0..USERS {
+        let http = h.http.clone();
+        let base = base.clone();
+        tasks.push(tokio::spawn(async move {
+            for (path, want) in PATHS {
+                let res = http
+                    .get(format!("{base}{path}"))
+                    .send()
+                    .await
+                    .expect("response");
+                assert_eq!(res.status(), want, "{path}");
+                res.bytes().await.expect("body");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let mut h = h;
+    h.sent += USERS * PATHS.len() as u64;
+    h.finish().await;
+}

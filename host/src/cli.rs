@@ -1,0 +1,172 @@
+//! Command-line syntax: the `wasmload` subcommands and their flags, validated without I/O.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// `wasmload`: load tests whose virtual users are sandboxed WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "wasmload", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Log level for wasmload's own and the guests' log lines (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
+    pub log_level: String,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario (a `.wasm` component or a scenario crate directory) against a host.
+    Run(RunArgs),
+    /// Start the bundled demo API on a free 127.0.0.1 port and run `login_flow` against it.
+    Demo(DemoArgs),
+}
+
+/// Flags of `wasmload run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The scenario: a `.wasm` component, or a scenario crate directory to build first.
+    pub scenario: PathBuf,
+
+    /// The base URL that relative request paths are joined to, e.g. `https://api.example`.
+    #[arg(short = 'H', long)]
+    pub host: String,
+
+    /// Load and run options.
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Flags of `wasmload demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Load and run options (defaults: 300 users, spawn rate 50/s, 30 s).
+    #[command(flatten)]
+    pub load: LoadArgs,
+}
+
+/// Load-shape and run options shared by `run` and `demo`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct LoadArgs {
+    /// Number of concurrent virtual users.
+    #[arg(short = 'u', long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub users: Option<u32>,
+
+    /// Users started per second until `--users` are running (default: all within one second).
+    #[arg(short = 'r', long, value_parser = parse_rate)]
+    pub spawn_rate: Option<f64>,
+
+    /// Stop after this long, e.g. `30s`, `5m`, `1h30m` (default: run until Ctrl-C or `--iterations`).
+    #[arg(short = 't', long, value_parser = parse_duration)]
+    pub run_time: Option<Duration>,
+
+    /// Stop after this many tasks in total, across all users.
+    #[arg(short = 'i', long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub iterations: Option<u64>,
+
+    /// On stop, how long users may take to finish their current task and `on_stop`.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub stop_timeout: Duration,
+
+    /// A run parameter the scenario reads with `env("KEY")`; repeatable.
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub env: Vec<(String, String)>,
+
+    /// Seed for every user's random generator; the same seed repeats the same choices.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Another origin or host name the scenario may send requests to; repeatable.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+
+    /// Default timeout of one request, from send to the last body byte.
+    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    pub request_timeout: Duration,
+
+    /// Longest a guest may compute without calling the host before it is interrupted.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub task_timeout: Duration,
+
+    /// Exit code when some requests failed (0 makes failures not fail the run).
+    #[arg(long, default_value_t = crate::error::EXIT_REQUEST_FAILURES)]
+    pub exit_code_on_error: u8,
+}
+
+/// Parses a human duration such as `30s`, `1m30s` or `250ms`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|err| format!("`{text}` is not a duration like 30s, 5m or 1h ({err})"))?;
+    Ok(duration)
+}
+
+/// Parses a positive, finite rate such as `50` or `0.5`.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("`{text}` is not a positive number")),
+    }
+}
+
+/// Parses `KEY=VALUE`; the key must be non-empty.
+pub fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_in_human_units() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn rates_must_be_positive_and_finite() {
+        assert_eq!(parse_rate("50"), Ok(50.0));
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "abc", "inf", "NaN"] {
+            assert!(parse_rate(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn key_values_split_on_the_first_equals() {
+        assert_eq!(
+            parse_key_value("TOKEN=a=b"),
+            Ok(("TOKEN".to_string(), "a=b".to_string()))
+        );
+        assert_eq!(
+            parse_key_value("EMPTY="),
+            Ok(("EMPTY".into(), String::new()))
+        );
+        assert!(parse_key_value("=x").is_err());
+        assert!(parse_key_value("novalue").is_err());
+    }
+
+    #[test]
+    fn users_must_be_at_least_one() {
+        assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "0"]).is_err());
+        assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "-1"]).is_err());
+        assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "3"]).is_ok());
+    }
+
+    #[test]
+    fn run_requires_a_host() {
+        assert!(Cli::try_parse_from(["wasmload", "run", "x.wasm"]).is_err());
+        assert!(Cli::try_parse_from(["wasmload", "run", "x.wasm", "--host", "http://h"]).is_ok());
+    }
+}

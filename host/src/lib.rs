@@ -1,0 +1,87 @@
+//! wasmload: a load tester whose virtual users are sandboxed WebAssembly components.
+//!
+//! Each scenario is a component built against the `wasmload:scenario` WIT contract. The host
+//! runs one instance per virtual user, brokers every HTTP call through one shared client, and
+//! records every request in HDR histograms. [`main_with_args`] is the whole CLI.
+
+pub mod bindings;
+pub mod broker;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod metrics;
+pub mod report;
+pub mod run;
+pub mod run_context;
+pub mod scenario_build;
+pub mod scheduler;
+pub mod vu;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::config::{LoadDefaults, RunConfig};
+use crate::error::Failure;
+
+/// Defaults of `wasmload run`: one user, all at once, until stopped.
+const RUN_DEFAULTS: LoadDefaults = LoadDefaults {
+    users: 1,
+    spawn_rate: None,
+    run_time: None,
+};
+
+/// Runs the CLI with the process arguments and returns the exit code.
+pub fn main_with_args() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                error::EXIT_BAD_INPUT
+            } else {
+                error::EXIT_OK
+            };
+        }
+    };
+    init_logging(&cli.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return error::EXIT_SCENARIO_ERROR;
+        }
+    };
+    match runtime.block_on(execute(cli.command)) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+async fn execute(command: Command) -> Result<u8, Failure> {
+    let finished = match command {
+        Command::Run(args) => {
+            let config = RunConfig::resolve(&args.host, &args.load, RUN_DEFAULTS)
+                .map_err(Failure::bad_input)?;
+            run::run_scenario(&args.scenario, config).await?
+        }
+        Command::Demo(args) => demo::run_demo(&args.load).await?,
+    };
+    Ok(finished.exit_code)
+}
+
+fn init_logging(level: &str) {
+    let level = level.parse().unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -1,0 +1,243 @@
+//! Statistics of one request row: counts, bytes and an HDR histogram of latencies in microseconds.
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+/// Highest latency the histogram tracks exactly enough (one hour, in microseconds); longer
+/// samples are clamped to it.
+const MAX_TRACKED_US: u64 = 3_600_000_000;
+/// Significant decimal digits kept by the histogram (0.1% relative error).
+const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// Counts and latency distribution for one (method, name) row, or for all of them.
+#[derive(Debug, Clone)]
+pub struct RequestStats {
+    /// Requests recorded.
+    pub count: u64,
+    /// Requests recorded as failures.
+    pub failures: u64,
+    /// Response body bytes received.
+    pub bytes: u64,
+    /// Sum of all latencies, for an exact mean.
+    total_us: u64,
+    /// Exact smallest latency.
+    min_us: u64,
+    /// Exact largest latency.
+    max_us: u64,
+    /// Latency distribution at microsecond resolution.
+    histogram: Histogram<u64>,
+}
+
+impl Default for RequestStats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RequestStats {
+    /// An empty row.
+    pub fn new() -> Self {
+        let histogram = Histogram::new_with_bounds(1, MAX_TRACKED_US, SIGNIFICANT_DIGITS)
+            .expect("constant histogram bounds are valid");
+        Self {
+            count: 0,
+            failures: 0,
+            bytes: 0,
+            total_us: 0,
+            min_us: u64::MAX,
+            max_us: 0,
+            histogram,
+        }
+    }
+
+    /// Records one request.
+    pub fn record(&mut self, latency_us: u64, bytes: u64, failed: bool) {
+        self.count += 1;
+        self.failures += u64::from(failed);
+        self.bytes += bytes;
+        self.total_us += latency_us;
+        self.min_us = self.min_us.min(latency_us);
+        self.max_us = self.max_us.max(latency_us);
+        self.histogram
+            .saturating_record(latency_us.clamp(1, MAX_TRACKED_US));
+    }
+
+    /// Adds another row's samples to this one, exactly.
+    pub fn merge(&mut self, other: &RequestStats) {
+        self.count += other.count;
+        self.failures += other.failures;
+        self.bytes += other.bytes;
+        self.total_us += other.total_us;
+        self.min_us = self.min_us.min(other.min_us);
+        self.max_us = self.max_us.max(other.max_us);
+        self.histogram
+            .add(&other.histogram)
+            .expect("histograms with equal bounds always merge");
+    }
+
+    /// Mean latency, or zero when empty.
+    pub fn mean(&self) -> Duration {
+        match self.count {
+            0 => Duration::ZERO,
+            n => Duration::from_nanos(self.total_us.saturating_mul(1000) / n),
+        }
+    }
+
+    /// Smallest latency, or zero when empty.
+    pub fn min(&self) -> Duration {
+        match self.count {
+            0 => Duration::ZERO,
+            _ => Duration::from_micros(self.min_us),
+        }
+    }
+
+    /// Largest latency.
+    pub fn max(&self) -> Duration {
+        Duration::from_micros(self.max_us)
+    }
+
+    /// The latency at `percentile` (0..=100), within the histogram's precision; zero when empty.
+    pub fn percentile(&self, percentile: f64) -> Duration {
+        if self.count == 0 {
+            return Duration::ZERO;
+        }
+        if percentile >= 100.0 {
+            return self.max();
+        }
+        let value = self.histogram.value_at_percentile(percentile);
+        Duration::from_micros(value.min(self.max_us))
+    }
+
+    /// Mean response size in bytes.
+    pub fn mean_bytes(&self) -> u64 {
+        self.bytes.checked_div(self.count).unwrap_or(0)
+    }
+
+    /// Failures as a fraction of requests (0.0 when empty).
+    pub fn failure_ratio(&self) -> f64 {
+        match self.count {
+            0 => 0.0,
+            n => self.failures as f64 / n as f64,
+        }
+    }
+
+    /// The underlying histogram, for exports that serialize it.
+    pub fn histogram(&self) -> &Histogram<u64> {
+        &self.histogram
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats_of(latencies_us: &[u64]) -> RequestStats {
+        let mut stats = RequestStats::new();
+        for &latency in latencies_us {
+            stats.record(latency, 100, false);
+        }
+        stats
+    }
+
+    fn close(actual: Duration, expected_us: u64) -> bool {
+        let actual = actual.as_micros() as f64;
+        let expected = expected_us as f64;
+        (actual - expected).abs() <= expected * 0.001 + 1.0
+    }
+
+    #[test]
+    fn an_empty_row_reports_zeroes() {
+        let stats = RequestStats::new();
+        assert_eq!(stats.count, 0);
+        assert_eq!(stats.mean(), Duration::ZERO);
+        assert_eq!(stats.min(), Duration::ZERO);
+        assert_eq!(stats.percentile(95.0), Duration::ZERO);
+        assert_eq!(stats.mean_bytes(), 0);
+        assert_eq!(stats.failure_ratio(), 0.0);
+    }
+
+    #[test]
+    fn mean_min_and_max_are_exact() {
+        let stats = stats_of(&[1_000, 2_000, 3_001]);
+        assert_eq!(stats.count, 3);
+        assert_eq!(stats.mean(), Duration::from_nanos(2_000_333));
+        assert_eq!(stats.min(), Duration::from_micros(1_000));
+        assert_eq!(stats.max(), Duration::from_micros(3_001));
+        assert_eq!(stats.bytes, 300);
+        assert_eq!(stats.mean_bytes(), 100);
+    }
+
+    #[test]
+    fn percentiles_follow_the_distribution() {
+        // 1..=10_000 microseconds, once each: p50 = 5000, p95 = 9500, p99 = 9900.
+        let latencies: Vec<u64> = (1..=10_000).collect();
+        let stats = stats_of(&latencies);
+        assert!(
+            close(stats.percentile(50.0), 5_000),
+            "{:?}",
+            stats.percentile(50.0)
+        );
+        assert!(
+            close(stats.percentile(95.0), 9_500),
+            "{:?}",
+            stats.percentile(95.0)
+        );
+        assert!(
+            close(stats.percentile(99.0), 9_900),
+            "{:?}",
+            stats.percentile(99.0)
+        );
+        assert!(
+            close(stats.percentile(99.9), 9_990),
+            "{:?}",
+            stats.percentile(99.9)
+        );
+        assert_eq!(stats.percentile(100.0), Duration::from_micros(10_000));
+    }
+
+    #[test]
+    fn a_slow_tail_shows_in_high_percentiles_only() {
+        let mut latencies = vec![1_000; 990];
+        latencies.extend([500_000; 10]);
+        let stats = stats_of(&latencies);
+        assert!(close(stats.percentile(50.0), 1_000));
+        assert!(close(stats.percentile(99.0), 1_000));
+        assert!(close(stats.percentile(99.9), 500_000));
+    }
+
+    #[test]
+    fn failures_are_counted_and_ratioed() {
+        let mut stats = RequestStats::new();
+        stats.record(10, 0, true);
+        stats.record(10, 0, false);
+        stats.record(10, 0, false);
+        stats.record(10, 0, true);
+        assert_eq!(stats.failures, 2);
+        assert_eq!(stats.failure_ratio(), 0.5);
+    }
+
+    #[test]
+    fn merging_equals_recording_everything_in_one_row() {
+        let a = stats_of(&[5, 50, 500]);
+        let b = stats_of(&[7, 70_000]);
+        let mut merged = a.clone();
+        merged.merge(&b);
+        let all = stats_of(&[5, 50, 500, 7, 70_000]);
+        assert_eq!(merged.count, all.count);
+        assert_eq!(merged.mean(), all.mean());
+        assert_eq!(merged.min(), all.min());
+        assert_eq!(merged.max(), all.max());
+        for p in [50.0, 90.0, 99.0] {
+            assert_eq!(merged.percentile(p), all.percentile(p));
+        }
+    }
+
+    #[test]
+    fn latencies_beyond_an_hour_are_clamped_not_lost() {
+        let mut stats = RequestStats::new();
+        stats.record(10 * MAX_TRACKED_US, 0, false);
+        assert_eq!(stats.count, 1);
+        assert_eq!(stats.max(), Duration::from_micros(10 * MAX_TRACKED_US));
+    }
+}

@@ -1,0 +1,326 @@
+//! The end-of-run report as Locust prints it: request stats with an Aggregated row,
+//! response-time percentiles, and the error report; plus checks and exceptions.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use super::RunReport;
+use crate::metrics::RequestStats;
+use crate::scheduler::StopReason;
+
+/// The percentiles of Locust's percentile table.
+const PERCENTILES: [(f64, &str); 11] = [
+    (50.0, "50%"),
+    (66.0, "66%"),
+    (75.0, "75%"),
+    (80.0, "80%"),
+    (90.0, "90%"),
+    (95.0, "95%"),
+    (98.0, "98%"),
+    (99.0, "99%"),
+    (99.9, "99.9%"),
+    (99.99, "99.99%"),
+    (100.0, "100%"),
+];
+
+/// Renders the whole report as text.
+pub fn render(report: &RunReport<'_>) -> String {
+    let mut out = String::new();
+    header(&mut out, report);
+    request_table(&mut out, report);
+    percentile_table(&mut out, report);
+    failure_table(&mut out, report);
+    exception_table(&mut out, report);
+    check_table(&mut out, report);
+    out
+}
+
+fn header(out: &mut String, report: &RunReport<'_>) {
+    let outcome = &report.outcome;
+    let reason = match outcome.reason {
+        StopReason::TimeUp => "run time reached",
+        StopReason::Completed => "all iterations done",
+        StopReason::Interrupted => "interrupted",
+    };
+    let _ = writeln!(
+        out,
+        "wasmload: {} ({}) against {}\n{} users ({} started), {} tasks in {:.1}s ({reason}), seed {}",
+        report.scenario,
+        report.user,
+        report.host,
+        report.users,
+        outcome.users_spawned,
+        outcome.iterations,
+        outcome.elapsed.as_secs_f64(),
+        report.seed,
+    );
+    if outcome.users_cancelled > 0 {
+        let _ = writeln!(
+            out,
+            "{} users did not finish within --stop-timeout and were cancelled",
+            outcome.users_cancelled
+        );
+    }
+    out.push('\n');
+}
+
+fn name_width(report: &RunReport<'_>) -> usize {
+    let longest = report
+        .stats
+        .requests
+        .keys()
+        .map(|key| key.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    longest.clamp(30, 80)
+}
+
+fn request_table(out: &mut String, report: &RunReport<'_>) {
+    let width = name_width(report);
+    let rule = format!(
+        "--------|{}|-------|-------------|-------|-------|-------|-------|--------|--------|-----------",
+        "-".repeat(width + 1)
+    );
+    let _ = writeln!(
+        out,
+        "{:<8} {:<width$} {:>7} {:>12} | {:>6} {:>7} {:>7} {:>7} | {:>7} | {:>7} {:>11}",
+        "Type",
+        "Name",
+        "# reqs",
+        "# fails",
+        "Avg",
+        "Min",
+        "Max",
+        "Med",
+        "Avg B",
+        "req/s",
+        "failures/s"
+    );
+    let _ = writeln!(out, "{rule}");
+    let seconds = report.seconds();
+    for (key, stats) in &report.stats.requests {
+        request_row(out, &key.method, &key.name, stats, seconds, width);
+    }
+    let _ = writeln!(out, "{rule}");
+    request_row(out, "", "Aggregated", &report.stats.total(), seconds, width);
+    out.push('\n');
+}
+
+fn request_row(
+    out: &mut String,
+    method: &str,
+    name: &str,
+    stats: &RequestStats,
+    seconds: f64,
+    width: usize,
+) {
+    let fails = format!("{}({:.2}%)", stats.failures, stats.failure_ratio() * 100.0);
+    let _ = writeln!(
+        out,
+        "{:<8} {:<width$} {:>7} {:>12} | {:>6} {:>7} {:>7} {:>7} | {:>7} | {:>7.2} {:>11.2}",
+        method,
+        truncate(name, width),
+        stats.count,
+        fails,
+        ms(stats.mean()),
+        ms(stats.min()),
+        ms(stats.max()),
+        ms(stats.percentile(50.0)),
+        stats.mean_bytes(),
+        stats.count as f64 / seconds,
+        stats.failures as f64 / seconds,
+    );
+}
+
+fn percentile_table(out: &mut String, report: &RunReport<'_>) {
+    let width = name_width(report);
+    let _ = writeln!(out, "Response time percentiles (ms)");
+    let mut head = format!("{:<8} {:<width$}", "Type", "Name");
+    let mut rule = format!("--------|{}", "-".repeat(width + 1));
+    for (_, label) in PERCENTILES {
+        let _ = write!(head, " {label:>7}");
+        rule.push_str("|-------");
+    }
+    let _ = writeln!(out, "{head} {:>7}\n{rule}|-------", "# reqs");
+    for (key, stats) in &report.stats.requests {
+        percentile_row(out, &key.method, &key.name, stats, width);
+    }
+    let _ = writeln!(out, "{rule}|-------");
+    percentile_row(out, "", "Aggregated", &report.stats.total(), width);
+    out.push('\n');
+}
+
+fn percentile_row(out: &mut String, method: &str, name: &str, stats: &RequestStats, width: usize) {
+    let _ = write!(out, "{:<8} {:<width$}", method, truncate(name, width));
+    for (percentile, _) in PERCENTILES {
+        let _ = write!(out, " {:>7}", ms(stats.percentile(percentile)));
+    }
+    let _ = writeln!(out, " {:>7}", stats.count);
+}
+
+fn failure_table(out: &mut String, report: &RunReport<'_>) {
+    if report.stats.failures.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Error report\n{:<18} Error", "# occurrences");
+    let _ = writeln!(out, "------------------|{}", "-".repeat(70));
+    let mut failures: Vec<_> = report.stats.failures.iter().collect();
+    failures.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    for (key, count) in failures {
+        let _ = writeln!(
+            out,
+            "{count:<18} {} {}: {}",
+            key.method, key.name, key.message
+        );
+    }
+    out.push('\n');
+}
+
+fn exception_table(out: &mut String, report: &RunReport<'_>) {
+    if report.stats.exceptions.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Exceptions\n{:<18} Exception", "# occurrences");
+    let _ = writeln!(out, "------------------|{}", "-".repeat(70));
+    let mut exceptions: Vec<_> = report.stats.exceptions.iter().collect();
+    exceptions.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    for (message, count) in exceptions {
+        let _ = writeln!(out, "{count:<18} {message}");
+    }
+    out.push('\n');
+}
+
+fn check_table(out: &mut String, report: &RunReport<'_>) {
+    if report.stats.checks.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "Checks\n{:<40} {:>10} {:>10} {:>8}",
+        "Name", "Passes", "Fails", "Pass %"
+    );
+    let _ = writeln!(out, "{}|{}", "-".repeat(40), "-".repeat(31));
+    for (name, count) in &report.stats.checks {
+        let total = count.passed + count.failed;
+        let rate = if total == 0 {
+            0.0
+        } else {
+            count.passed as f64 * 100.0 / total as f64
+        };
+        let _ = writeln!(
+            out,
+            "{:<40} {:>10} {:>10} {:>7.2}%",
+            truncate(name, 40),
+            count.passed,
+            count.failed,
+            rate
+        );
+    }
+    out.push('\n');
+}
+
+/// Milliseconds with precision that suits the magnitude: sub-millisecond times stay visible.
+fn ms(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.2}")
+    } else if ms < 100.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.0}")
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let kept: String = text.chars().take(width.saturating_sub(3)).collect();
+        format!("{kept}...")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Event, RunStats, Sample};
+    use crate::scheduler::RunOutcome;
+
+    fn sample(method: &str, name: &str, latency_us: u64, failure: Option<&str>) -> Event {
+        Event::Request(Sample {
+            method: method.into(),
+            name: name.into(),
+            latency_us,
+            bytes: 50,
+            failure: failure.map(str::to_string),
+        })
+    }
+
+    fn rendered(stats: &RunStats) -> String {
+        let report = RunReport {
+            scenario: "login_flow.wasm",
+            user: "LoginFlow",
+            host: "http://127.0.0.1:8000",
+            users: 2,
+            seed: 42,
+            outcome: RunOutcome {
+                reason: StopReason::TimeUp,
+                elapsed: Duration::from_secs(10),
+                users_spawned: 2,
+                iterations: 4,
+                users_cancelled: 0,
+            },
+            stats,
+        };
+        render(&report)
+    }
+
+    #[test]
+    fn the_report_has_locust_tables_with_an_aggregated_row() {
+        let mut stats = RunStats::default();
+        stats.apply(sample("GET", "/users", 2_000, None));
+        stats.apply(sample(
+            "GET",
+            "/users",
+            4_000,
+            Some("HTTP 500 Internal Server Error"),
+        ));
+        stats.apply(sample("POST", "/login", 150_000, None));
+        stats.apply(Event::Exception("task: panicked at x".into()));
+        stats.apply(Event::Check {
+            name: "has users".into(),
+            passed: true,
+        });
+        let text = rendered(&stats);
+        let users_row = text
+            .lines()
+            .find(|line| line.starts_with("GET") && line.contains("/users"))
+            .expect("a /users row");
+        assert!(users_row.contains("1(50.00%)"), "{users_row}");
+        assert!(
+            users_row.contains("3.00"),
+            "mean of 2 ms and 4 ms: {users_row}"
+        );
+        assert!(
+            users_row.contains("0.20"),
+            "2 requests in 10 s: {users_row}"
+        );
+        let aggregated = text
+            .lines()
+            .find(|line| line.contains("Aggregated"))
+            .expect("an Aggregated row");
+        assert!(aggregated.contains(" 3 "), "{aggregated}");
+        assert!(text.contains("Response time percentiles"));
+        assert!(text.contains("1                  GET /users: HTTP 500 Internal Server Error"));
+        assert!(text.contains("task: panicked at x"));
+        assert!(text.contains("has users"));
+        assert!(text.contains("seed 42"));
+    }
+
+    #[test]
+    fn milliseconds_keep_sub_millisecond_detail() {
+        assert_eq!(ms(Duration::from_micros(420)), "0.42");
+        assert_eq!(ms(Duration::from_micros(42_500)), "42.5");
+        assert_eq!(ms(Duration::from_millis(420)), "420");
+    }
+}

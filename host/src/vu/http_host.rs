@@ -1,0 +1,318 @@
+//! The `http` and `session` imports: guest requests become broker calls, and responses become
+//! resources whose samples are recorded when the guest drops them.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE};
+use reqwest::{Method as HttpMethod, Url};
+use wasmtime::component::Resource;
+
+use super::responses::{PendingResponse, Verdict};
+use super::state::VuState;
+use crate::bindings::http::{self, Response};
+use crate::bindings::{session, HttpError, Method, Request};
+use crate::broker::{BrokerError, Outgoing};
+use crate::metrics::{Recorder, Sample};
+
+impl http::Host for VuState {
+    async fn send(
+        &mut self,
+        request: Request,
+    ) -> wasmtime::Result<Result<Resource<Response>, HttpError>> {
+        let method = http_method(&request.method);
+        let method_label = method
+            .as_ref()
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_else(|_| "INVALID".into());
+        let name = request
+            .name
+            .clone()
+            .unwrap_or_else(|| default_name(&request.url));
+        let prepared = method.and_then(|method| self.prepare(method, &request));
+        let outgoing = match prepared {
+            Ok(outgoing) => outgoing,
+            Err(err) => return Ok(Err(self.fail(method_label, name, 0, err))),
+        };
+        let url = outgoing.url.clone();
+        let broker = self.ctx.broker.clone();
+        let in_flight = InFlight::new(self.ctx.recorder.clone(), &method_label, &name);
+        let (result, elapsed) = broker.execute(outgoing).await;
+        in_flight.landed();
+        self.guest_since = Instant::now();
+        let latency_us = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
+        match result {
+            Ok(received) => {
+                self.store_cookies(&url, &received.headers);
+                let id = self.responses.insert(PendingResponse {
+                    method: method_label,
+                    name,
+                    latency_us,
+                    received,
+                    verdict: Verdict::ByStatus,
+                });
+                Ok(Ok(Resource::new_own(id)))
+            }
+            Err(err) => Ok(Err(self.fail(method_label, name, latency_us, err))),
+        }
+    }
+}
+
+impl VuState {
+    /// Resolves the URL and merges session headers, cookies and the request's own headers.
+    fn prepare(&self, method: HttpMethod, request: &Request) -> Result<Outgoing, BrokerError> {
+        let url = self.ctx.broker.resolve(&request.url, &request.query)?;
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.session.default_headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        if let Some(cookies) = self
+            .session
+            .cookies
+            .as_ref()
+            .and_then(|jar| jar.cookies(&url))
+        {
+            headers.insert(COOKIE, cookies);
+        }
+        let mut replaced = Vec::new();
+        for (name, value) in &request.headers {
+            let (name, value) = header_pair(name, value)?;
+            if !replaced.contains(&name) {
+                headers.remove(&name);
+                replaced.push(name.clone());
+            }
+            headers.append(name, value);
+        }
+        Ok(Outgoing {
+            method,
+            url,
+            headers,
+            body: request.body.clone(),
+            timeout: request
+                .timeout_ms
+                .map(|ms| std::time::Duration::from_millis(u64::from(ms))),
+        })
+    }
+
+    /// Records a request that got no response and returns the guest-visible error.
+    fn fail(&self, method: String, name: String, latency_us: u64, err: BrokerError) -> HttpError {
+        self.ctx.recorder.request(Sample {
+            method,
+            name,
+            latency_us,
+            bytes: 0,
+            failure: Some(err.to_string()),
+        });
+        match err {
+            BrokerError::Refused(message) => HttpError::Refused(message),
+            BrokerError::InvalidRequest(message) => HttpError::InvalidRequest(message),
+            BrokerError::Connect(message) => HttpError::Connect(message),
+            BrokerError::Timeout => HttpError::Timeout,
+            BrokerError::Transport(message) => HttpError::Transport(message),
+        }
+    }
+
+    fn store_cookies(&mut self, url: &Url, headers: &HeaderMap) {
+        let mut set_cookies = headers.get_all(SET_COOKIE).iter().peekable();
+        if set_cookies.peek().is_none() {
+            return;
+        }
+        let jar = self
+            .session
+            .cookies
+            .get_or_insert_with(|| Arc::new(Jar::default()));
+        jar.set_cookies(&mut set_cookies, url);
+    }
+
+    fn pending(&self, response: &Resource<Response>) -> wasmtime::Result<&PendingResponse> {
+        self.responses
+            .get(response.rep())
+            .ok_or_else(|| wasmtime::format_err!("unknown response handle"))
+    }
+}
+
+impl http::HostResponse for VuState {
+    fn status(&mut self, response: Resource<Response>) -> wasmtime::Result<u16> {
+        Ok(self.pending(&response)?.received.status)
+    }
+
+    fn headers(&mut self, response: Resource<Response>) -> wasmtime::Result<Vec<(String, String)>> {
+        let headers = &self.pending(&response)?.received.headers;
+        Ok(headers
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_string(), value)
+            })
+            .collect())
+    }
+
+    fn header(
+        &mut self,
+        response: Resource<Response>,
+        name: String,
+    ) -> wasmtime::Result<Option<String>> {
+        let headers = &self.pending(&response)?.received.headers;
+        Ok(headers
+            .get(name.as_str())
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()))
+    }
+
+    fn body(&mut self, response: Resource<Response>) -> wasmtime::Result<Vec<u8>> {
+        Ok(self.pending(&response)?.received.body.to_vec())
+    }
+
+    fn elapsed_us(&mut self, response: Resource<Response>) -> wasmtime::Result<u64> {
+        Ok(self.pending(&response)?.latency_us)
+    }
+
+    fn failure(&mut self, response: Resource<Response>, message: String) -> wasmtime::Result<()> {
+        self.set_verdict(&response, Verdict::Failure(message))
+    }
+
+    fn success(&mut self, response: Resource<Response>) -> wasmtime::Result<()> {
+        self.set_verdict(&response, Verdict::Success)
+    }
+
+    fn drop(&mut self, response: Resource<Response>) -> wasmtime::Result<()> {
+        if let Some(pending) = self.responses.remove(response.rep()) {
+            self.ctx.recorder.request(pending.into_sample());
+        }
+        Ok(())
+    }
+}
+
+impl VuState {
+    fn set_verdict(
+        &mut self,
+        response: &Resource<Response>,
+        verdict: Verdict,
+    ) -> wasmtime::Result<()> {
+        let pending = self
+            .responses
+            .get_mut(response.rep())
+            .ok_or_else(|| wasmtime::format_err!("unknown response handle"))?;
+        pending.verdict = verdict;
+        Ok(())
+    }
+}
+
+impl session::Host for VuState {
+    fn set_header(&mut self, name: String, value: String) -> wasmtime::Result<()> {
+        match header_pair(&name, &value) {
+            Ok((name, value)) => {
+                self.session
+                    .default_headers
+                    .retain(|(existing, _)| *existing != name);
+                self.session.default_headers.push((name, value));
+            }
+            Err(err) => tracing::warn!("[vu {}] set-header ignored: {err}", self.identity.vu_id),
+        }
+        Ok(())
+    }
+
+    fn remove_header(&mut self, name: String) -> wasmtime::Result<()> {
+        self.session
+            .default_headers
+            .retain(|(existing, _)| !existing.as_str().eq_ignore_ascii_case(&name));
+        Ok(())
+    }
+
+    fn clear_cookies(&mut self) -> wasmtime::Result<()> {
+        self.session.cookies = None;
+        Ok(())
+    }
+}
+
+/// Records a request as cancelled if the user is stopped while it is in flight, so every
+/// request sent is counted exactly once.
+struct InFlight {
+    recorder: Recorder,
+    method: String,
+    name: String,
+    started: Instant,
+    landed: bool,
+}
+
+impl InFlight {
+    fn new(recorder: Recorder, method: &str, name: &str) -> Self {
+        Self {
+            recorder,
+            method: method.to_string(),
+            name: name.to_string(),
+            started: Instant::now(),
+            landed: false,
+        }
+    }
+
+    fn landed(mut self) {
+        self.landed = true;
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if !self.landed {
+            self.recorder.request(Sample {
+                method: std::mem::take(&mut self.method),
+                name: std::mem::take(&mut self.name),
+                latency_us: self.started.elapsed().as_micros() as u64,
+                bytes: 0,
+                failure: Some("cancelled: the run stopped before the response arrived".into()),
+            });
+        }
+    }
+}
+
+fn http_method(method: &Method) -> Result<HttpMethod, BrokerError> {
+    Ok(match method {
+        Method::Get => HttpMethod::GET,
+        Method::Head => HttpMethod::HEAD,
+        Method::Post => HttpMethod::POST,
+        Method::Put => HttpMethod::PUT,
+        Method::Patch => HttpMethod::PATCH,
+        Method::Delete => HttpMethod::DELETE,
+        Method::Options => HttpMethod::OPTIONS,
+        Method::Other(name) => HttpMethod::from_bytes(name.to_ascii_uppercase().as_bytes())
+            .map_err(|_| BrokerError::InvalidRequest(format!("`{name}` is not an HTTP method")))?,
+    })
+}
+
+fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), BrokerError> {
+    let header_name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| BrokerError::InvalidRequest(format!("`{name}` is not a header name")))?;
+    let header_value = HeaderValue::from_str(value).map_err(|_| {
+        BrokerError::InvalidRequest(format!("the value of header `{name}` is not valid"))
+    })?;
+    Ok((header_name, header_value))
+}
+
+/// The report row of a request without a `name`: its URL without the query string.
+fn default_name(url: &str) -> String {
+    url.split(['?', '#']).next().unwrap_or(url).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnamed_requests_are_grouped_by_url_without_query() {
+        assert_eq!(
+            default_name("/api/v1/orders?status=completed"),
+            "/api/v1/orders"
+        );
+        assert_eq!(default_name("/"), "/");
+        assert_eq!(default_name("http://h/x#frag"), "http://h/x");
+    }
+
+    #[test]
+    fn custom_methods_are_upper_cased_and_checked() {
+        assert_eq!(
+            http_method(&Method::Other("purge".into())).expect("valid"),
+            HttpMethod::from_bytes(b"PURGE").expect("valid")
+        );
+        assert!(http_method(&Method::Other("BAD METHOD".into())).is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! One virtual user's sandbox: a Store with its own component instance, and the host
+//! imports that instance may call.
+
+mod guest_output;
+mod http_host;
+mod responses;
+mod runtime_host;
+mod state;
+
+pub use state::{Identity, VuState};
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::{Store, UpdateDeadline};
+
+use crate::bindings::{Scenario, UserInfo};
+use crate::engine::LoadedScenario;
+use crate::run_context::RunContext;
+
+/// A user's live instance. After a trap it is poisoned: drop it and instantiate afresh.
+pub struct Vu {
+    store: Store<VuState>,
+    scenario: Scenario,
+}
+
+impl Vu {
+    /// Instantiates the scenario in a new Store for `identity`.
+    pub async fn instantiate(
+        loaded: &LoadedScenario,
+        ctx: Arc<RunContext>,
+        identity: Identity,
+    ) -> wasmtime::Result<Self> {
+        let mut store = Store::new(&loaded.engine, VuState::new(ctx, identity));
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|context| {
+            let state = context.data();
+            if state.guest_since.elapsed() > state.ctx.task_timeout {
+                Err(wasmtime::format_err!(
+                    "task timeout: the guest computed for more than {} without calling the host",
+                    humantime::format_duration(state.ctx.task_timeout)
+                ))
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        let scenario = loaded.pre.instantiate_async(&mut store).await?;
+        Ok(Self { store, scenario })
+    }
+
+    /// Asks the guest to describe its user.
+    pub async fn describe(&mut self) -> wasmtime::Result<UserInfo> {
+        self.enter();
+        self.scenario
+            .wasmload_scenario_user()
+            .call_describe(&mut self.store)
+            .await
+    }
+
+    /// Runs the guest's `on-start`.
+    pub async fn on_start(&mut self) -> wasmtime::Result<Result<(), String>> {
+        self.enter();
+        self.scenario
+            .wasmload_scenario_user()
+            .call_on_start(&mut self.store)
+            .await
+    }
+
+    /// Runs task `index`, counting it as this user's next iteration.
+    pub async fn run_task(&mut self, index: u32) -> wasmtime::Result<Result<(), String>> {
+        self.store.data_mut().identity.iteration += 1;
+        self.enter();
+        self.scenario
+            .wasmload_scenario_user()
+            .call_run_task(&mut self.store, index)
+            .await
+    }
+
+    /// Runs the guest's `on-stop`.
+    pub async fn on_stop(&mut self) -> wasmtime::Result<()> {
+        self.enter();
+        self.scenario
+            .wasmload_scenario_user()
+            .call_on_stop(&mut self.store)
+            .await
+    }
+
+    /// The user's random generator.
+    pub fn rng(&mut self) -> &mut rand::rngs::SmallRng {
+        &mut self.store.data_mut().identity.rng
+    }
+
+    /// The user's identity, to carry over to a fresh instance.
+    pub fn identity(&self) -> &Identity {
+        &self.store.data().identity
+    }
+
+    /// Explains a trap in one line: a guest panic's message if it printed one, else the trap.
+    pub fn explain_trap(&self, err: &wasmtime::Error) -> String {
+        let stderr = self.store.data().stderr_tail.take();
+        if let Some(panic) = panic_message(&stderr) {
+            return panic;
+        }
+        match err.downcast_ref::<wasmtime::Trap>() {
+            Some(trap) => trap.to_string(),
+            None => first_line(&err.to_string()),
+        }
+    }
+
+    fn enter(&mut self) {
+        self.store.data_mut().guest_since = Instant::now();
+    }
+}
+
+/// Extracts "panicked at file:line:col: message" from a Rust guest's stderr.
+fn panic_message(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines();
+    let header = lines.by_ref().find(|line| line.contains("panicked at"))?;
+    let location = header[header.find("panicked at")?..].trim_end_matches(':');
+    let message: Vec<&str> = lines
+        .take_while(|line| !line.starts_with("note: "))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    Some(if message.is_empty() {
+        location.to_string()
+    } else {
+        format!("{location}: {}", message.join(" "))
+    })
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or(text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_are_read_from_stderr() {
+        let stderr = "\nthread '<unnamed>' panicked at src/lib.rs:12:9:\ndeliberate trap\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace";
+        assert_eq!(
+            panic_message(stderr).as_deref(),
+            Some("panicked at src/lib.rs:12:9: deliberate trap")
+        );
+        assert_eq!(panic_message("just some log line"), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! The state of one virtual user's Store: its WASI context, session, identity and the
+//! responses the guest still holds.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use reqwest::cookie::Jar;
+use reqwest::header::{HeaderName, HeaderValue};
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::guest_output::{GuestOutput, StderrTail};
+use super::responses::ResponseSlab;
+use crate::run_context::RunContext;
+
+/// Who a user is and how far it has come; survives the user's instance being replaced.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The user's id, from 0.
+    pub vu_id: u32,
+    /// Tasks started so far, including the current one.
+    pub iteration: u64,
+    /// The user's random generator, seeded from the run seed and the id.
+    pub rng: SmallRng,
+}
+
+impl Identity {
+    /// A new user's identity; the same seed and id always give the same generator.
+    pub fn new(vu_id: u32, seed: u64) -> Self {
+        let stream = u64::from(vu_id)
+            .wrapping_add(1)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        Self {
+            vu_id,
+            iteration: 0,
+            rng: SmallRng::seed_from_u64(seed ^ stream),
+        }
+    }
+}
+
+/// Per-user HTTP session: default headers and a cookie jar, created on first use.
+#[derive(Default)]
+pub struct Session {
+    /// Headers sent with every request, in the order set.
+    pub default_headers: Vec<(HeaderName, HeaderValue)>,
+    /// Cookies received, if any.
+    pub cookies: Option<Arc<Jar>>,
+}
+
+/// Everything a user's Store holds.
+pub struct VuState {
+    /// The run's shared services.
+    pub ctx: Arc<RunContext>,
+    /// Identity, carried over to a fresh instance after a trap.
+    pub identity: Identity,
+    /// Default headers and cookies.
+    pub session: Session,
+    /// Responses the guest has not dropped yet; recorded when dropped.
+    pub responses: ResponseSlab,
+    /// When the guest last got control back from the host (for the task timeout).
+    pub guest_since: Instant,
+    /// Recent stderr output, used to explain traps.
+    pub stderr_tail: StderrTail,
+    /// Memory and instance limits.
+    pub limits: StoreLimits,
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl VuState {
+    /// A fresh Store state for `identity`: WASI with no files, sockets, environment or
+    /// arguments, and output forwarded to the host log.
+    pub fn new(ctx: Arc<RunContext>, identity: Identity) -> Self {
+        let stderr_tail = StderrTail::default();
+        let wasi = WasiCtx::builder()
+            .stdout(GuestOutput::stdout(identity.vu_id))
+            .stderr(GuestOutput::stderr(identity.vu_id, stderr_tail.clone()))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(ctx.vu_memory)
+            .instances(crate::engine::MAX_CORE_INSTANCES_PER_VU as usize)
+            .build();
+        Self {
+            ctx,
+            identity,
+            session: Session::default(),
+            responses: ResponseSlab::default(),
+            guest_since: Instant::now(),
+            stderr_tail,
+            limits,
+            wasi,
+            table: ResourceTable::new(),
+        }
+    }
+}
+
+impl WasiView for VuState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl Drop for VuState {
+    /// Responses still held when the instance goes away (a trap, a stop) are recorded, so
+    /// no request is lost.
+    fn drop(&mut self) {
+        self.responses.flush(&self.ctx.recorder);
+    }
+}

@@ -1,0 +1,116 @@
+//! `login_flow` — the Locust `FastAPIAuthenticatedUser` from the LoadForge
+//! *FastAPI Load Testing Guide* (seed 001, "Authenticated JWT workflow with
+//! FastAPI OAuth2"): each user logs in once as one of three test accounts,
+//! sends the JWT as a default `Authorization` header, then reads its
+//! profile, orders and notifications and refreshes its token, waiting 1–2 s
+//! between tasks.
+
+use serde::{Deserialize, Serialize};
+use wasmload_guest::prelude::*;
+
+/// The accounts `on_start` picks from, like the seed's `random.choice`.
+const CREDENTIALS: [Credentials; 3] = [
+    Credentials {
+        username: "loadtest1@example.com",
+        password: "TestPass123!",
+    },
+    Credentials {
+        username: "loadtest2@example.com",
+        password: "TestPass123!",
+    },
+    Credentials {
+        username: "loadtest3@example.com",
+        password: "TestPass123!",
+    },
+];
+
+/// The login body: `{"username": ..., "password": ...}`.
+#[derive(Serialize)]
+struct Credentials {
+    username: &'static str,
+    password: &'static str,
+}
+
+/// The part of the login response we use.
+#[derive(Deserialize)]
+struct Token {
+    access_token: String,
+}
+
+/// An authenticated API user.
+#[derive(Default)]
+struct FastAPIAuthenticatedUser;
+
+impl User for FastAPIAuthenticatedUser {
+    fn spec() -> UserSpec<Self> {
+        UserSpec::new("FastAPIAuthenticatedUser")
+            .wait(between(1, 2))
+            .task("get_profile", 4, Self::get_profile)
+            .task("list_orders", 3, Self::list_orders)
+            .task("get_notifications", 2, Self::get_notifications)
+            .task("refresh_token", 1, Self::refresh_token)
+    }
+
+    /// Logs in as a random test account and keeps the bearer token for
+    /// every later request.
+    fn on_start(&mut self, client: &Client) -> TaskResult {
+        let credentials = choose(&CREDENTIALS);
+        let response = client
+            .post("/api/v1/auth/login")
+            .json(credentials)
+            .name("/api/v1/auth/login")
+            .send()?;
+        if response.status() != 200 {
+            fail!(
+                "login as {} failed: POST /api/v1/auth/login returned {}",
+                credentials.username,
+                response.status()
+            );
+        }
+        let token: Token = response.json()?;
+        client.set_default_header("Authorization", format!("Bearer {}", token.access_token));
+        Ok(())
+    }
+}
+
+impl FastAPIAuthenticatedUser {
+    /// `@task(4)`: `GET /api/v1/users/me`.
+    fn get_profile(&mut self, client: &Client) -> TaskResult {
+        client
+            .get("/api/v1/users/me")
+            .name("/api/v1/users/me")
+            .send()?;
+        Ok(())
+    }
+
+    /// `@task(3)`: `GET /api/v1/orders?status=completed&limit=10`.
+    fn list_orders(&mut self, client: &Client) -> TaskResult {
+        client
+            .get("/api/v1/orders")
+            .query(&[("status", "completed"), ("limit", "10")])
+            .name("/api/v1/orders")
+            .send()?;
+        Ok(())
+    }
+
+    /// `@task(2)`: `GET /api/v1/notifications?unread_only=true`.
+    fn get_notifications(&mut self, client: &Client) -> TaskResult {
+        client
+            .get("/api/v1/notifications")
+            .query(&[("unread_only", "true")])
+            .name("/api/v1/notifications")
+            .send()?;
+        Ok(())
+    }
+
+    /// `@task(1)`: `POST /api/v1/auth/refresh` (no body).
+    fn refresh_token(&mut self, client: &Client) -> TaskResult {
+        client
+            .post("/api/v1/auth/refresh")
+            .name("/api/v1/auth/refresh")
+            .send()?;
+        Ok(())
+    }
+}
+
+export_user!(FastAPIAuthenticatedUser);

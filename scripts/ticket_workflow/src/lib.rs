@@ -1,0 +1,131 @@
+//! `ticket_workflow` — the Locust `FastAPIWorkflowUser` from the LoadForge
+//! *FastAPI Load Testing Guide* (seed 001, "API write operations and
+//! validation-heavy endpoints"): a support agent logs in, then searches
+//! customers, opens billing tickets and updates their preferences, waiting
+//! 2–5 s between tasks.
+
+use serde::{Deserialize, Serialize};
+use wasmload_guest::prelude::*;
+
+/// The login body.
+#[derive(Serialize)]
+struct Credentials {
+    username: &'static str,
+    password: &'static str,
+}
+
+/// The part of the login response we use.
+#[derive(Deserialize)]
+struct Token {
+    access_token: String,
+}
+
+/// `POST /api/v1/tickets`'s body, fields in the seed's order.
+#[derive(Serialize)]
+struct NewTicket {
+    customer_id: u32,
+    subject: String,
+    priority: &'static str,
+    category: &'static str,
+    message: &'static str,
+    tags: [&'static str; 2],
+}
+
+/// `PATCH /api/v1/users/me/preferences`'s body.
+#[derive(Serialize)]
+struct Preferences {
+    email_notifications: bool,
+    sms_notifications: bool,
+    theme: &'static str,
+    timezone: &'static str,
+}
+
+/// A support agent working tickets.
+#[derive(Default)]
+struct FastAPIWorkflowUser;
+
+impl User for FastAPIWorkflowUser {
+    fn spec() -> UserSpec<Self> {
+        UserSpec::new("FastAPIWorkflowUser")
+            .wait(between(2, 5))
+            .task("search_customers", 3, Self::search_customers)
+            .task("create_ticket", 2, Self::create_ticket)
+            .task("update_preferences", 1, Self::update_preferences)
+    }
+
+    /// Logs in as the support agent and keeps the bearer token.
+    fn on_start(&mut self, client: &Client) -> TaskResult {
+        let response = client
+            .post("/api/v1/auth/login")
+            .json(&Credentials {
+                username: "agent@example.com",
+                password: "SupportPass123!",
+            })
+            .name("/api/v1/auth/login")
+            .send()?;
+        if response.status() != 200 {
+            fail!(
+                "login as agent@example.com failed: POST /api/v1/auth/login returned {}",
+                response.status()
+            );
+        }
+        let token: Token = response.json()?;
+        client.set_default_header("Authorization", format!("Bearer {}", token.access_token));
+        Ok(())
+    }
+}
+
+impl FastAPIWorkflowUser {
+    /// `@task(3)`: `GET /api/v1/customers/search?query=smith&page=1&page_size=25&include_inactive=false`.
+    fn search_customers(&mut self, client: &Client) -> TaskResult {
+        client
+            .get("/api/v1/customers/search")
+            .query(&[
+                ("query", "smith"),
+                ("page", "1"),
+                ("page_size", "25"),
+                ("include_inactive", "false"),
+            ])
+            .name("/api/v1/customers/search")
+            .send()?;
+        Ok(())
+    }
+
+    /// `@task(2)`: `POST /api/v1/tickets` with a random customer, subject
+    /// suffix and priority.
+    fn create_ticket(&mut self, client: &Client) -> TaskResult {
+        let payload = NewTicket {
+            customer_id: random_range(1000..=1500),
+            subject: format!("Payment issue {}", random_hex(8)),
+            priority: choose(&["low", "medium", "high"]),
+            category: "billing",
+            message: "Customer reports duplicate charge on latest invoice.",
+            tags: ["billing", "chargeback-review"],
+        };
+        client
+            .post("/api/v1/tickets")
+            .json(&payload)
+            .name("/api/v1/tickets")
+            .send()?;
+        Ok(())
+    }
+
+    /// `@task(1)`: `PATCH /api/v1/users/me/preferences` with random
+    /// notification and theme choices.
+    fn update_preferences(&mut self, client: &Client) -> TaskResult {
+        let payload = Preferences {
+            email_notifications: *choose(&[true, false]),
+            sms_notifications: false,
+            theme: choose(&["light", "dark"]),
+            timezone: "America/New_York",
+        };
+        client
+            .patch("/api/v1/users/me/preferences")
+            .json(&payload)
+            .name("/api/v1/users/me/preferences")
+            .send()?;
+        Ok(())
+    }
+}
+
+export_user!(FastAPIWorkflowUser);

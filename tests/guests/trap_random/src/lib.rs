@@ -1,0 +1,31 @@
+//! `trap_random` — an end-to-end test guest: each task sends `GET /health`,
+//! then traps (panics with "deliberate trap") with probability 0.2, drawn
+//! from the host's seeded per-user RNG, so the host's trap handling can be
+//! tested reproducibly.
+
+use wasmload_guest::prelude::*;
+
+/// A user that sometimes traps.
+#[derive(Default)]
+struct TrapRandom;
+
+impl User for TrapRandom {
+    fn spec() -> UserSpec<Self> {
+        UserSpec::new("TrapRandom")
+            .wait(no_wait())
+            .task("maybe_trap", 1, Self::maybe_trap)
+    }
+}
+
+impl TrapRandom {
+    fn maybe_trap(&mut self, client: &Client) -> TaskResult {
+        // The response is dropped (and so recorded) before any trap.
+        client.get("/health").name("/health").send()?;
+        if random_bool(0.2) {
+            panic!("deliberate trap");
+        }
+        Ok(())
+    }
+}
+
+export_user!(TrapRandom);
