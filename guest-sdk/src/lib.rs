@@ -154,7 +154,7 @@
 //! ## Utilities
 //!
 //! [`sleep`], [`log`] (and [`log_debug`], [`log_info`], [`log_warn`],
-//! [`log_error`], [`log_trace`]), [`vu_id`], [`iteration`], [`env`] /
+//! [`log_error`], [`log_trace`]), [`vu_id`], [`iteration`], [`env()`] /
 //! [`env_or`] (run parameters given with `--env KEY=VALUE`), and [`check`]
 //! (named pass/fail counters, like k6).
 //!

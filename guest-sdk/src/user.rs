@@ -497,14 +497,14 @@ macro_rules! export_user {
     ($user:ty $(,)?) => {
         const _: () = {
             #[allow(dead_code)]
-            struct __WasmloadExportedUser;
+            struct __WasmloadGuest;
 
             ::std::thread_local! {
                 static __WASMLOAD_RUNNER: $crate::__private::Runner<$user> =
                     const { $crate::__private::Runner::new() };
             }
 
-            impl $crate::__private::Guest for __WasmloadExportedUser {
+            impl $crate::__private::Guest for __WasmloadGuest {
                 fn describe() -> $crate::__private::UserInfo {
                     __WASMLOAD_RUNNER.with(|runner| runner.describe())
                 }
@@ -525,16 +525,18 @@ macro_rules! export_user {
             // The component's exports. Their symbol names are not valid for
             // native linkers, so they only exist on wasm32.
             #[cfg(target_arch = "wasm32")]
-            $crate::wit::__export_scenario!(__WasmloadExportedUser with_types_in $crate::wit);
+            const _: () = {
+                $crate::wit::__export_scenario! { __WasmloadGuest with_types_in $crate::wit }
+            };
 
             // Keeps the user type and its tasks "used" on the native target,
             // where the exports above do not exist.
             #[allow(dead_code)]
             fn __wasmload_keep_alive() {
-                let _ = <__WasmloadExportedUser as $crate::__private::Guest>::describe;
-                let _ = <__WasmloadExportedUser as $crate::__private::Guest>::on_start;
-                let _ = <__WasmloadExportedUser as $crate::__private::Guest>::run_task;
-                let _ = <__WasmloadExportedUser as $crate::__private::Guest>::on_stop;
+                let _ = <__WasmloadGuest as $crate::__private::Guest>::describe;
+                let _ = <__WasmloadGuest as $crate::__private::Guest>::on_start;
+                let _ = <__WasmloadGuest as $crate::__private::Guest>::run_task;
+                let _ = <__WasmloadGuest as $crate::__private::Guest>::on_stop;
             }
         };
     };

@@ -36,13 +36,13 @@ const RUN_DEFAULTS: LoadDefaults = LoadDefaults {
 pub fn main_with_args() -> u8 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(err) if err.use_stderr() => {
+            eprintln!("{} (see wasmload --help)", first_line(&err.to_string()));
+            return error::EXIT_BAD_INPUT;
+        }
         Err(err) => {
             let _ = err.print();
-            return if err.use_stderr() {
-                error::EXIT_BAD_INPUT
-            } else {
-                error::EXIT_OK
-            };
+            return error::EXIT_OK;
         }
     };
     init_logging(&cli.log_level);
@@ -75,6 +75,10 @@ async fn execute(command: Command) -> Result<u8, Failure> {
         Command::Demo(args) => demo::run_demo(&args.load).await?,
     };
     Ok(finished.exit_code)
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or(text).trim_end()
 }
 
 fn init_logging(level: &str) {

@@ -1,1 +1,10 @@
-//! End-to-end tests.
+//! End-to-end tests: the `wasmload` binary runs real scenario components against the demo API
+//! on 127.0.0.1, and the tests compare what it reports with what the server saw.
+
+mod support;
+
+mod accounting;
+mod bad_input;
+mod isolation;
+mod lifecycle;
+mod scenarios;

@@ -133,7 +133,9 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
     let mut users = JoinSet::new();
     let reason = loop {
         let spawning = spawned < plan.users && !swarm.iterations_exhausted();
-        let all_spawned = !spawning;
+        if !spawning && users.is_empty() {
+            break StopReason::Completed;
+        }
         tokio::select! {
             _ = sleep_until(next_spawn), if spawning => {
                 users.spawn(user_loop::run_user(Arc::clone(&swarm), spawned));
@@ -145,9 +147,6 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
             }
             Some(joined) = users.join_next(), if !users.is_empty() => {
                 report_panic(&swarm, joined);
-                if users.is_empty() && all_spawned {
-                    break StopReason::Completed;
-                }
             }
             _ = signals.recv() => break StopReason::Interrupted,
         }

@@ -94,10 +94,14 @@ impl FastAPIWorkflowUser {
     /// `@task(2)`: `POST /api/v1/tickets` with a random customer, subject
     /// suffix and priority.
     fn create_ticket(&mut self, client: &Client) -> TaskResult {
+        // Drawn in the seed's order: customer id, subject suffix, priority.
+        let customer_id = random_range(1000..=1500);
+        let subject = format!("Payment issue {}", random_hex(8));
+        let priority = *choose(&["low", "medium", "high"]);
         let payload = NewTicket {
-            customer_id: random_range(1000..=1500),
-            subject: format!("Payment issue {}", random_hex(8)),
-            priority: choose(&["low", "medium", "high"]),
+            customer_id,
+            subject,
+            priority,
             category: "billing",
             message: "Customer reports duplicate charge on latest invoice.",
             tags: ["billing", "chargeback-review"],
@@ -113,10 +117,12 @@ impl FastAPIWorkflowUser {
     /// `@task(1)`: `PATCH /api/v1/users/me/preferences` with random
     /// notification and theme choices.
     fn update_preferences(&mut self, client: &Client) -> TaskResult {
+        let email_notifications = *choose(&[true, false]);
+        let theme = *choose(&["light", "dark"]);
         let payload = Preferences {
-            email_notifications: *choose(&[true, false]),
+            email_notifications,
             sms_notifications: false,
-            theme: choose(&["light", "dark"]),
+            theme,
             timezone: "America/New_York",
         };
         client

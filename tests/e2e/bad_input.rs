@@ -1,0 +1,97 @@
+//! Bad input gets one clear line on stderr and exit code 2, never a panic.
+
+use std::path::Path;
+
+use crate::support::{demo_server, guest, run, run_args, workspace, Run};
+
+fn assert_rejected(result: &Run, expected: &str) {
+    result.assert(result.code == 2, "bad input exits with code 2");
+    let lines: Vec<&str> = result
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    result.assert(lines.len() == 1, "exactly one line on stderr");
+    result.assert(
+        lines[0].starts_with("error: "),
+        "the line starts with `error: `",
+    );
+    result.assert(
+        lines[0].contains(expected),
+        &format!("stderr mentions `{expected}`"),
+    );
+    result.assert(!result.stderr.contains("panicked"), "no panic");
+    result.assert(
+        result.stdout.is_empty(),
+        "no report for a run that never started",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_file_is_rejected() {
+    let args = run_args(Path::new("does/not/exist.wasm"), "http://127.0.0.1:9", &[]);
+    assert_rejected(&run(args).await, "cannot read does/not/exist.wasm");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_file_named_wasm_is_rejected() {
+    let dir = workspace().join("target").join("e2e-inputs");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let fake = dir.join("notes.wasm");
+    std::fs::write(&fake, "these are notes, not a component\n").expect("write");
+    let args = run_args(&fake, "http://127.0.0.1:9", &[]);
+    assert_rejected(&run(args).await, "is not a WebAssembly file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_of_another_world_is_rejected() {
+    let args = run_args(&guest("wrong_world"), "http://127.0.0.1:9", &[]);
+    let result = run(args).await;
+    assert_rejected(&result, "is not a wasmload:scenario@0.1.0 scenario");
+    result.assert(
+        result.stderr.contains("wasi:cli/run"),
+        "the message says what the component exports instead",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_flag_is_rejected() {
+    let args = run_args(
+        &guest("login_flow"),
+        "http://127.0.0.1:9",
+        &["--bogus-flag"],
+    );
+    assert_rejected(&run(args).await, "--bogus-flag");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_flag_values_are_rejected() {
+    for (flag, value) in [
+        ("--users", "-1"),
+        ("--run-time", "5x"),
+        ("--spawn-rate", "abc"),
+    ] {
+        let args = run_args(&guest("login_flow"), "http://127.0.0.1:9", &[flag, value]);
+        assert_rejected(&run(args).await, value);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_host_is_rejected_before_the_run() {
+    // Bind and drop a listener so the port is free and nothing accepts on it.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let host = format!("http://127.0.0.1:{port}");
+    let args = run_args(&guest("login_flow"), &host, &["--run-time", "1s"]);
+    assert_rejected(&run(args).await, &format!("cannot reach --host {host}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_host_is_rejected() {
+    let server = demo_server().await;
+    let args = run_args(&guest("login_flow"), "127.0.0.1:8000", &[]);
+    assert_rejected(&run(args).await, "is not a URL");
+    server.shutdown().await;
+}

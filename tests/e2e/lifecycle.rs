@@ -1,0 +1,114 @@
+//! How runs start and end: building a scenario crate directory, the demo command, and
+//! stopping on SIGINT with the report still printed and nothing lost.
+
+use std::process::Stdio;
+
+use crate::support::{demo_server, guest, guest_target_dir, run, wasmload, workspace};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scenario_crate_directory_is_built_and_run() {
+    guest("status_checks");
+    let server = demo_server().await;
+    let args = vec![
+        "run".into(),
+        "scripts/status_checks".into(),
+        "--host".into(),
+        server.url(),
+        "--iterations".into(),
+        "12".into(),
+        "--users".into(),
+        "3".into(),
+    ];
+    let result = run(args).await;
+    result.assert(result.code == 0, "the built scenario runs");
+    result.assert(
+        result
+            .stdout
+            .contains(&guest_target_dir().display().to_string()),
+        "the report names the component that was built",
+    );
+    assert_eq!(result.aggregated().0, 12);
+    assert_eq!(server.requests_served(), 12);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_runs_login_flow_against_the_bundled_api() {
+    guest("login_flow");
+    let args = [
+        "demo",
+        "--users",
+        "20",
+        "--spawn-rate",
+        "20",
+        "--run-time",
+        "3s",
+    ]
+    .map(String::from)
+    .to_vec();
+    let result = run(args).await;
+    result.assert(result.code == 0, "the demo exits 0");
+    let (requests, failures) = result.aggregated();
+    assert_eq!(failures, 0);
+    result.assert(
+        result
+            .stdout
+            .contains(&format!("demo API served {requests} requests")),
+        "the demo API served exactly what was reported",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
+    let server = demo_server().await;
+    let component = guest("login_flow").display().to_string();
+    let url = server.url();
+    let child = tokio::process::Command::from(wasmload(&[
+        "run",
+        &component,
+        "--host",
+        &url,
+        "--users",
+        "50",
+        "--spawn-rate",
+        "50",
+    ]))
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("wasmload starts");
+    // Wait until the run is under way (every user logs in first), with no run time set.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while server.requests_served() < 100 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run never got going"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = child.id().expect("a pid").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().await.expect("wasmload exits");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("(interrupted)"), "{stdout}");
+    let requests: u64 = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("Aggregated"))
+        .and_then(|row| {
+            row.split('|')
+                .next()?
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()
+        })
+        .expect("an Aggregated row");
+    assert_eq!(requests, server.requests_served(), "reported vs served");
+    assert!(workspace().exists());
+    server.shutdown().await;
+}

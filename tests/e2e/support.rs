@@ -1,0 +1,172 @@
+//! Test support: guest components built once per test run, the demo API in-process, and the
+//! `wasmload` binary run as a user would run it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+use demo_api::{DemoConfig, DemoServer};
+
+/// Every guest crate the tests use, built together once.
+const GUESTS: &[&str] = &[
+    "browse_products",
+    "login_flow",
+    "ticket_workflow",
+    "file_processing",
+    "status_checks",
+    "trap_random",
+    "forbidden_host",
+    "task_error",
+    "wrong_world",
+];
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf()
+}
+
+/// The target directory guest builds use during tests, apart from the one `cargo test` holds.
+pub fn guest_target_dir() -> PathBuf {
+    workspace().join("target").join("e2e-guests")
+}
+
+/// The built component of guest crate `name`.
+pub fn guest(name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(build_guests);
+    dir.join(format!("{name}.wasm"))
+}
+
+fn build_guests() -> PathBuf {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(workspace())
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .env("CARGO_TARGET_DIR", guest_target_dir());
+    for name in GUESTS {
+        command.args(["-p", name]);
+    }
+    let status = command.status().expect("cargo runs");
+    assert!(status.success(), "building the guest components failed");
+    guest_target_dir().join("wasm32-wasip2").join("release")
+}
+
+/// Starts the demo API on a free 127.0.0.1 port.
+pub async fn demo_server() -> DemoServer {
+    DemoServer::start(([127, 0, 0, 1], 0).into(), DemoConfig::default())
+        .await
+        .expect("the demo API starts")
+}
+
+/// A `wasmload` command with the test environment set.
+pub fn wasmload(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wasmload"));
+    command
+        .args(args)
+        .current_dir(workspace())
+        .env("CARGO_TARGET_DIR", guest_target_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// What one `wasmload` invocation printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from_output(output: Output) -> Self {
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// The Aggregated row's request and failure counts.
+    pub fn aggregated(&self) -> (u64, u64) {
+        let row = self
+            .stdout
+            .lines()
+            .find(|line| line.trim_start().starts_with("Aggregated") && line.contains('|'))
+            .unwrap_or_else(|| panic!("no Aggregated row in:\n{}", self.stdout));
+        counts(row)
+    }
+
+    /// The request and failure counts of the row for `method` `name`, if it exists.
+    pub fn row(&self, method: &str, name: &str) -> Option<(u64, u64)> {
+        self.stdout
+            .lines()
+            .take_while(|line| !line.starts_with("Response time percentiles"))
+            .find(|line| {
+                let mut fields = line.split_whitespace();
+                fields.next() == Some(method) && fields.next() == Some(name)
+            })
+            .map(counts)
+    }
+
+    /// Exception occurrences whose message contains `text`.
+    pub fn exceptions_containing(&self, text: &str) -> u64 {
+        self.stdout
+            .lines()
+            .skip_while(|line| !line.starts_with("Exceptions"))
+            .filter(|line| line.contains(text))
+            .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+            .sum()
+    }
+
+    /// Panics with the whole output unless `check` holds.
+    pub fn assert(&self, check: bool, what: &str) {
+        assert!(
+            check,
+            "{what}\nexit code {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+    }
+}
+
+/// Parses "# reqs" and "# fails" from a request row: the two fields before the first `|`.
+fn counts(row: &str) -> (u64, u64) {
+    let before_bar = row.split('|').next().unwrap_or_default();
+    let fields: Vec<&str> = before_bar.split_whitespace().collect();
+    let requests = fields[fields.len() - 2]
+        .parse()
+        .expect("# reqs is a number");
+    let failures = fields[fields.len() - 1]
+        .split('(')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("# fails is a number");
+    (requests, failures)
+}
+
+/// Runs `wasmload` to completion off the async runtime.
+pub async fn run(args: Vec<String>) -> Run {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Run::from_output(wasmload(&args).output().expect("wasmload runs"))
+    })
+    .await
+    .expect("the wasmload runner thread")
+}
+
+/// `wasmload run <component> --host <url>` plus `extra` flags.
+pub fn run_args(component: &Path, host: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "run".to_string(),
+        component.display().to_string(),
+        "--host".to_string(),
+        host.to_string(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
