@@ -73,7 +73,7 @@ pub fn build_crate(dir: &Path) -> Result<PathBuf, Failure> {
 }
 
 /// Installs the guest target through rustup when the toolchain used in `dir` lacks it.
-fn ensure_target(dir: &Path) -> Result<(), Failure> {
+pub fn ensure_target(dir: &Path) -> Result<(), Failure> {
     let libdir = Command::new("rustc")
         .args(["--print", "target-libdir", "--target", GUEST_TARGET])
         .current_dir(dir)

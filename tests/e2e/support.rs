@@ -41,6 +41,7 @@ pub fn guest(name: &str) -> PathBuf {
 }
 
 fn build_guests() -> PathBuf {
+    wasmload::scenario_build::ensure_target(&workspace()).expect("the wasm32-wasip2 target");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
