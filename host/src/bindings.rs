@@ -12,9 +12,11 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use exports::wasmload::scenario::user::Guest as UserExports;
-pub use wasmload::scenario::types::{HttpError, LogLevel, Method, Request, UserInfo, WaitTime};
-pub use wasmload::scenario::{http, runtime, session, types};
+pub use self::exports::wasmload::scenario::user::Guest as UserExports;
+pub use self::wasmload::scenario::types::{
+    HttpError, LogLevel, Method, Request, UserInfo, WaitTime,
+};
+pub use self::wasmload::scenario::{http, runtime, session, types};
 
 /// The WIT package and version this host implements, for error messages.
 pub const CONTRACT: &str = "wasmload:scenario@0.1.0";

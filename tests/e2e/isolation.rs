@@ -98,3 +98,31 @@ async fn exit_code_on_error_makes_failures_pass() {
     result.assert(result.code == 0, "--exit-code-on-error 0");
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_that_loops_is_interrupted_and_the_run_ends() {
+    let server = demo_server().await;
+    let args = run_args(
+        &guest("busy_loop"),
+        &server.url(),
+        &[
+            "--users",
+            "2",
+            "--iterations",
+            "4",
+            "--task-timeout",
+            "500ms",
+        ],
+    );
+    let result = run(args).await;
+    result.assert(result.code == 3, "interrupted guests are exceptions");
+    assert_eq!(
+        result.exceptions_containing(
+            "spin: task timeout: the guest computed for more than 500ms without calling the host"
+        ),
+        4
+    );
+    assert_eq!(result.aggregated(), (4, 0));
+    assert_eq!(server.requests_served(), 4);
+    server.shutdown().await;
+}

@@ -18,6 +18,7 @@ const GUESTS: &[&str] = &[
     "forbidden_host",
     "task_error",
     "wrong_world",
+    "busy_loop",
 ];
 
 /// The workspace root.

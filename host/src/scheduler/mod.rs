@@ -141,6 +141,9 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
                 users.spawn(user_loop::run_user(Arc::clone(&swarm), spawned));
                 spawned += 1;
                 next_spawn += spawn_interval;
+                if spawned == plan.users {
+                    tracing::info!("all {spawned} users started");
+                }
             }
             _ = sleep_until(deadline.unwrap_or(started)), if deadline.is_some() => {
                 break StopReason::TimeUp;

@@ -36,10 +36,10 @@ impl http::Host for VuState {
             Err(err) => return Ok(Err(self.fail(method_label, name, 0, err))),
         };
         let url = outgoing.url.clone();
-        let broker = self.ctx.broker.clone();
-        let in_flight = InFlight::new(self.ctx.recorder.clone(), &method_label, &name);
-        let (result, elapsed) = broker.execute(outgoing).await;
-        in_flight.landed();
+        let ctx = Arc::clone(&self.ctx);
+        let in_flight = InFlight::new(self.ctx.recorder.clone(), method_label, name);
+        let (result, elapsed) = ctx.broker.execute(outgoing).await;
+        let (method_label, name) = in_flight.landed();
         self.guest_since = Instant::now();
         let latency_us = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
         match result {
@@ -236,18 +236,23 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn new(recorder: Recorder, method: &str, name: &str) -> Self {
+    fn new(recorder: Recorder, method: String, name: String) -> Self {
         Self {
             recorder,
-            method: method.to_string(),
-            name: name.to_string(),
+            method,
+            name,
             started: Instant::now(),
             landed: false,
         }
     }
 
-    fn landed(mut self) {
+    /// The response arrived: disarms the guard and hands back the row's method and name.
+    fn landed(mut self) -> (String, String) {
         self.landed = true;
+        (
+            std::mem::take(&mut self.method),
+            std::mem::take(&mut self.name),
+        )
     }
 }
 

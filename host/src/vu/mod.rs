@@ -104,7 +104,7 @@ impl Vu {
         }
         match err.downcast_ref::<wasmtime::Trap>() {
             Some(trap) => trap.to_string(),
-            None => first_line(&err.to_string()),
+            None => first_line(&err.root_cause().to_string()),
         }
     }
 

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Prints wasmload's performance figures beside oha's, measured in the same run:
+#   1. the median time to instantiate one virtual user
+#   2. resident memory per idle user: (RSS at 10,000 - RSS at 1,000 sleeping users) / 9,000
+#   3. requests/s and generator CPU-seconds per 100k requests, 50 users with no wait running a
+#      one-request scenario against nginx (one worker, a small JSON body), with the generator
+#      and nginx pinned to different cores
+# Usage: bash bench/run.sh        (DURATION=10 by default; all traffic stays on 127.0.0.1)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+PORT=${PORT:-18080}
+OUT=bench/out
+mkdir -p "$OUT"
+
+# --- tools -------------------------------------------------------------------------------
+rustup target add wasm32-wasip2 >/dev/null 2>&1
+if ! command -v nginx >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx) >/dev/null
+fi
+command -v oha >/dev/null || cargo install oha --locked
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release -q -p wasmload -p demo-api
+cargo build --release -q --target wasm32-wasip2 -p one_request -p idle_user
+WASMLOAD=$PWD/target/release/wasmload
+GUESTS=$PWD/target/wasm32-wasip2/release
+
+# --- the target: nginx, one worker, on core 1 ------------------------------------------------
+cat > "$OUT/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $PWD/$OUT/nginx-error.log;
+pid $PWD/$OUT/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$PORT;
+    location / { default_type application/json; return 200 '{"status":"ok","users":["Alice","Bob","Charlie"]}'; }
+  }
+}
+CONF
+taskset -c 1 "$NGINX" -c "$PWD/$OUT/nginx.conf" -p "$PWD/$OUT" &
+NGINX_PID=$!
+trap 'kill $NGINX_PID 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done
+
+# --- 1. instantiation --------------------------------------------------------------------
+echo "== instantiation"
+cargo bench -q -p wasmload --bench instantiate -- "$GUESTS/one_request.wasm" 2000 | tee "$OUT/instantiate.txt"
+
+# --- 2. memory per idle user ----------------------------------------------------------------
+rss_with_users() {
+  local users=$1 log="$OUT/idle-$1.log"
+  "$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" \
+    --users "$users" --spawn-rate 20000 --stop-timeout 1s >/dev/null 2>"$log" &
+  local pid=$!
+  until grep -q "users started" "$log" 2>/dev/null; do sleep 0.2; done
+  sleep 3   # let the last users instantiate and reach their wait
+  local rss
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  kill -INT "$pid"; wait "$pid" || true
+  echo "$rss"
+}
+echo "== memory per idle user"
+RSS_1K=$(rss_with_users 1000)
+RSS_10K=$(rss_with_users 10000)
+echo "RSS with 1,000 idle users: ${RSS_1K} KiB; with 10,000: ${RSS_10K} KiB" | tee "$OUT/memory.txt"
+awk -v a="$RSS_1K" -v b="$RSS_10K" 'BEGIN { printf "resident memory per idle user: %.1f KiB\n", (b - a) / 9000 }' | tee -a "$OUT/memory.txt"
+
+# --- 3. throughput against nginx, generator on core 0 --------------------------------------
+cpu_of() {  # runs "$@" and prints "user+sys" CPU seconds of it and its children on stderr
+  local TIMEFORMAT='%U %S'
+  { time "$@" >"$OUT/last.out" 2>/dev/null; } 2>&1 | awk '{ print $1 + $2 }'
+}
+echo "== throughput, 50 users, ${DURATION}s"
+OHA_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c 50 --no-tui "http://127.0.0.1:$PORT/")
+OHA_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
+WL_CPU=$(cpu_of taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
+  --users 50 --run-time "${DURATION}s" --log-level warn)
+WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
+WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
+awk -v rps="$OHA_RPS" -v cpu="$OHA_CPU" -v secs="$DURATION" 'BEGIN {
+  printf "oha:      %9.0f req/s, %.2f CPU-s per 100k requests\n", rps, cpu / (rps * secs) * 100000 }' | tee "$OUT/throughput.txt"
+awk -v reqs="$WL_REQS" -v cpu="$WL_CPU" -v secs="$WL_SECS" -v oha="$OHA_RPS" 'BEGIN {
+  rps = reqs / secs
+  printf "wasmload: %9.0f req/s, %.2f CPU-s per 100k requests (%.0f%% of oha)\n", rps, cpu / reqs * 100000, rps / oha * 100 }' | tee -a "$OUT/throughput.txt"

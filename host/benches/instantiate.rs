@@ -1,0 +1,72 @@
+//! Benchmark: the median time to instantiate one virtual user (a Store, its WASI context and
+//! a component instance from the shared pre-instantiation), as the scheduler does per user.
+//!
+//! `cargo bench -p wasmload --bench instantiate -- path/to/scenario.wasm [count]`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmload::broker::HttpBroker;
+use wasmload::cli::LoadArgs;
+use wasmload::config::{LoadDefaults, RunConfig};
+use wasmload::engine::{build_engine, load_component, EngineOptions};
+use wasmload::metrics;
+use wasmload::run_context::RunContext;
+use wasmload::vu::{Identity, Vu};
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1).filter(|arg| arg != "--bench");
+    let path = args
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("usage: instantiate <scenario.wasm> [count]"))?;
+    let count: u32 = args.next().map(|n| n.parse()).transpose()?.unwrap_or(2000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(measure(&path, count))
+}
+
+async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
+    let defaults = LoadDefaults {
+        users: count,
+        spawn_rate: None,
+        run_time: None,
+    };
+    let config = RunConfig::resolve("http://127.0.0.1:9", &LoadArgs::default(), defaults)?;
+    let vu_memory = 256 << 20;
+    let engine = build_engine(EngineOptions {
+        max_users: count,
+        vu_memory,
+    })?;
+    let loaded = load_component(&engine, path.as_ref()).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let (recorder, _aggregator) = metrics::channel();
+    let ctx = Arc::new(RunContext {
+        broker: HttpBroker::new(&config)?,
+        recorder,
+        env: Default::default(),
+        seed: 1,
+        task_timeout: Duration::from_secs(30),
+        vu_memory,
+    });
+    let mut times = Vec::with_capacity(count as usize);
+    let mut alive = Vec::with_capacity(count as usize);
+    for vu_id in 0..count {
+        let started = Instant::now();
+        let vu = Vu::instantiate(&loaded, Arc::clone(&ctx), Identity::new(vu_id, 1)).await?;
+        times.push(started.elapsed());
+        alive.push(vu);
+    }
+    times.sort();
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    println!(
+        "instantiate one VU ({count} live instances): median {:.1} us, p90 {:.1} us, p99 {:.1} us",
+        micros(at(0.5)),
+        micros(at(0.9)),
+        micros(at(0.99))
+    );
+    Ok(())
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
+}
