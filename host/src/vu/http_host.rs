@@ -301,6 +301,102 @@ fn default_name(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bindings::runtime::Host as _;
+    use crate::bindings::session::Host as _;
+    use crate::vu::testing::vu_state;
+
+    fn get(url: &str, headers: &[(&str, &str)]) -> Request {
+        Request {
+            method: Method::Get,
+            url: url.into(),
+            query: vec![("page".into(), "1".into())],
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: None,
+            name: None,
+            timeout_ms: None,
+        }
+    }
+
+    #[test]
+    fn session_headers_go_on_every_request_unless_the_request_overrides_them() {
+        let mut state = vu_state();
+        state
+            .set_header("Authorization".into(), "Bearer one".into())
+            .expect("set");
+        let plain = state
+            .prepare(
+                HttpMethod::GET,
+                &get("/api/v1/users/me", &[("X-Trace", "7")]),
+            )
+            .expect("allowed");
+        assert_eq!(
+            plain.url.as_str(),
+            "http://127.0.0.1:9/api/v1/users/me?page=1"
+        );
+        assert_eq!(plain.headers["authorization"], "Bearer one");
+        assert_eq!(plain.headers["x-trace"], "7");
+        let overridden = state
+            .prepare(
+                HttpMethod::GET,
+                &get("/x", &[("authorization", "Bearer two")]),
+            )
+            .expect("allowed");
+        assert_eq!(
+            overridden.headers.get_all("authorization").iter().count(),
+            1
+        );
+        assert_eq!(overridden.headers["authorization"], "Bearer two");
+        state.remove_header("AUTHORIZATION".into()).expect("remove");
+        let bare = state
+            .prepare(HttpMethod::GET, &get("/x", &[]))
+            .expect("allowed");
+        assert!(bare.headers.get("authorization").is_none());
+    }
+
+    #[test]
+    fn each_user_keeps_its_own_cookies() {
+        let mut state = vu_state();
+        let url = Url::parse("http://127.0.0.1:9/login").expect("url");
+        let mut received = HeaderMap::new();
+        received.insert(SET_COOKIE, HeaderValue::from_static("sid=abc; Path=/"));
+        state.store_cookies(&url, &received);
+        let next = state
+            .prepare(HttpMethod::GET, &get("/cart", &[]))
+            .expect("allowed");
+        assert_eq!(next.headers["cookie"], "sid=abc");
+        let other_user = vu_state();
+        let theirs = other_user
+            .prepare(HttpMethod::GET, &get("/cart", &[]))
+            .expect("allowed");
+        assert!(theirs.headers.get("cookie").is_none());
+        state.clear_cookies().expect("clear");
+        let cleared = state
+            .prepare(HttpMethod::GET, &get("/cart", &[]))
+            .expect("allowed");
+        assert!(cleared.headers.get("cookie").is_none());
+    }
+
+    #[test]
+    fn other_origins_and_bad_headers_are_refused_before_sending() {
+        let state = vu_state();
+        let refused = state.prepare(HttpMethod::GET, &get("http://example.com/", &[]));
+        assert!(matches!(refused, Err(BrokerError::Refused(_))));
+        let bad = state.prepare(HttpMethod::GET, &get("/", &[("bad header", "x")]));
+        assert!(matches!(bad, Err(BrokerError::InvalidRequest(_))));
+    }
+
+    #[test]
+    fn run_parameters_come_from_env_flags() {
+        let mut state = vu_state();
+        assert_eq!(
+            state.env("TENANT".into()).expect("env"),
+            Some("acme".into())
+        );
+        assert_eq!(state.env("HOME".into()).expect("env"), None);
+    }
 
     #[test]
     fn unnamed_requests_are_grouped_by_url_without_query() {

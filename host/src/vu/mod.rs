@@ -6,6 +6,8 @@ mod http_host;
 mod responses;
 mod runtime_host;
 mod state;
+#[cfg(test)]
+mod testing;
 
 pub use state::{Identity, VuState};
 

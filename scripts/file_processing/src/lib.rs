@@ -5,22 +5,10 @@
 //! polling their status and downloading them once completed, waiting 3–6 s
 //! between tasks.
 
-use serde::{Deserialize, Serialize};
+use demo_auth::{login, Credentials};
+use serde::Serialize;
 use serde_json::Value;
 use wasmload_guest::prelude::*;
-
-/// The login body.
-#[derive(Serialize)]
-struct Credentials {
-    username: &'static str,
-    password: &'static str,
-}
-
-/// The part of the login response we use.
-#[derive(Deserialize)]
-struct Token {
-    access_token: String,
-}
 
 /// `POST /api/v1/reports/sales`'s body.
 #[derive(Serialize)]
@@ -48,23 +36,13 @@ impl User for FastAPIFileProcessingUser {
 
     /// Logs in as the operations user and keeps the bearer token.
     fn on_start(&mut self, client: &Client) -> TaskResult {
-        let response = client
-            .post("/api/v1/auth/login")
-            .json(&Credentials {
+        login(
+            client,
+            Credentials {
                 username: "ops@example.com",
                 password: "OpsPass123!",
-            })
-            .name("/api/v1/auth/login")
-            .send()?;
-        if response.status() != 200 {
-            fail!(
-                "login as ops@example.com failed: POST /api/v1/auth/login returned {}",
-                response.status()
-            );
-        }
-        let token: Token = response.json()?;
-        client.set_default_header("Authorization", format!("Bearer {}", token.access_token));
-        Ok(())
+            },
+        )
     }
 }
 

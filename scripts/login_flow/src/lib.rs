@@ -5,7 +5,7 @@
 //! profile, orders and notifications and refreshes its token, waiting 1–2 s
 //! between tasks.
 
-use serde::{Deserialize, Serialize};
+use demo_auth::{login, Credentials};
 use wasmload_guest::prelude::*;
 
 /// The accounts `on_start` picks from, like the seed's `random.choice`.
@@ -23,19 +23,6 @@ const CREDENTIALS: [Credentials; 3] = [
         password: "TestPass123!",
     },
 ];
-
-/// The login body: `{"username": ..., "password": ...}`.
-#[derive(Serialize)]
-struct Credentials {
-    username: &'static str,
-    password: &'static str,
-}
-
-/// The part of the login response we use.
-#[derive(Deserialize)]
-struct Token {
-    access_token: String,
-}
 
 /// An authenticated API user.
 #[derive(Default)]
@@ -55,21 +42,7 @@ impl User for FastAPIAuthenticatedUser {
     /// every later request.
     fn on_start(&mut self, client: &Client) -> TaskResult {
         let credentials = choose(&CREDENTIALS);
-        let response = client
-            .post("/api/v1/auth/login")
-            .json(credentials)
-            .name("/api/v1/auth/login")
-            .send()?;
-        if response.status() != 200 {
-            fail!(
-                "login as {} failed: POST /api/v1/auth/login returned {}",
-                credentials.username,
-                response.status()
-            );
-        }
-        let token: Token = response.json()?;
-        client.set_default_header("Authorization", format!("Bearer {}", token.access_token));
-        Ok(())
+        login(client, *credentials)
     }
 }
 

@@ -4,21 +4,9 @@
 //! customers, opens billing tickets and updates their preferences, waiting
 //! 2–5 s between tasks.
 
-use serde::{Deserialize, Serialize};
+use demo_auth::{login, Credentials};
+use serde::Serialize;
 use wasmload_guest::prelude::*;
-
-/// The login body.
-#[derive(Serialize)]
-struct Credentials {
-    username: &'static str,
-    password: &'static str,
-}
-
-/// The part of the login response we use.
-#[derive(Deserialize)]
-struct Token {
-    access_token: String,
-}
 
 /// `POST /api/v1/tickets`'s body, fields in the seed's order.
 #[derive(Serialize)]
@@ -55,23 +43,13 @@ impl User for FastAPIWorkflowUser {
 
     /// Logs in as the support agent and keeps the bearer token.
     fn on_start(&mut self, client: &Client) -> TaskResult {
-        let response = client
-            .post("/api/v1/auth/login")
-            .json(&Credentials {
+        login(
+            client,
+            Credentials {
                 username: "agent@example.com",
                 password: "SupportPass123!",
-            })
-            .name("/api/v1/auth/login")
-            .send()?;
-        if response.status() != 200 {
-            fail!(
-                "login as agent@example.com failed: POST /api/v1/auth/login returned {}",
-                response.status()
-            );
-        }
-        let token: Token = response.json()?;
-        client.set_default_header("Authorization", format!("Bearer {}", token.access_token));
-        Ok(())
+            },
+        )
     }
 }
 
