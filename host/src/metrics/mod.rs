@@ -9,13 +9,15 @@ mod run_stats;
 pub use request_stats::RequestStats;
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
 
+use std::borrow::Cow;
+
 use tokio::sync::mpsc;
 
 /// One finished request, as measured by the host.
 #[derive(Debug, Clone)]
 pub struct Sample {
-    /// HTTP method, upper case.
-    pub method: String,
+    /// HTTP method, upper case (borrowed for the standard ones, so recording allocates less).
+    pub method: Cow<'static, str>,
     /// The row name (the guest's `name`, or the URL path).
     pub name: String,
     /// Microseconds from sending the request to the last body byte (or to the error).

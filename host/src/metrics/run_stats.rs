@@ -1,5 +1,6 @@
 //! Totals of a run: one row per (method, name), failures by message, exceptions and checks.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::{Event, RequestStats, Sample};
@@ -10,14 +11,14 @@ pub struct RequestKey {
     /// The row name.
     pub name: String,
     /// The HTTP method.
-    pub method: String,
+    pub method: Cow<'static, str>,
 }
 
 /// Failures are grouped by where they happened and what they said.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FailureKey {
     /// The HTTP method.
-    pub method: String,
+    pub method: Cow<'static, str>,
     /// The row name.
     pub name: String,
     /// The failure message.

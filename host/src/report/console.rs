@@ -246,7 +246,7 @@ mod tests {
     use crate::metrics::{Event, RunStats, Sample};
     use crate::scheduler::RunOutcome;
 
-    fn sample(method: &str, name: &str, latency_us: u64, failure: Option<&str>) -> Event {
+    fn sample(method: &'static str, name: &str, latency_us: u64, failure: Option<&str>) -> Event {
         Event::Request(Sample {
             method: method.into(),
             name: name.into(),

@@ -1,6 +1,7 @@
 //! The `http` and `session` imports: guest requests become broker calls, and responses become
 //! resources whose samples are recorded when the guest drops them.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,10 +23,7 @@ impl http::Host for VuState {
         request: Request,
     ) -> wasmtime::Result<Result<Resource<Response>, HttpError>> {
         let method = http_method(&request.method);
-        let method_label = method
-            .as_ref()
-            .map(|m| m.as_str().to_string())
-            .unwrap_or_else(|_| "INVALID".into());
+        let method_label = method_label(&request.method);
         let name = request
             .name
             .clone()
@@ -96,7 +94,13 @@ impl VuState {
     }
 
     /// Records a request that got no response and returns the guest-visible error.
-    fn fail(&self, method: String, name: String, latency_us: u64, err: BrokerError) -> HttpError {
+    fn fail(
+        &self,
+        method: Cow<'static, str>,
+        name: String,
+        latency_us: u64,
+        err: BrokerError,
+    ) -> HttpError {
         self.ctx.recorder.request(Sample {
             method,
             name,
@@ -229,14 +233,14 @@ impl session::Host for VuState {
 /// request sent is counted exactly once.
 struct InFlight {
     recorder: Recorder,
-    method: String,
+    method: Cow<'static, str>,
     name: String,
     started: Instant,
     landed: bool,
 }
 
 impl InFlight {
-    fn new(recorder: Recorder, method: String, name: String) -> Self {
+    fn new(recorder: Recorder, method: Cow<'static, str>, name: String) -> Self {
         Self {
             recorder,
             method,
@@ -247,7 +251,7 @@ impl InFlight {
     }
 
     /// The response arrived: disarms the guard and hands back the row's method and name.
-    fn landed(mut self) -> (String, String) {
+    fn landed(mut self) -> (Cow<'static, str>, String) {
         self.landed = true;
         (
             std::mem::take(&mut self.method),
@@ -267,6 +271,20 @@ impl Drop for InFlight {
                 failure: Some("cancelled: the run stopped before the response arrived".into()),
             });
         }
+    }
+}
+
+/// The report label of a method: static for the standard ones, upper case for the others.
+fn method_label(method: &Method) -> Cow<'static, str> {
+    match method {
+        Method::Get => Cow::Borrowed("GET"),
+        Method::Head => Cow::Borrowed("HEAD"),
+        Method::Post => Cow::Borrowed("POST"),
+        Method::Put => Cow::Borrowed("PUT"),
+        Method::Patch => Cow::Borrowed("PATCH"),
+        Method::Delete => Cow::Borrowed("DELETE"),
+        Method::Options => Cow::Borrowed("OPTIONS"),
+        Method::Other(name) => Cow::Owned(name.to_ascii_uppercase()),
     }
 }
 

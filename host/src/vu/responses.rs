@@ -1,6 +1,7 @@
 //! Responses handed to the guest and not yet dropped: each is recorded exactly once, when the
 //! guest drops it or when its user's Store goes away.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::broker::Received;
@@ -21,7 +22,7 @@ pub enum Verdict {
 #[derive(Debug)]
 pub struct PendingResponse {
     /// HTTP method, for the report row.
-    pub method: String,
+    pub method: Cow<'static, str>,
     /// Report row name.
     pub name: String,
     /// Send to last byte, in microseconds.
