@@ -51,7 +51,7 @@ pub struct DemoArgs {
 }
 
 /// Load-shape and run options shared by `run` and `demo`.
-#[derive(Debug, Args, Default, Clone)]
+#[derive(Debug, Args, Clone)]
 pub struct LoadArgs {
     /// Number of concurrent virtual users.
     #[arg(short = 'u', long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -96,6 +96,22 @@ pub struct LoadArgs {
     /// Exit code when some requests failed (0 makes failures not fail the run).
     #[arg(long, default_value_t = crate::error::EXIT_REQUEST_FAILURES)]
     pub exit_code_on_error: u8,
+}
+
+impl Default for LoadArgs {
+    /// The options as if no flag were given, with the same defaults as the command line.
+    fn default() -> Self {
+        use clap::{FromArgMatches, Parser};
+        #[derive(Parser)]
+        struct Bare {
+            #[command(flatten)]
+            load: LoadArgs,
+        }
+        let matches = <Bare as clap::CommandFactory>::command().get_matches_from(["wasmload"]);
+        Bare::from_arg_matches(&matches)
+            .map(|bare| bare.load)
+            .expect("every load option has a default or is optional")
+    }
 }
 
 /// Parses a human duration such as `30s`, `1m30s` or `250ms`.
@@ -162,6 +178,15 @@ mod tests {
         assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "0"]).is_err());
         assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "-1"]).is_err());
         assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "3"]).is_ok());
+    }
+
+    #[test]
+    fn default_load_args_match_the_command_line_defaults() {
+        let defaults = LoadArgs::default();
+        assert_eq!(defaults.request_timeout, Duration::from_secs(60));
+        assert_eq!(defaults.stop_timeout, Duration::from_secs(30));
+        assert_eq!(defaults.exit_code_on_error, 1);
+        assert_eq!(defaults.users, None);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use reqwest::Url;
+use url::Url;
 
 use crate::cli::LoadArgs;
 

@@ -1,5 +1,5 @@
 //! The HTTP broker: every guest request goes through one shared, pooled client, is checked
-//! against the allow-list, and is timed from send to the last body byte.
+//! against the allow-list (redirects included), and is timed from send to the last body byte.
 
 mod origins;
 
@@ -9,13 +9,29 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
-use reqwest::{redirect, Method, Url};
+use http::header::{
+    HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
+    USER_AGENT,
+};
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use url::Url;
 
 use crate::config::RunConfig;
 
 /// How many redirects one request may follow.
 const MAX_REDIRECTS: usize = 10;
+/// How long an idle pooled connection is kept.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// The longest a connection attempt may take, whatever the request timeout.
+const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The shared client: HTTP/1.1 and HTTP/2, plain or TLS (rustls with the webpki roots).
+type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// Why a request produced no response; the `Display` text is the recorded failure message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,7 +82,7 @@ pub struct Received {
 /// The shared client and the rules every request obeys.
 #[derive(Debug, Clone)]
 pub struct HttpBroker {
-    client: reqwest::Client,
+    client: HttpClient,
     base: Url,
     origins: Arc<OriginPolicy>,
     timeout: Duration,
@@ -76,24 +92,19 @@ impl HttpBroker {
     /// Builds the shared client for a run.
     pub fn new(config: &RunConfig) -> anyhow::Result<Self> {
         let origins = Arc::new(OriginPolicy::new(&config.host, &config.allow_hosts)?);
-        let redirect_origins = Arc::clone(&origins);
-        let redirects = redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
-            } else if redirect_origins.allows(attempt.url()) {
-                attempt.follow()
-            } else {
-                let refusal = OriginPolicy::refusal(attempt.url());
-                attempt.error(format!("redirect {refusal}"))
-            }
-        });
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("wasmload/", env!("CARGO_PKG_VERSION")))
-            .tcp_nodelay(true)
-            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .redirect(redirects)
-            .build()?;
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.enforce_http(false);
+        connector.set_connect_timeout(Some(config.request_timeout.min(MAX_CONNECT_TIMEOUT)));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(connector);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .build(https);
         Ok(Self {
             client,
             base: config.host.clone(),
@@ -148,54 +159,117 @@ impl HttpBroker {
         resolved
     }
 
-    /// Sends a request and reads the whole response; returns the outcome and the time from
-    /// send to the last body byte (or to the error).
+    /// Sends a request, follows allowed redirects and reads the whole response; returns the
+    /// outcome and the time from send to the last body byte (or to the error).
     pub async fn execute(&self, outgoing: Outgoing) -> (Result<Received, BrokerError>, Duration) {
-        let mut request = self
-            .client
-            .request(outgoing.method, outgoing.url)
-            .headers(outgoing.headers)
-            .timeout(outgoing.timeout.unwrap_or(self.timeout));
-        if let Some(body) = outgoing.body {
-            request = request.body(body);
-        }
+        let timeout = outgoing.timeout.unwrap_or(self.timeout);
         let started = Instant::now();
-        let result = async {
-            let mut response = request.send().await?;
-            let status = response.status().as_u16();
-            let headers = std::mem::take(response.headers_mut());
-            let body = response.bytes().await?;
-            Ok(Received {
-                status,
-                headers,
-                body,
-            })
-        }
-        .await
-        .map_err(classify);
+        let result = tokio::time::timeout(timeout, self.follow(outgoing))
+            .await
+            .unwrap_or(Err(BrokerError::Timeout));
         (result, started.elapsed())
     }
+
+    async fn follow(&self, outgoing: Outgoing) -> Result<Received, BrokerError> {
+        let Outgoing {
+            mut method,
+            mut url,
+            mut headers,
+            body,
+            ..
+        } = outgoing;
+        headers
+            .entry(USER_AGENT)
+            .or_insert(HeaderValue::from_static(concat!(
+                "wasmload/",
+                env!("CARGO_PKG_VERSION")
+            )));
+        let mut body = body.map(Bytes::from).unwrap_or_default();
+        for _ in 0..=MAX_REDIRECTS {
+            let response = self
+                .send_once(&method, &url, &headers, body.clone())
+                .await?;
+            let Some(next) = redirect_target(response.status(), response.headers(), &url) else {
+                return read_whole(response).await;
+            };
+            if !self.origins.allows(&next) {
+                return Err(BrokerError::Refused(format!(
+                    "redirect {}",
+                    OriginPolicy::refusal(&next)
+                )));
+            }
+            let status = response.status();
+            if status == StatusCode::SEE_OTHER
+                || (matches!(status.as_u16(), 301 | 302) && method == Method::POST)
+            {
+                method = Method::GET;
+                body = Bytes::new();
+                headers.remove(CONTENT_TYPE);
+                headers.remove(CONTENT_LENGTH);
+            }
+            if next.origin() != url.origin() {
+                headers.remove(AUTHORIZATION);
+                headers.remove(COOKIE);
+            }
+            url = next;
+        }
+        Err(BrokerError::Transport(format!(
+            "more than {MAX_REDIRECTS} redirects"
+        )))
+    }
+
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Result<http::Response<hyper::body::Incoming>, BrokerError> {
+        let mut request = http::Request::builder()
+            .method(method.clone())
+            .uri(url.as_str())
+            .body(Full::new(body))
+            .map_err(|err| BrokerError::InvalidRequest(err.to_string()))?;
+        *request.headers_mut() = headers.clone();
+        self.client.request(request).await.map_err(|err| {
+            if err.is_connect() {
+                BrokerError::Connect(root_cause(&err))
+            } else {
+                BrokerError::Transport(root_cause(&err))
+            }
+        })
+    }
+}
+
+/// Where a redirect response points, resolved against the URL that answered.
+fn redirect_target(status: StatusCode, headers: &HeaderMap, current: &Url) -> Option<Url> {
+    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = headers.get(LOCATION)?.to_str().ok()?;
+    current.join(location).ok()
+}
+
+/// Reads the whole body of a response.
+async fn read_whole(
+    response: http::Response<hyper::body::Incoming>,
+) -> Result<Received, BrokerError> {
+    let (parts, body) = response.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|err| BrokerError::Transport(root_cause(&err)))?
+        .to_bytes();
+    Ok(Received {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body,
+    })
 }
 
 /// Whether `url` is a path on the base origin: it starts with one `/` (two would name a host).
 fn is_origin_relative(url: &str) -> bool {
     url.starts_with('/') && !url.starts_with("//")
-}
-
-/// Maps a client error to the guest-visible kinds, with the innermost cause as the message.
-fn classify(err: reqwest::Error) -> BrokerError {
-    let cause = root_cause(&err);
-    if err.is_timeout() {
-        BrokerError::Timeout
-    } else if err.is_redirect() {
-        BrokerError::Refused(cause)
-    } else if err.is_builder() {
-        BrokerError::InvalidRequest(cause)
-    } else if err.is_connect() {
-        BrokerError::Connect(cause)
-    } else {
-        BrokerError::Transport(cause)
-    }
 }
 
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
@@ -248,6 +322,89 @@ mod tests {
                 assert_eq!(fast, joined, "{host} + {path}");
             }
         }
+    }
+
+    /// A server on 127.0.0.1 with redirects, the way a real target sends them.
+    async fn redirecting_server() -> String {
+        use axum::http::{header, StatusCode as Status};
+        use axum::routing::{get, post};
+        let redirect = |status: Status, to: &'static str| {
+            move || async move { (status, [(header::LOCATION, to)]) }
+        };
+        let app = axum::Router::new()
+            .route("/target", get(|| async { "arrived" }))
+            .route("/once", get(redirect(Status::FOUND, "/target")))
+            .route(
+                "/relative",
+                get(redirect(Status::MOVED_PERMANENTLY, "target")),
+            )
+            .route("/see-other", post(redirect(Status::SEE_OTHER, "/method")))
+            .route("/method", get(|| async { "GET" }))
+            .route(
+                "/away",
+                get(redirect(Status::FOUND, "http://forbidden.invalid/")),
+            )
+            .route("/loop", get(redirect(Status::FOUND, "/loop")));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    async fn fetch(
+        broker: &HttpBroker,
+        method: Method,
+        path: &str,
+    ) -> Result<Received, BrokerError> {
+        let outgoing = Outgoing {
+            method,
+            url: broker.resolve(path, &[]).expect("allowed"),
+            headers: HeaderMap::new(),
+            body: Some(b"payload".to_vec()),
+            timeout: None,
+        };
+        broker.execute(outgoing).await.0
+    }
+
+    #[tokio::test]
+    async fn redirects_are_followed_within_the_allowed_origins() {
+        let broker = broker(&redirecting_server().await);
+        let direct = fetch(&broker, Method::GET, "/target")
+            .await
+            .expect("direct");
+        assert_eq!(&direct.body[..], b"arrived");
+        for path in ["/once", "/relative"] {
+            let received = fetch(&broker, Method::GET, path).await.expect(path);
+            assert_eq!(received.status, 200);
+            assert_eq!(&received.body[..], b"arrived");
+        }
+        let see_other = fetch(&broker, Method::POST, "/see-other")
+            .await
+            .expect("303");
+        assert_eq!(&see_other.body[..], b"GET", "303 turns a POST into a GET");
+        let away = fetch(&broker, Method::GET, "/away").await;
+        assert!(
+            matches!(&away, Err(BrokerError::Refused(m)) if m.contains("--allow-host forbidden.invalid")),
+            "{away:?}"
+        );
+        let endless = fetch(&broker, Method::GET, "/loop").await;
+        assert!(
+            matches!(&endless, Err(BrokerError::Transport(m)) if m.contains("redirects")),
+            "{endless:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error() {
+        let port = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+            listener.local_addr().expect("addr").port()
+        };
+        let broker = broker(&format!("http://127.0.0.1:{port}"));
+        let result = fetch(&broker, Method::GET, "/").await;
+        assert!(matches!(result, Err(BrokerError::Connect(_))), "{result:?}");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Which origins a guest may reach: the `--host` origin plus each `--allow-host`.
 
-use reqwest::Url;
+use url::Url;
 
 /// One allowed destination.
 #[derive(Debug, Clone, PartialEq, Eq)]

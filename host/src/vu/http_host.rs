@@ -5,9 +5,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
-use reqwest::cookie::{CookieStore, Jar};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE};
-use reqwest::{Method as HttpMethod, Url};
+use ::http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE};
+use ::http::Method as HttpMethod;
+use cookie_store::CookieStore;
+use url::Url;
 use wasmtime::component::Resource;
 
 use super::responses::{PendingResponse, Verdict};
@@ -68,8 +69,8 @@ impl VuState {
         if let Some(cookies) = self
             .session
             .cookies
-            .as_ref()
-            .and_then(|jar| jar.cookies(&url))
+            .as_deref()
+            .and_then(|jar| cookie_header(jar, &url))
         {
             headers.insert(COOKIE, cookies);
         }
@@ -122,11 +123,13 @@ impl VuState {
         if set_cookies.peek().is_none() {
             return;
         }
-        let jar = self
-            .session
-            .cookies
-            .get_or_insert_with(|| Arc::new(Jar::default()));
-        jar.set_cookies(&mut set_cookies, url);
+        let jar = self.session.cookies.get_or_insert_with(Box::default);
+        for value in set_cookies {
+            if let Ok(text) = value.to_str() {
+                // A malformed or foreign cookie is ignored, as a browser would.
+                let _ = jar.parse(text, url);
+            }
+        }
     }
 
     fn pending(&self, response: &Resource<Response>) -> wasmtime::Result<&PendingResponse> {
@@ -271,6 +274,20 @@ impl Drop for InFlight {
                 failure: Some("cancelled: the run stopped before the response arrived".into()),
             });
         }
+    }
+}
+
+/// The `Cookie` header a user's jar holds for `url`, if any.
+fn cookie_header(jar: &CookieStore, url: &Url) -> Option<HeaderValue> {
+    let value = jar
+        .get_request_values(url)
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if value.is_empty() {
+        None
+    } else {
+        HeaderValue::from_str(&value).ok()
     }
 }
 

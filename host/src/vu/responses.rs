@@ -54,7 +54,7 @@ impl PendingResponse {
 /// The default failure message for an error status, or `None` below 400.
 pub fn status_failure(status: u16) -> Option<String> {
     (status >= 400).then(|| {
-        let reason = reqwest::StatusCode::from_u16(status)
+        let reason = http::StatusCode::from_u16(status)
             .ok()
             .and_then(|code| code.canonical_reason())
             .unwrap_or("");

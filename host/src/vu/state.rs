@@ -4,10 +4,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use cookie_store::CookieStore;
+use http::header::{HeaderName, HeaderValue};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
-use reqwest::cookie::Jar;
-use reqwest::header::{HeaderName, HeaderValue};
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -47,7 +47,7 @@ pub struct Session {
     /// Headers sent with every request, in the order set.
     pub default_headers: Vec<(HeaderName, HeaderValue)>,
     /// Cookies received, if any.
-    pub cookies: Option<Arc<Jar>>,
+    pub cookies: Option<Box<CookieStore>>,
 }
 
 /// Everything a user's Store holds.
