@@ -19,6 +19,9 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// Instance slots beyond the user count: the describing instance, and instances replaced
 /// after a trap while their successor starts.
 const SPARE_SLOTS: u32 = 16;
+/// Bytes of each fiber stack kept resident between calls, so a task does not page-fault its
+/// stack in again every iteration.
+const STACK_KEEP_RESIDENT: usize = 64 << 10;
 /// Memory slots the pool reserves at most: each reserves address space, not memory.
 const MAX_MEMORY_SLOTS: u32 = 24_000;
 
@@ -42,6 +45,7 @@ pub fn build_engine(options: EngineOptions) -> anyhow::Result<Engine> {
         .total_memories(slots.saturating_mul(2).min(MAX_MEMORY_SLOTS).max(slots))
         .total_tables(slots.saturating_mul(4))
         .total_stacks(slots)
+        .async_stack_keep_resident(STACK_KEEP_RESIDENT)
         .max_memory_size(options.vu_memory);
     let mut config = Config::new();
     config

@@ -2,7 +2,6 @@
 //! guest drops it or when its user's Store goes away.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::broker::Received;
 use crate::metrics::{Recorder, Sample};
@@ -62,52 +61,102 @@ pub fn status_failure(status: u16) -> Option<String> {
     })
 }
 
-/// Pending responses keyed by the resource handle given to the guest.
+/// Pending responses keyed by the resource handle given to the guest: a slab whose free
+/// slots are reused, so the per-request insert and remove do not hash or allocate.
 #[derive(Debug, Default)]
 pub struct ResponseSlab {
-    pending: HashMap<u32, PendingResponse>,
-    next: u32,
+    slots: Vec<Option<PendingResponse>>,
+    free: Vec<u32>,
 }
 
 impl ResponseSlab {
     /// Stores a response and returns its handle.
     pub fn insert(&mut self, response: PendingResponse) -> u32 {
-        loop {
-            let id = self.next;
-            self.next = self.next.wrapping_add(1);
-            if let std::collections::hash_map::Entry::Vacant(slot) = self.pending.entry(id) {
-                slot.insert(response);
-                return id;
+        match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = Some(response);
+                id
+            }
+            None => {
+                self.slots.push(Some(response));
+                (self.slots.len() - 1) as u32
             }
         }
     }
 
     /// The response behind a handle.
     pub fn get(&self, id: u32) -> Option<&PendingResponse> {
-        self.pending.get(&id)
+        self.slots.get(id as usize)?.as_ref()
     }
 
     /// The response behind a handle, mutably.
     pub fn get_mut(&mut self, id: u32) -> Option<&mut PendingResponse> {
-        self.pending.get_mut(&id)
+        self.slots.get_mut(id as usize)?.as_mut()
     }
 
     /// Removes a response (the guest dropped it).
     pub fn remove(&mut self, id: u32) -> Option<PendingResponse> {
-        self.pending.remove(&id)
+        let response = self.slots.get_mut(id as usize)?.take()?;
+        self.free.push(id);
+        Some(response)
     }
 
     /// Records every response still pending.
     pub fn flush(&mut self, recorder: &Recorder) {
-        for (_, response) in self.pending.drain() {
+        for response in self.slots.drain(..).flatten() {
             recorder.request(response.into_sample());
         }
+        self.free.clear();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn response(status: u16) -> PendingResponse {
+        PendingResponse {
+            method: "GET".into(),
+            name: "/x".into(),
+            latency_us: 5,
+            received: Received {
+                status,
+                headers: Default::default(),
+                body: bytes::Bytes::from_static(b"abc"),
+            },
+            verdict: Verdict::ByStatus,
+        }
+    }
+
+    #[test]
+    fn handles_are_reused_and_each_response_is_taken_once() {
+        let mut slab = ResponseSlab::default();
+        let a = slab.insert(response(200));
+        let b = slab.insert(response(404));
+        assert_ne!(a, b);
+        assert_eq!(slab.get(b).map(|r| r.received.status), Some(404));
+        assert!(slab.remove(a).is_some());
+        assert!(slab.remove(a).is_none(), "a handle is removed once");
+        assert!(slab.get(a).is_none());
+        assert_eq!(slab.insert(response(201)), a, "the free slot is reused");
+        assert!(slab.get(99).is_none());
+    }
+
+    #[tokio::test]
+    async fn flushing_records_what_the_guest_still_held() {
+        let (recorder, aggregator) = crate::metrics::channel();
+        let mut slab = ResponseSlab::default();
+        slab.insert(response(200));
+        let dropped = slab.insert(response(200));
+        slab.insert(response(500));
+        slab.remove(dropped);
+        slab.flush(&recorder);
+        drop(recorder);
+        let stats = aggregator.run().await;
+        assert_eq!(stats.total().count, 2);
+        assert_eq!(stats.total().failures, 1);
+        assert_eq!(stats.total().bytes, 6);
+    }
 
     #[test]
     fn error_statuses_fail_by_default() {
