@@ -308,7 +308,6 @@ impl Request {
     /// }
     /// ```
     pub fn send(self) -> Result<Response, HttpError> {
-        let label = self.label();
         let request = types::Request {
             method: self.method.to_wit(),
             url: self.url,
@@ -318,9 +317,12 @@ impl Request {
             name: self.name,
             timeout_ms: self.timeout.map(millis_u32),
         };
-        match http::send(&request) {
-            Ok(inner) => Ok(Response::new(inner, label)),
-            Err(err) => Err(from_wit_error(err, label)),
+        let result = http::send(&request);
+        // The row name, or the URL: what messages about this request call it.
+        let target = request.name.unwrap_or(request.url);
+        match result {
+            Ok(inner) => Ok(Response::new(inner, self.method, target)),
+            Err(err) => Err(from_wit_error(err, format!("{} {target}", self.method))),
         }
     }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::error::Error;
+use crate::request::Method;
 use crate::wit::wasmload::scenario::http;
 
 /// A received response (the WIT `response` resource).
@@ -33,19 +34,25 @@ use crate::wit::wasmload::scenario::http;
 /// ```
 pub struct Response {
     inner: http::Response,
-    request: String,
-    status: u16,
+    method: Method,
+    target: String,
+    request: OnceCell<String>,
+    status: OnceCell<u16>,
     body: OnceCell<Vec<u8>>,
     outcome: Cell<Option<bool>>,
 }
 
 impl Response {
-    pub(crate) fn new(inner: http::Response, request: String) -> Self {
-        let status = inner.status();
+    /// Wraps a response to `method` `target` (the request's name, or its URL). The status,
+    /// body and label are fetched or built only when asked for, so a task that ignores the
+    /// response costs no extra host calls.
+    pub(crate) fn new(inner: http::Response, method: Method, target: String) -> Self {
         Response {
             inner,
-            request,
-            status,
+            method,
+            target,
+            request: OnceCell::new(),
+            status: OnceCell::new(),
             body: OnceCell::new(),
             outcome: Cell::new(None),
         }
@@ -67,7 +74,7 @@ impl Response {
     /// }
     /// ```
     pub fn status(&self) -> u16 {
-        self.status
+        *self.status.get_or_init(|| self.inner.status())
     }
 
     /// All response headers, in order (names may repeat).
@@ -149,7 +156,8 @@ impl Response {
         std::str::from_utf8(self.bytes()).map_err(|err| {
             Error::msg(format!(
                 "{}: the response body (status {}) is not valid UTF-8: {err}",
-                self.request, self.status
+                self.request(),
+                self.status()
             ))
         })
     }
@@ -188,7 +196,8 @@ impl Response {
         serde_json::from_slice(self.bytes()).map_err(|err| {
             Error::msg(format!(
                 "{}: the response body (status {}) is not the expected JSON: {err}",
-                self.request, self.status
+                self.request(),
+                self.status()
             ))
         })
     }
@@ -273,7 +282,7 @@ impl Response {
     /// }
     /// ```
     pub fn is_success(&self) -> bool {
-        self.outcome.get().unwrap_or(self.status < 400)
+        self.outcome.get().unwrap_or(self.status() < 400)
     }
 
     /// The request this responds to, as `"METHOD name-or-url"`.
@@ -290,15 +299,16 @@ impl Response {
     /// }
     /// ```
     pub fn request(&self) -> &str {
-        &self.request
+        self.request
+            .get_or_init(|| format!("{} {}", self.method, self.target))
     }
 }
 
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
-            .field("request", &self.request)
-            .field("status", &self.status)
+            .field("request", &self.request())
+            .field("status", &self.status())
             .field("body_fetched", &self.body.get().map(Vec::len))
             .field("outcome", &self.outcome.get())
             .finish()
