@@ -12,7 +12,6 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
-pub use self::exports::wasmload::scenario::user::Guest as UserExports;
 pub use self::wasmload::scenario::types::{
     HttpError, LogLevel, Method, Request, UserInfo, WaitTime,
 };

@@ -63,7 +63,6 @@ pub async fn run_scenario(scenario: &Path, config: RunConfig) -> Result<Finished
         users: config.users,
         spawn_rate: config.spawn_rate,
         run_time: config.run_time,
-        iterations: config.iterations,
         stop_timeout: config.stop_timeout,
     };
     let outcome = scheduler::run(swarm, plan, &mut signals).await;

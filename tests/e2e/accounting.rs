@@ -1,20 +1,14 @@
 //! Nothing is lost or double counted: what wasmload reports equals what the server served.
 
-use crate::support::{demo_server, guest, run, run_args};
+use crate::support::run_against_demo;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_users_for_five_seconds_are_counted_exactly() {
-    let server = demo_server().await;
-    let args = run_args(
-        &guest("login_flow"),
-        &server.url(),
-        &["--users", "200", "--spawn-rate", "200", "--run-time", "5s"],
-    );
-    let result = run(args).await;
+    let flags = ["--users", "200", "--spawn-rate", "200", "--run-time", "5s"];
+    let (result, served) = run_against_demo("login_flow", &flags).await;
     result.assert(result.code == 0, "the run should exit 0");
     let (requests, failures) = result.aggregated();
     result.assert(requests > 400, "200 users should make hundreds of requests");
     assert_eq!(failures, 0);
-    assert_eq!(requests, server.requests_served(), "reported vs served");
-    server.shutdown().await;
+    assert_eq!(requests, served, "reported vs served");
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::support::{demo_server, guest, run, run_args, workspace, Run};
+use crate::support::{guest, run, run_args, workspace, Run};
 
 fn assert_rejected(result: &Run, expected: &str) {
     result.assert(result.code == 2, "bad input exits with code 2");
@@ -90,8 +90,6 @@ async fn an_unreachable_host_is_rejected_before_the_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_host_is_rejected() {
-    let server = demo_server().await;
     let args = run_args(&guest("login_flow"), "127.0.0.1:8000", &[]);
     assert_rejected(&run(args).await, "is not a URL");
-    server.shutdown().await;
 }

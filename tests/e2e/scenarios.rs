@@ -1,18 +1,13 @@
 //! Each seed journey in `scripts/` runs against the demo API with no failures, and every
 //! request row the journey names shows up.
 
-use crate::support::{demo_server, guest, run, run_args};
+use crate::support::run_against_demo;
 
 /// Runs `scenario` with enough users and time for every task to be picked, and checks the
 /// rows, the failure count and the server's count.
 async fn runs_cleanly(scenario: &str, users: &str, run_time: &str, rows: &[(&str, &str)]) {
-    let server = demo_server().await;
-    let args = run_args(
-        &guest(scenario),
-        &server.url(),
-        &["--users", users, "--run-time", run_time, "--seed", "7"],
-    );
-    let result = run(args).await;
+    let flags = ["--users", users, "--run-time", run_time, "--seed", "7"];
+    let (result, served) = run_against_demo(scenario, &flags).await;
     result.assert(result.code == 0, "the run should exit 0");
     let (requests, failures) = result.aggregated();
     result.assert(failures == 0, "no request should fail");
@@ -27,8 +22,7 @@ async fn runs_cleanly(scenario: &str, users: &str, run_time: &str, rows: &[(&str
             &format!("a {method} {name} row should have requests"),
         );
     }
-    assert_eq!(requests, server.requests_served(), "reported vs served");
-    server.shutdown().await;
+    assert_eq!(requests, served, "reported vs served");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,13 +92,8 @@ async fn file_processing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_checks() {
-    let server = demo_server().await;
-    let args = run_args(
-        &guest("status_checks"),
-        &server.url(),
-        &["--users", "20", "--run-time", "4s", "--seed", "7"],
-    );
-    let result = run(args).await;
+    let flags = ["--users", "20", "--run-time", "4s", "--seed", "7"];
+    let (result, served) = run_against_demo("status_checks", &flags).await;
     result.assert(result.code == 0, "the run should exit 0");
     result.assert(result.aggregated().1 == 0, "no request should fail");
     for name in ["/", "/users", "/status"] {
@@ -117,6 +106,5 @@ async fn status_checks() {
         result.stdout.contains("Checks"),
         "the checks table is shown",
     );
-    assert_eq!(result.aggregated().0, server.requests_served());
-    server.shutdown().await;
+    assert_eq!(result.aggregated().0, served);
 }

@@ -172,3 +172,13 @@ pub fn run_args(component: &Path, host: &str, extra: &[&str]) -> Vec<String> {
     args.extend(extra.iter().map(|s| s.to_string()));
     args
 }
+
+/// Runs guest `name` with `flags` against a fresh demo API; returns the run and how many
+/// requests the server served.
+pub async fn run_against_demo(name: &str, flags: &[&str]) -> (Run, u64) {
+    let server = demo_server().await;
+    let result = run(run_args(&guest(name), &server.url(), flags)).await;
+    let served = server.requests_served();
+    server.shutdown().await;
+    (result, served)
+}

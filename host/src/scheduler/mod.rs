@@ -27,10 +27,8 @@ pub struct Plan {
     pub users: u32,
     /// Users started per second.
     pub spawn_rate: f64,
-    /// How long to run, if bounded by time.
+    /// How long to run, if bounded by time (a bound on tasks lives in the [`Swarm`]).
     pub run_time: Option<Duration>,
-    /// Tasks to run in total, if bounded by count.
-    pub iterations: Option<u64>,
     /// Grace period for users after a stop.
     pub stop_timeout: Duration,
 }
