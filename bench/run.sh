@@ -5,10 +5,12 @@
 #   3. requests/s and generator CPU-seconds per 100k requests, 50 users with no wait running a
 #      one-request scenario against nginx (one worker, a small JSON body), with the generator
 #      and nginx pinned to different cores
-# Usage: bash bench/run.sh        (DURATION=10 by default; all traffic stays on 127.0.0.1)
+# Usage: bash bench/run.sh   (ROUNDS=5 throughput rounds of DURATION=10 seconds by default;
+#                             all traffic stays on 127.0.0.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-5}
 PORT=${PORT:-18080}
 OUT=bench/out
 mkdir -p "$OUT"
@@ -71,19 +73,34 @@ echo "RSS with 1,000 idle users: ${RSS_1K} KiB; with 10,000: ${RSS_10K} KiB" | t
 awk -v a="$RSS_1K" -v b="$RSS_10K" 'BEGIN { printf "resident memory per idle user: %.1f KiB\n", (b - a) / 9000 }' | tee -a "$OUT/memory.txt"
 
 # --- 3. throughput against nginx, generator on core 0 --------------------------------------
+# The machine is shared and single runs swing by a third, so oha and wasmload alternate for
+# ROUNDS rounds and the medians are compared.
 cpu_of() {  # runs "$@" and prints "user+sys" CPU seconds of it and its children on stderr
   local TIMEFORMAT='%U %S'
   { time "$@" >"$OUT/last.out" 2>/dev/null; } 2>&1 | awk '{ print $1 + $2 }'
 }
-echo "== throughput, 50 users, ${DURATION}s"
-OHA_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c 50 --no-tui "http://127.0.0.1:$PORT/")
-OHA_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
-WL_CPU=$(cpu_of taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
-  --users 50 --run-time "${DURATION}s" --log-level warn)
-WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
-WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
-awk -v rps="$OHA_RPS" -v cpu="$OHA_CPU" -v secs="$DURATION" 'BEGIN {
-  printf "oha:      %9.0f req/s, %.2f CPU-s per 100k requests\n", rps, cpu / (rps * secs) * 100000 }' | tee "$OUT/throughput.txt"
-awk -v reqs="$WL_REQS" -v cpu="$WL_CPU" -v secs="$WL_SECS" -v oha="$OHA_RPS" 'BEGIN {
-  rps = reqs / secs
-  printf "wasmload: %9.0f req/s, %.2f CPU-s per 100k requests (%.0f%% of oha)\n", rps, cpu / reqs * 100000, rps / oha * 100 }' | tee -a "$OUT/throughput.txt"
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "== throughput, 50 users, ${ROUNDS} rounds of ${DURATION}s each"
+: >"$OUT/rounds.txt"
+for round in $(seq "$ROUNDS"); do
+  OHA_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c 50 --no-tui "http://127.0.0.1:$PORT/")
+  OHA_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
+  WL_CPU=$(cpu_of taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
+    --users 50 --run-time "${DURATION}s" --log-level warn)
+  WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
+  WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
+  # round, oha req/s, oha CPU-s/100k, wasmload req/s, wasmload CPU-s/100k, wasmload % of oha
+  awk -v r="$round" -v orps="$OHA_RPS" -v ocpu="$OHA_CPU" -v secs="$DURATION" \
+    -v reqs="$WL_REQS" -v wcpu="$WL_CPU" -v wsecs="$WL_SECS" 'BEGIN {
+    wrps = reqs / wsecs
+    printf "%d %.0f %.2f %.0f %.2f %.0f\n", r, orps, ocpu / (orps * secs) * 100000, wrps, wcpu / reqs * 100000, wrps / orps * 100 }' \
+    | tee -a "$OUT/rounds.txt" \
+    | awk '{ printf "round %d: oha %6d req/s, %.2f CPU-s/100k | wasmload %6d req/s, %.2f CPU-s/100k (%d%% of oha)\n", $1, $2, $3, $4, $5, $6 }'
+done
+column_median() { awk -v c="$1" '{ print $c }' "$OUT/rounds.txt" | median; }
+{
+  printf "median over %d rounds:\n" "$ROUNDS"
+  printf "oha:      %9.0f req/s, %.2f CPU-s per 100k requests\n" "$(column_median 2)" "$(column_median 3)"
+  printf "wasmload: %9.0f req/s, %.2f CPU-s per 100k requests (%.0f%% of oha, median of rounds)\n" \
+    "$(column_median 4)" "$(column_median 5)" "$(column_median 6)"
+} | tee "$OUT/throughput.txt"
