@@ -169,6 +169,7 @@ mod request;
 mod response;
 mod rng;
 mod runtime;
+mod shape;
 mod user;
 mod wait;
 
@@ -198,6 +199,7 @@ pub use crate::runtime::{
     check, env, env_or, iteration, log, log_debug, log_error, log_info, log_trace, log_warn, sleep,
     vu_id, LogLevel,
 };
+pub use crate::shape::{stage_at, ShapeFn, ShapeStep, Stage};
 pub use crate::user::{Task, TaskFn, User, UserSpec};
 pub use crate::wait::{between, constant, constant_pacing, constant_throughput, no_wait, WaitTime};
 
@@ -223,8 +225,8 @@ pub mod prelude {
         between, check, choose, constant, constant_pacing, constant_throughput, ensure, env,
         env_or, export_user, fail, iteration, log, log_debug, log_error, log_info, log_trace,
         log_warn, no_wait, random_bool, random_f64, random_hex, random_range, random_u64, sleep,
-        vu_id, Client, Context, Error, HttpError, LogLevel, Method, Multipart, Response,
-        TaskResult, User, UserSpec, WaitTime,
+        stage_at, vu_id, Client, Context, Error, HttpError, LogLevel, Method, Multipart, Response,
+        ShapeFn, ShapeStep, Stage, TaskResult, User, UserSpec, WaitTime,
     };
     pub use std::time::Duration;
 }
@@ -234,5 +236,5 @@ pub mod prelude {
 pub mod __private {
     pub use crate::user::Runner;
     pub use crate::wit::exports::wasmload::scenario::user::Guest;
-    pub use crate::wit::wasmload::scenario::types::UserInfo;
+    pub use crate::wit::wasmload::scenario::types::{ShapeStep, UserInfo};
 }

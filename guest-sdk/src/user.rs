@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::client::Client;
 use crate::error::TaskResult;
+use crate::shape::ShapeFn;
 use crate::wait::WaitTime;
 use crate::wit::wasmload::scenario::types as wit;
 
@@ -257,6 +258,7 @@ pub struct UserSpec<U> {
     name: String,
     wait: WaitTime,
     tasks: Vec<Task<U>>,
+    shape: Option<ShapeFn>,
 }
 
 impl<U> UserSpec<U> {
@@ -278,6 +280,7 @@ impl<U> UserSpec<U> {
             name: name.into(),
             wait: WaitTime::None,
             tasks: Vec::new(),
+            shape: None,
         }
     }
 
@@ -325,6 +328,41 @@ impl<U> UserSpec<U> {
             run: task,
         });
         self
+    }
+
+    /// Sets the run's load shape from this scenario, like a Locust `LoadTestShape`: the
+    /// host asks `shape` about once a second how many users to run, and ends the test when
+    /// it answers `None`. It overrides `--users` and `--spawn-rate`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wasmload_guest::prelude::*;
+    ///
+    /// const STAGES: [Stage; 2] = [Stage::new(30, 10, 2.0), Stage::new(30, 0, 5.0)];
+    /// fn shape(run_time: Duration) -> Option<ShapeStep> {
+    ///     stage_at(&STAGES, run_time)
+    /// }
+    /// let spec = UserSpec::<()>::new("APIUser").shape(shape);
+    /// assert!(spec.load_shape().is_some());
+    /// ```
+    #[must_use]
+    pub fn shape(mut self, shape: ShapeFn) -> Self {
+        self.shape = Some(shape);
+        self
+    }
+
+    /// The custom load shape, if [`shape`](Self::shape) set one.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wasmload_guest::prelude::*;
+    ///
+    /// assert!(UserSpec::<()>::new("APIUser").load_shape().is_none());
+    /// ```
+    pub fn load_shape(&self) -> Option<ShapeFn> {
+        self.shape
     }
 
     /// The user's name.
@@ -383,6 +421,7 @@ impl<U> UserSpec<U> {
                 })
                 .collect(),
             wait: self.wait.to_wit(),
+            custom_shape: self.shape.is_some(),
         }
     }
 }
@@ -393,6 +432,7 @@ impl<U> fmt::Debug for UserSpec<U> {
             .field("name", &self.name)
             .field("wait", &self.wait)
             .field("tasks", &self.tasks)
+            .field("shape", &self.shape.is_some())
             .finish()
     }
 }
@@ -445,6 +485,13 @@ impl<U: User> Runner<U> {
         let user = slot.get_or_insert_with(U::default);
         task.run(user, &Client::new())
             .map_err(|err| err.to_string())
+    }
+
+    /// The WIT `shape`: the custom load shape's step at `elapsed_ms`, or `None` (also when
+    /// the scenario has no shape, which the host never asks).
+    pub fn shape(&self, elapsed_ms: u64) -> Option<wit::ShapeStep> {
+        let shape = self.spec().shape?;
+        shape(std::time::Duration::from_millis(elapsed_ms)).map(crate::shape::ShapeStep::to_wit)
     }
 
     /// The WIT `on-stop`: runs `on_stop` and drops the user, so that a later
@@ -520,6 +567,10 @@ macro_rules! export_user {
                 fn on_stop() {
                     __WASMLOAD_RUNNER.with(|runner| runner.on_stop())
                 }
+
+                fn shape(elapsed_ms: u64) -> ::core::option::Option<$crate::__private::ShapeStep> {
+                    __WASMLOAD_RUNNER.with(|runner| runner.shape(elapsed_ms))
+                }
             }
 
             // The component's exports. Their symbol names are not valid for
@@ -537,6 +588,7 @@ macro_rules! export_user {
                 let _ = <__WasmloadGuest as $crate::__private::Guest>::on_start;
                 let _ = <__WasmloadGuest as $crate::__private::Guest>::run_task;
                 let _ = <__WasmloadGuest as $crate::__private::Guest>::on_stop;
+                let _ = <__WasmloadGuest as $crate::__private::Guest>::shape;
             }
         };
     };

@@ -39,7 +39,7 @@ async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
         vu_memory,
     })?;
     let loaded = load_component(&engine, path.as_ref()).map_err(|err| anyhow::anyhow!("{err}"))?;
-    let (recorder, _aggregator) = metrics::channel();
+    let (recorder, _aggregator, _live) = metrics::channel();
     let ctx = Arc::new(RunContext {
         broker: HttpBroker::new(&config)?,
         recorder,
@@ -52,7 +52,7 @@ async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
     let mut alive = Vec::with_capacity(count as usize);
     for vu_id in 0..count {
         let started = Instant::now();
-        let vu = Vu::instantiate(&loaded, Arc::clone(&ctx), Identity::new(vu_id, 1)).await?;
+        let vu = Vu::instantiate(&loaded, Arc::clone(&ctx), Identity::new(vu_id, 0, 1)).await?;
         times.push(started.elapsed());
         alive.push(vu);
     }

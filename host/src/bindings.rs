@@ -13,7 +13,7 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::wasmload::scenario::types::{
-    HttpError, LogLevel, Method, Request, UserInfo, WaitTime,
+    HttpError, LogLevel, Method, Request, ShapeStep, UserInfo, WaitTime,
 };
 pub use self::wasmload::scenario::{http, runtime, session, types};
 

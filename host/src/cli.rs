@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::scheduler::{RateStage, Stage};
+
 /// `wasmload`: load tests whose virtual users are sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
 #[command(name = "wasmload", version, about, long_about = None)]
@@ -30,8 +32,10 @@ pub enum Command {
 /// Flags of `wasmload run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The scenario: a `.wasm` component, or a scenario crate directory to build first.
-    pub scenario: PathBuf,
+    /// The scenarios: `.wasm` components or scenario crate directories, each optionally with
+    /// `:WEIGHT` (e.g. `login_flow.wasm:3 browse_products.wasm:1`) to split users by weight.
+    #[arg(required = true, value_name = "SCENARIO[:WEIGHT]", value_parser = crate::scheduler::parse_scenario_arg)]
+    pub scenarios: Vec<(PathBuf, u32)>,
 
     /// The base URL that relative request paths are joined to, e.g. `https://api.example`.
     #[arg(short = 'H', long)]
@@ -53,7 +57,8 @@ pub struct DemoArgs {
 /// Load-shape and run options shared by `run` and `demo`.
 #[derive(Debug, Args, Clone)]
 pub struct LoadArgs {
-    /// Number of concurrent virtual users.
+    /// Number of concurrent virtual users (with `--rate`: users started before the first
+    /// iteration).
     #[arg(short = 'u', long, value_parser = clap::value_parser!(u32).range(1..))]
     pub users: Option<u32>,
 
@@ -93,9 +98,68 @@ pub struct LoadArgs {
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub task_timeout: Duration,
 
-    /// Exit code when some requests failed (0 makes failures not fail the run).
-    #[arg(long, default_value_t = crate::error::EXIT_REQUEST_FAILURES)]
-    pub exit_code_on_error: u8,
+    /// Closed-model stages `DURATION:USERS[:SPAWN_RATE]`, comma-separated, e.g.
+    /// `30s:10:2,1m:50:5,30s:0`; without a spawn rate a stage ramps evenly over its duration.
+    #[arg(long, value_parser = parse_stages_arg, conflicts_with_all = ["users", "rate", "rate_stages"])]
+    pub stages: Option<StagesArg>,
+
+    /// Open model: start iterations at this rate (e.g. `500/s`, `30000/m`), whether or not
+    /// earlier ones finished; one iteration is one task, with no wait time.
+    #[arg(long, value_parser = crate::scheduler::parse_rate_per_second)]
+    pub rate: Option<f64>,
+
+    /// Open model with ramping rates `DURATION:RATE`, comma-separated, e.g.
+    /// `30s:100/s,1m:500/s,30s:0`; it starts from `--rate` (default 0).
+    #[arg(long, value_parser = parse_rate_stages_arg)]
+    pub rate_stages: Option<RateStagesArg>,
+
+    /// Open model: the most users in the pool (default 1000); iterations that find them all
+    /// busy are dropped. Also caps a scenario's own load shape.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_users: Option<u32>,
+
+    /// Open model: iterations that may wait for a busy pool, measured from their intended
+    /// start, before further ones are dropped (default 0).
+    #[arg(long)]
+    pub max_queue: Option<usize>,
+
+    /// A TOML plan file with the load shape and thresholds (flags given here win).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+
+    /// A pass/fail gate such as `p95<300ms`, `error_rate<1%`, `rps>=500`,
+    /// `/api/v1/orders:p99<800ms` or `check:NAME:rate>99%`; repeatable.
+    #[arg(long = "threshold", value_name = "EXPR")]
+    pub thresholds: Vec<String>,
+
+    /// Stop the run as soon as a threshold fails (checked every second after `--abort-grace`).
+    #[arg(long)]
+    pub abort_on_fail: bool,
+
+    /// How long `--abort-on-fail` waits before judging thresholds.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub abort_grace: Duration,
+
+    /// Exit code when some requests failed (0 makes failures not fail the run); default 1,
+    /// or 0 when thresholds are given (they decide).
+    #[arg(long)]
+    pub exit_code_on_error: Option<u8>,
+}
+
+/// The value of `--stages`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagesArg(pub Vec<Stage>);
+
+/// The value of `--rate-stages`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateStagesArg(pub Vec<RateStage>);
+
+fn parse_stages_arg(text: &str) -> Result<StagesArg, String> {
+    crate::scheduler::parse_stages(text).map(StagesArg)
+}
+
+fn parse_rate_stages_arg(text: &str) -> Result<RateStagesArg, String> {
+    crate::scheduler::parse_rate_stages(text).map(RateStagesArg)
 }
 
 impl Default for LoadArgs {
@@ -185,8 +249,37 @@ mod tests {
         let defaults = LoadArgs::default();
         assert_eq!(defaults.request_timeout, Duration::from_secs(60));
         assert_eq!(defaults.stop_timeout, Duration::from_secs(30));
-        assert_eq!(defaults.exit_code_on_error, 1);
+        assert_eq!(defaults.exit_code_on_error, None);
         assert_eq!(defaults.users, None);
+    }
+
+    #[test]
+    fn several_weighted_scenarios_parse() {
+        let cli = Cli::try_parse_from([
+            "wasmload", "run", "a.wasm:3", "b.wasm", "--host", "http://h",
+        ])
+        .expect("valid");
+        let Command::Run(args) = cli.command else {
+            panic!("not a run");
+        };
+        assert_eq!(
+            args.scenarios,
+            [(PathBuf::from("a.wasm"), 3), (PathBuf::from("b.wasm"), 1)]
+        );
+    }
+
+    #[test]
+    fn stages_conflict_with_users_and_rates() {
+        let run = |extra: &[&str]| {
+            let mut args = vec!["wasmload", "run", "a.wasm", "--host", "http://h"];
+            args.extend_from_slice(extra);
+            Cli::try_parse_from(args)
+        };
+        assert!(run(&["--stages", "10s:5"]).is_ok());
+        assert!(run(&["--stages", "10s:5", "--users", "3"]).is_err());
+        assert!(run(&["--stages", "10s:5", "--rate", "5/s"]).is_err());
+        assert!(run(&["--rate", "5/s", "--users", "3"]).is_ok());
+        assert!(run(&["--stages", "10s"]).is_err());
     }
 
     #[test]

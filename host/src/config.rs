@@ -7,6 +7,29 @@ use anyhow::{bail, Context};
 use url::Url;
 
 use crate::cli::LoadArgs;
+use crate::plan_file::PlanFile;
+use crate::scheduler::{OpenPlan, RateSchedule, Shape, Step};
+
+/// Users in an arrival-rate pool, or under a scenario's own shape, when `--max-users` is
+/// not given.
+pub const DEFAULT_MAX_USERS: u32 = 1000;
+/// Users started before the first arrival-rate iteration when `--users` is not given.
+const DEFAULT_PRE_ALLOCATED: u32 = 10;
+
+/// How the run drives its users.
+#[derive(Debug, Clone)]
+pub enum LoadModel {
+    /// Closed model: a fixed or staged number of users. `from_flags` tells whether the shape
+    /// was asked for (stages), so a scenario's own shape does not replace it.
+    Closed {
+        /// The host-computed shape.
+        shape: Shape,
+        /// True when `--stages` (or plan-file stages) set the shape.
+        from_flags: bool,
+    },
+    /// Open model: iterations at a rate.
+    Open(OpenPlan),
+}
 
 /// Everything the scheduler and the virtual users need to know about a run.
 #[derive(Debug, Clone)]
@@ -15,10 +38,12 @@ pub struct RunConfig {
     pub host: Url,
     /// Extra hosts or origins the guest may reach.
     pub allow_hosts: Vec<String>,
-    /// Concurrent users.
+    /// Concurrent users of a fixed closed-model run (the report's target).
     pub users: u32,
-    /// Users started per second.
-    pub spawn_rate: f64,
+    /// Closed or open model, and its shape.
+    pub model: LoadModel,
+    /// The most users alive at once, to size the engine.
+    pub max_users: u32,
     /// Run length, if bounded by time.
     pub run_time: Option<Duration>,
     /// Total tasks, if bounded by count.
@@ -35,6 +60,12 @@ pub struct RunConfig {
     pub task_timeout: Duration,
     /// Exit code for a run with failed requests.
     pub exit_code_on_error: u8,
+    /// Pass/fail gates, as given.
+    pub thresholds: Vec<String>,
+    /// Whether a failed threshold stops the run early.
+    pub abort_on_fail: bool,
+    /// How long the run goes before thresholds may abort it.
+    pub abort_grace: Duration,
 }
 
 /// Defaults that differ between `run` and `demo`.
@@ -49,23 +80,45 @@ pub struct LoadDefaults {
 }
 
 impl RunConfig {
-    /// Resolves the flags of a run against `host`, applying `defaults`.
+    /// Resolves the flags of a run against `host`, applying `defaults` and the plan file
+    /// (which flags override).
     pub fn resolve(host: &str, load: &LoadArgs, defaults: LoadDefaults) -> anyhow::Result<Self> {
         let host = parse_host(host)?;
-        let users = load.users.unwrap_or(defaults.users);
+        let plan = match &load.plan {
+            Some(path) => PlanFile::read(path)?,
+            None => PlanFile::default(),
+        };
+        let users = load.users.or(plan.users).unwrap_or(defaults.users);
         let spawn_rate = load
             .spawn_rate
+            .or(plan.spawn_rate)
             .or(defaults.spawn_rate)
             .unwrap_or(f64::from(users));
-        let run_time = match (load.run_time, load.iterations) {
+        let plan_run_time = plan.run_time()?;
+        let run_time = match (load.run_time.or(plan_run_time), load.iterations) {
             (None, None) => defaults.run_time,
             (run_time, _) => run_time,
         };
+        let max_users = load.max_users.or(plan.max_users);
+        let model = resolve_model(load, &plan, users, spawn_rate, max_users)?;
+        let max_users = match &model {
+            LoadModel::Closed { shape, from_flags } if *from_flags => shape.peak_users(),
+            LoadModel::Closed { .. } => max_users.unwrap_or(DEFAULT_MAX_USERS).max(users),
+            LoadModel::Open(open) => open.max_users,
+        };
+        let mut thresholds = plan.thresholds.clone();
+        thresholds.extend(load.thresholds.iter().cloned());
+        let exit_code_on_error = load.exit_code_on_error.unwrap_or(if thresholds.is_empty() {
+            crate::error::EXIT_REQUEST_FAILURES
+        } else {
+            crate::error::EXIT_OK
+        });
         Ok(Self {
             host,
             allow_hosts: load.allow_hosts.clone(),
             users,
-            spawn_rate,
+            model,
+            max_users: max_users.max(1),
             run_time,
             iterations: load.iterations,
             stop_timeout: load.stop_timeout,
@@ -73,9 +126,75 @@ impl RunConfig {
             seed: load.seed.unwrap_or_else(fresh_seed),
             request_timeout: load.request_timeout,
             task_timeout: load.task_timeout,
-            exit_code_on_error: load.exit_code_on_error,
+            exit_code_on_error,
+            thresholds,
+            abort_on_fail: load.abort_on_fail || plan.abort_on_fail.unwrap_or(false),
+            abort_grace: load.abort_grace,
         })
     }
+}
+
+/// Picks the model: `--rate`/`--rate-stages` make it open, `--stages` staged, else fixed.
+fn resolve_model(
+    load: &LoadArgs,
+    plan: &PlanFile,
+    users: u32,
+    spawn_rate: f64,
+    max_users: Option<u32>,
+) -> anyhow::Result<LoadModel> {
+    let rate = match load.rate {
+        Some(rate) => Some(rate),
+        None => plan
+            .rate
+            .as_deref()
+            .map(crate::scheduler::parse_rate_per_second)
+            .transpose()
+            .map_err(|err| anyhow::anyhow!("plan file: {err}"))?,
+    };
+    let rate_stages = match &load.rate_stages {
+        Some(stages) => stages.0.clone(),
+        None => plan.rate_stages()?,
+    };
+    let stages = match &load.stages {
+        Some(stages) => stages.0.clone(),
+        None if load.rate.is_some() || load.rate_stages.is_some() => Vec::new(),
+        None => plan.stages()?,
+    };
+    if rate.is_some() || !rate_stages.is_empty() {
+        if !stages.is_empty() {
+            bail!("stages (closed model) and a rate (open model) cannot be combined");
+        }
+        let schedule = if rate_stages.is_empty() {
+            RateSchedule::constant(rate.unwrap_or(0.0))
+        } else {
+            RateSchedule::ramping(rate.unwrap_or(0.0), rate_stages)
+        };
+        if schedule.peak_rate() <= 0.0 {
+            bail!("the arrival rate must be above 0");
+        }
+        let max_users = max_users.unwrap_or(DEFAULT_MAX_USERS);
+        let pre_allocated = load
+            .users
+            .or(plan.users)
+            .unwrap_or(DEFAULT_PRE_ALLOCATED)
+            .min(max_users);
+        return Ok(LoadModel::Open(OpenPlan {
+            schedule,
+            max_users,
+            pre_allocated,
+            max_queue: load.max_queue.or(plan.max_queue).unwrap_or(0),
+        }));
+    }
+    if !stages.is_empty() {
+        return Ok(LoadModel::Closed {
+            shape: Shape::Stages(stages),
+            from_flags: true,
+        });
+    }
+    Ok(LoadModel::Closed {
+        shape: Shape::Fixed(Step { users, spawn_rate }),
+        from_flags: false,
+    })
 }
 
 /// A seed that differs between runs, from the process's randomly keyed hasher.
@@ -124,7 +243,48 @@ mod tests {
             ..LoadArgs::default()
         };
         let config = RunConfig::resolve("http://h", &load, defaults()).expect("valid");
-        assert_eq!(config.spawn_rate, 40.0);
+        let LoadModel::Closed { shape, from_flags } = config.model else {
+            panic!("closed model expected");
+        };
+        assert!(!from_flags);
+        assert_eq!(
+            shape,
+            Shape::Fixed(Step {
+                users: 40,
+                spawn_rate: 40.0
+            })
+        );
+    }
+
+    #[test]
+    fn a_rate_makes_the_run_open_with_a_bounded_pool() {
+        let load = LoadArgs {
+            rate: Some(200.0),
+            max_users: Some(50),
+            users: Some(80),
+            ..LoadArgs::default()
+        };
+        let config = RunConfig::resolve("http://h", &load, defaults()).expect("valid");
+        let LoadModel::Open(open) = config.model else {
+            panic!("open model expected");
+        };
+        assert_eq!(open.max_users, 50);
+        assert_eq!(open.pre_allocated, 50);
+        assert_eq!(open.max_queue, 0);
+        assert_eq!(config.max_users, 50);
+    }
+
+    #[test]
+    fn thresholds_make_request_failures_no_longer_fail_the_run_by_themselves() {
+        let gated = LoadArgs {
+            thresholds: vec!["error_rate<1%".into()],
+            ..LoadArgs::default()
+        };
+        let config = RunConfig::resolve("http://h", &gated, defaults()).expect("valid");
+        assert_eq!(config.exit_code_on_error, 0);
+        let plain =
+            RunConfig::resolve("http://h", &LoadArgs::default(), defaults()).expect("valid");
+        assert_eq!(plain.exit_code_on_error, 1);
     }
 
     #[test]

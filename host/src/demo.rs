@@ -10,7 +10,7 @@ use demo_api::{DemoConfig, DemoServer};
 use crate::cli::LoadArgs;
 use crate::config::{LoadDefaults, RunConfig};
 use crate::error::Failure;
-use crate::run::{run_scenario, Finished};
+use crate::run::{run_scenarios, Finished};
 
 /// The demo's load when no flags change it: 300 users, 50 per second, for 30 seconds.
 pub const DEMO_DEFAULTS: LoadDefaults = LoadDefaults {
@@ -35,7 +35,7 @@ pub async fn run_demo(load: &LoadArgs) -> Result<Finished, Failure> {
     eprintln!("demo API listening on {}", server.url());
     let config =
         RunConfig::resolve(&server.url(), load, DEMO_DEFAULTS).map_err(Failure::bad_input)?;
-    let finished = run_scenario(&demo_scenario(), config).await;
+    let finished = run_scenarios(&[(demo_scenario(), 1)], config).await;
     println!("demo API served {} requests", server.requests_served());
     server.shutdown().await;
     finished

@@ -186,6 +186,7 @@ mod tests {
                 })
                 .collect(),
             wait,
+            custom_shape: false,
         }
     }
 

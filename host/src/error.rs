@@ -11,6 +11,9 @@ pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code for a broken scenario: it did not build, or it trapped or raised errors.
 pub const EXIT_SCENARIO_ERROR: u8 = 3;
 
+/// Exit code for a run in which a `--threshold` failed.
+pub const EXIT_THRESHOLDS_FAILED: u8 = 4;
+
 /// An error that ends wasmload before or instead of a report; each kind has its own exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {

@@ -12,11 +12,13 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod metrics;
+pub mod plan_file;
 pub mod report;
 pub mod run;
 pub mod run_context;
 pub mod scenario_build;
 pub mod scheduler;
+pub mod thresholds;
 pub mod vu;
 
 use clap::Parser;
@@ -70,7 +72,7 @@ async fn execute(command: Command) -> Result<u8, Failure> {
         Command::Run(args) => {
             let config = RunConfig::resolve(&args.host, &args.load, RUN_DEFAULTS)
                 .map_err(Failure::bad_input)?;
-            run::run_scenario(&args.scenario, config).await?
+            run::run_scenarios(&args.scenarios, config).await?
         }
         Command::Demo(args) => demo::run_demo(&args.load).await?,
     };

@@ -2,7 +2,7 @@
 //! report.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,19 +10,24 @@ use anyhow::anyhow;
 
 use crate::bindings::UserInfo;
 use crate::broker::HttpBroker;
-use crate::config::RunConfig;
+use crate::config::{LoadModel, RunConfig};
 use crate::engine::{self, EngineOptions, LoadedScenario};
-use crate::error::{Failure, EXIT_OK, EXIT_SCENARIO_ERROR};
-use crate::metrics::{self, RunStats};
-use crate::report::{self, RunReport};
+use crate::error::{Failure, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED};
+use crate::metrics::{self, LiveStats, RunStats};
+use crate::report::{self, RunReport, ScenarioLabel};
 use crate::run_context::RunContext;
-use crate::scheduler::{self, Plan, RunOutcome, StopSignals, Swarm};
+use crate::scheduler::{
+    self, ClosedShape, Model, Plan, RunOutcome, ScenarioSlot, StopSignals, Swarm,
+};
+use crate::thresholds::{self, Threshold};
 use crate::vu::{Identity, Vu};
 
 /// Linear memory each user may grow to.
 const DEFAULT_VU_MEMORY: usize = 256 << 20;
 /// How long the pre-flight connection to `--host` may take.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often `--abort-on-fail` checks the thresholds.
+const ABORT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The result of a finished run.
 pub struct Finished {
@@ -34,17 +39,32 @@ pub struct Finished {
     pub exit_code: u8,
 }
 
-/// Runs `scenario` (a `.wasm` or a crate directory) with `config`, prints the report to
-/// stdout and returns the result.
-pub async fn run_scenario(scenario: &Path, config: RunConfig) -> Result<Finished, Failure> {
-    let component = crate::scenario_build::resolve_scenario(scenario)?;
+/// Runs `scenarios` (each a `.wasm` or a crate directory, with a weight) with `config`,
+/// prints the report to stdout and returns the result.
+pub async fn run_scenarios(
+    scenarios: &[(PathBuf, u32)],
+    config: RunConfig,
+) -> Result<Finished, Failure> {
+    let thresholds = parse_thresholds(&config.thresholds)?;
+    let scenarios = u16::try_from(scenarios.len())
+        .ok()
+        .filter(|&count| count > 0)
+        .map(|_| scenarios)
+        .ok_or_else(|| Failure::bad_input(anyhow!("give between 1 and 65535 scenarios")))?;
+    let components = scenarios
+        .iter()
+        .map(|(path, _)| crate::scenario_build::resolve_scenario(path))
+        .collect::<Result<Vec<_>, _>>()?;
     let engine = engine::build_engine(EngineOptions {
-        max_users: config.users,
+        max_users: config.max_users,
         vu_memory: DEFAULT_VU_MEMORY,
     })
     .map_err(Failure::from)?;
-    let loaded = engine::load_component(&engine, &component)?;
-    let (recorder, aggregator) = metrics::channel();
+    let loaded = components
+        .iter()
+        .map(|component| engine::load_component(&engine, component))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (recorder, aggregator, live) = metrics::channel();
     let ctx = Arc::new(RunContext {
         broker: HttpBroker::new(&config).map_err(Failure::bad_input)?,
         recorder,
@@ -53,36 +73,77 @@ pub async fn run_scenario(scenario: &Path, config: RunConfig) -> Result<Finished
         task_timeout: config.task_timeout,
         vu_memory: DEFAULT_VU_MEMORY,
     });
-    let user = describe(&loaded, &ctx).await?;
+    let mut slots = Vec::with_capacity(loaded.len());
+    for (index, loaded) in loaded.into_iter().enumerate() {
+        let user = describe(&loaded, &ctx, index as u16).await?;
+        slots.push(ScenarioSlot::new(loaded, user));
+    }
+    let model = plan_model(&config, &slots, &ctx).await?;
     preflight(&config).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
 
+    let labels: Vec<ScenarioLabel> = components
+        .iter()
+        .zip(&slots)
+        .map(|(component, slot)| ScenarioLabel {
+            file: component.display().to_string(),
+            user: slot.user.name.clone(),
+        })
+        .collect();
+    let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
     let collecting = tokio::spawn(aggregator.run());
-    let swarm = Arc::new(Swarm::new(loaded, ctx, user.clone(), config.iterations));
+    let swarm = Arc::new(Swarm::new(slots, &weights, ctx, config.iterations));
+    let watcher = config.abort_on_fail.then(|| {
+        tokio::spawn(abort_on_failure(
+            Arc::clone(&swarm),
+            thresholds.clone(),
+            live.clone(),
+            config.abort_grace,
+        ))
+    });
     let plan = Plan {
-        users: config.users,
-        spawn_rate: config.spawn_rate,
+        model,
         run_time: config.run_time,
         stop_timeout: config.stop_timeout,
     };
-    let outcome = scheduler::run(swarm, plan, &mut signals).await;
+    let outcome = scheduler::run(Arc::clone(&swarm), plan, &mut signals).await;
+    if let Some(watcher) = watcher {
+        watcher.abort();
+    }
+    let mut users_by_scenario = vec![0u32; labels.len()];
+    if !outcome.open_model {
+        for nth in 0..outcome.users_spawned {
+            if let Some(count) =
+                users_by_scenario.get_mut(usize::from(swarm.slot_for(u64::from(nth))))
+            {
+                *count += 1;
+            }
+        }
+    }
+    drop(swarm);
     let stats = collecting
         .await
         .map_err(|err| Failure::from(anyhow!("the metrics aggregator failed: {err}")))?;
 
-    let scenario_name = component.display().to_string();
+    let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
     let host = config.host.to_string();
     let report = RunReport {
-        scenario: &scenario_name,
-        user: &user.name,
+        scenarios: &labels,
+        users_by_scenario: &users_by_scenario,
         host: &host,
-        users: config.users,
         seed: config.seed,
         outcome,
         stats: &stats,
     };
     print!("{}", report::render(&report));
-    let exit_code = exit_code_for(&stats, config.exit_code_on_error);
+    if !verdicts.is_empty() {
+        print!("{}", thresholds::render(&verdicts));
+    }
+    let exit_code = if thresholds::all_passed(&verdicts) {
+        exit_code_for(&stats, config.exit_code_on_error)
+    } else {
+        EXIT_THRESHOLDS_FAILED
+    };
     Ok(Finished {
         stats,
         outcome,
@@ -90,10 +151,94 @@ pub async fn run_scenario(scenario: &Path, config: RunConfig) -> Result<Finished
     })
 }
 
+fn parse_thresholds(texts: &[String]) -> Result<Vec<Threshold>, Failure> {
+    texts
+        .iter()
+        .map(|text| {
+            Threshold::parse(text).map_err(|err| Failure::bad_input(anyhow!("--threshold {err}")))
+        })
+        .collect()
+}
+
+/// The scheduler's model for the configuration; a closed run without stages takes the first
+/// scenario's own load shape, if one has it.
+async fn plan_model(
+    config: &RunConfig,
+    slots: &[ScenarioSlot],
+    ctx: &Arc<RunContext>,
+) -> Result<Model, Failure> {
+    match &config.model {
+        LoadModel::Open(open) => Ok(Model::Open(open.clone())),
+        LoadModel::Closed { shape, from_flags } => {
+            let shaped = slots
+                .iter()
+                .position(|slot| slot.user.custom_shape)
+                .filter(|_| !from_flags);
+            let Some(index) = shaped else {
+                return Ok(Model::Closed(ClosedShape::Host(shape.clone())));
+            };
+            let slot = &slots[index];
+            let identity = Identity::new(u32::MAX - 1, index as u16, ctx.seed);
+            let vu = Vu::instantiate(&slot.loaded, Arc::clone(ctx), identity)
+                .await
+                .map_err(|err| {
+                    Failure::scenario(anyhow!(
+                        "{}: the load shape cannot be instantiated: {}",
+                        slot.loaded.path.display(),
+                        anyhow::Error::from(err)
+                    ))
+                })?;
+            tracing::info!(
+                "using the load shape of {} (at most {} users)",
+                slot.user.name,
+                config.max_users
+            );
+            Ok(Model::Closed(ClosedShape::Guest {
+                vu: Box::new(vu),
+                max_users: config.max_users,
+            }))
+        }
+    }
+}
+
+/// Checks the thresholds every second once `grace` has passed, and aborts the run when one
+/// fails.
+async fn abort_on_failure(
+    swarm: Arc<Swarm>,
+    thresholds: Vec<Threshold>,
+    live: LiveStats,
+    grace: Duration,
+) {
+    let started = tokio::time::Instant::now();
+    tokio::time::sleep(grace).await;
+    let mut ticks = tokio::time::interval(ABORT_CHECK_INTERVAL);
+    loop {
+        ticks.tick().await;
+        let verdicts = {
+            let stats = live.lock();
+            thresholds::evaluate(&thresholds, &stats, started.elapsed())
+        };
+        if let Some(failed) = verdicts.iter().find(|verdict| !verdict.passed) {
+            tracing::warn!(
+                "threshold {} failed (measured {}): stopping the run (--abort-on-fail)",
+                failed.threshold,
+                failed.measured
+            );
+            swarm.abort.cancel();
+            return;
+        }
+    }
+}
+
 /// Instantiates the scenario once to read its user description, and checks it.
-async fn describe(loaded: &LoadedScenario, ctx: &Arc<RunContext>) -> Result<UserInfo, Failure> {
+async fn describe(
+    loaded: &LoadedScenario,
+    ctx: &Arc<RunContext>,
+    scenario: u16,
+) -> Result<UserInfo, Failure> {
     let path = loaded.path.display();
-    let mut vu = Vu::instantiate(loaded, Arc::clone(ctx), Identity::new(u32::MAX, ctx.seed))
+    let identity = Identity::new(u32::MAX, scenario, ctx.seed);
+    let mut vu = Vu::instantiate(loaded, Arc::clone(ctx), identity)
         .await
         .map_err(|err| {
             Failure::scenario(anyhow!(

@@ -4,7 +4,12 @@
 mod support;
 
 mod accounting;
+mod arrival_rate;
 mod bad_input;
 mod isolation;
 mod lifecycle;
+mod load_shapes;
+mod mixed;
+mod reproducibility;
 mod scenarios;
+mod thresholds;

@@ -19,6 +19,9 @@ const GUESTS: &[&str] = &[
     "task_error",
     "wrong_world",
     "busy_loop",
+    "staged_user",
+    "slow_calls",
+    "seeded_choices",
 ];
 
 /// The workspace root.

@@ -24,6 +24,7 @@ mod flask;
 mod imports;
 mod reports;
 mod server;
+mod slow;
 mod state;
 mod tickets;
 mod users;
@@ -71,6 +72,7 @@ pub fn router(config: DemoConfig) -> (Router, Arc<AtomicU64>) {
         .route("/", get(flask::index))
         .route("/users", get(flask::users))
         .route("/status", get(flask::status))
+        .route("/slow", get(slow::stall))
         .route(counter::STATS_PATH, get(counter::stats))
         .route("/api/v1/products", get(catalog::list))
         .route("/api/v1/products/{product_id}", get(catalog::get))

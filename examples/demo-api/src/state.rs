@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     pub reports: Mutex<HashMap<String, Report>>,
     /// Requests served so far (shared with the counting middleware).
     pub requests: Arc<AtomicU64>,
+    /// Calls of `GET /slow` so far, to stall every N-th.
+    pub slow_calls: AtomicU64,
     /// Randomness for ids and report delays.
     pub rng: Mutex<SmallRng>,
 }
@@ -73,6 +75,7 @@ impl Shared {
             tickets: Mutex::new(TicketStore::default()),
             imports: Mutex::new(HashMap::new()),
             reports: Mutex::new(HashMap::new()),
+            slow_calls: AtomicU64::new(0),
             rng: Mutex::new(SmallRng::seed_from_u64(seed)),
             requests,
             config,

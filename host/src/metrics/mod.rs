@@ -10,8 +10,23 @@ pub use request_stats::RequestStats;
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
 
 use std::borrow::Cow;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::mpsc;
+
+/// Events the aggregator folds in under one lock of the live statistics.
+const BATCH: usize = 256;
+
+/// Where a sample belongs beyond its row: which scenario of a mixed run sent it, and, in an
+/// arrival-rate run, how late its iteration started (for the response time from the
+/// intended start).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SampleTag {
+    /// Index of the scenario in the run's scenario list.
+    pub scenario: u16,
+    /// How late the iteration started, in microseconds; `None` in a closed-model run.
+    pub lateness_us: Option<u64>,
+}
 
 /// One finished request, as measured by the host.
 #[derive(Debug, Clone)]
@@ -26,6 +41,8 @@ pub struct Sample {
     pub bytes: u64,
     /// Why it failed, if it did.
     pub failure: Option<String>,
+    /// Scenario and iteration lateness.
+    pub tag: SampleTag,
 }
 
 /// Something a virtual user reports.
@@ -41,6 +58,11 @@ pub enum Event {
         name: String,
         /// Whether it passed.
         passed: bool,
+    },
+    /// An arrival-rate iteration started, this many microseconds after its intended start.
+    IterationStarted {
+        /// Start minus intended start.
+        lateness_us: u64,
     },
 }
 
@@ -59,6 +81,11 @@ impl Recorder {
         self.send(Event::Exception(message.into()));
     }
 
+    /// Records how late an arrival-rate iteration started.
+    pub fn iteration_started(&self, lateness_us: u64) {
+        self.send(Event::IterationStarted { lateness_us });
+    }
+
     /// Records a named check.
     pub fn check(&self, name: impl Into<String>, passed: bool) {
         self.send(Event::Check {
@@ -75,23 +102,46 @@ impl Recorder {
 
 /// The receiving side: folds events into [`RunStats`] until every [`Recorder`] is dropped.
 #[derive(Debug)]
-pub struct Aggregator(mpsc::UnboundedReceiver<Event>);
+pub struct Aggregator {
+    events: mpsc::UnboundedReceiver<Event>,
+    live: LiveStats,
+}
 
 impl Aggregator {
     /// Collects events until all recorders are gone, then returns the totals.
     pub async fn run(mut self) -> RunStats {
-        let mut stats = RunStats::default();
-        while let Some(event) = self.0.recv().await {
-            stats.apply(event);
+        let mut batch = Vec::with_capacity(BATCH);
+        while self.events.recv_many(&mut batch, BATCH).await > 0 {
+            let mut stats = self.live.lock();
+            for event in batch.drain(..) {
+                stats.apply(event);
+            }
         }
-        stats
+        std::mem::take(&mut *self.live.lock())
     }
 }
 
-/// A connected recorder and aggregator.
-pub fn channel() -> (Recorder, Aggregator) {
+/// The statistics so far, readable while the run goes on (for thresholds that abort a run
+/// and for live views). Only the aggregator and these readers take its lock, never a user.
+#[derive(Debug, Clone, Default)]
+pub struct LiveStats(Arc<Mutex<RunStats>>);
+
+impl LiveStats {
+    /// Locks the statistics for reading; keep the guard short.
+    pub fn lock(&self) -> MutexGuard<'_, RunStats> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A connected recorder and aggregator, and a handle on the live statistics.
+pub fn channel() -> (Recorder, Aggregator, LiveStats) {
     let (sender, receiver) = mpsc::unbounded_channel();
-    (Recorder(sender), Aggregator(receiver))
+    let live = LiveStats::default();
+    let aggregator = Aggregator {
+        events: receiver,
+        live: live.clone(),
+    };
+    (Recorder(sender), aggregator, live)
 }
 
 #[cfg(test)]
@@ -105,12 +155,13 @@ mod tests {
             latency_us,
             bytes: 10,
             failure: failure.map(str::to_string),
+            tag: SampleTag::default(),
         }
     }
 
     #[tokio::test]
     async fn the_aggregator_sees_every_event_from_every_recorder() {
-        let (recorder, aggregator) = channel();
+        let (recorder, aggregator, _live) = channel();
         let collecting = tokio::spawn(aggregator.run());
         let mut users = Vec::new();
         for user in 0..8 {
@@ -135,6 +186,7 @@ mod tests {
         assert_eq!(stats.total_exceptions(), 8);
         assert_eq!(stats.checks["ok"].passed, 8);
         let key = FailureKey {
+            scenario: 0,
             method: "GET".into(),
             name: "/a".into(),
             message: "HTTP 500".into(),

@@ -27,6 +27,9 @@ pub struct RequestStats {
     max_us: u64,
     /// Latency distribution at microsecond resolution.
     histogram: Histogram<u64>,
+    /// The same requests timed from their iteration's intended start (arrival-rate runs
+    /// only), so a stall that delays iterations shows even when service times look fine.
+    response: Option<Box<RequestStats>>,
 }
 
 impl Default for RequestStats {
@@ -48,6 +51,7 @@ impl RequestStats {
             min_us: u64::MAX,
             max_us: 0,
             histogram,
+            response: None,
         }
     }
 
@@ -63,8 +67,34 @@ impl RequestStats {
             .saturating_record(latency_us.clamp(1, MAX_TRACKED_US));
     }
 
+    /// Records one request of an arrival-rate iteration that started `lateness_us` late: its
+    /// service time as [`record`](Self::record) does, and its response time from the
+    /// iteration's intended start.
+    pub fn record_with_lateness(
+        &mut self,
+        latency_us: u64,
+        lateness_us: u64,
+        bytes: u64,
+        failed: bool,
+    ) {
+        self.record(latency_us, bytes, failed);
+        self.response.get_or_insert_with(Box::default).record(
+            latency_us.saturating_add(lateness_us),
+            bytes,
+            failed,
+        );
+    }
+
+    /// Response times from the intended start, if any request of the row had one.
+    pub fn response(&self) -> Option<&RequestStats> {
+        self.response.as_deref()
+    }
+
     /// Adds another row's samples to this one, exactly.
     pub fn merge(&mut self, other: &RequestStats) {
+        if let Some(theirs) = &other.response {
+            self.response.get_or_insert_with(Box::default).merge(theirs);
+        }
         self.count += other.count;
         self.failures += other.failures;
         self.bytes += other.bytes;
@@ -231,6 +261,21 @@ mod tests {
         for p in [50.0, 90.0, 99.0] {
             assert_eq!(merged.percentile(p), all.percentile(p));
         }
+    }
+
+    #[test]
+    fn lateness_adds_to_the_response_time_only() {
+        let mut stats = RequestStats::new();
+        stats.record_with_lateness(1_000, 0, 10, false);
+        stats.record_with_lateness(1_000, 2_000_000, 10, false);
+        assert_eq!(stats.max(), Duration::from_micros(1_000));
+        let response = stats.response().expect("response times");
+        assert_eq!(response.count, 2);
+        assert_eq!(response.max(), Duration::from_micros(2_001_000));
+        let mut merged = RequestStats::new();
+        merged.merge(&stats);
+        assert_eq!(merged.response().map(|r| r.count), Some(2));
+        assert!(RequestStats::new().response().is_none());
     }
 
     #[test]

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 
 use super::{Event, RequestStats, Sample};
 
-/// A report row: Locust sorts rows by name, then method.
+/// A report row: Locust sorts rows by name, then method (here within each scenario).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RequestKey {
+    /// Index of the scenario that sent the requests.
+    pub scenario: u16,
     /// The row name.
     pub name: String,
     /// The HTTP method.
@@ -17,6 +19,8 @@ pub struct RequestKey {
 /// Failures are grouped by where they happened and what they said.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FailureKey {
+    /// Index of the scenario that sent the requests.
+    pub scenario: u16,
     /// The HTTP method.
     pub method: Cow<'static, str>,
     /// The row name.
@@ -45,6 +49,8 @@ pub struct RunStats {
     pub exceptions: BTreeMap<String, u64>,
     /// Checks by name.
     pub checks: BTreeMap<String, CheckCount>,
+    /// How late arrival-rate iterations started (empty in a closed-model run).
+    pub start_lateness: RequestStats,
 }
 
 impl RunStats {
@@ -61,6 +67,9 @@ impl RunStats {
                     count.failed += 1;
                 }
             }
+            Event::IterationStarted { lateness_us } => {
+                self.start_lateness.record(lateness_us, 0, false);
+            }
         }
     }
 
@@ -71,19 +80,31 @@ impl RunStats {
             latency_us,
             bytes,
             failure,
+            tag,
         } = sample;
         if let Some(message) = &failure {
             let key = FailureKey {
+                scenario: tag.scenario,
                 method: method.clone(),
                 name: name.clone(),
                 message: message.clone(),
             };
             *self.failures.entry(key).or_default() += 1;
         }
-        self.requests
-            .entry(RequestKey { name, method })
-            .or_default()
-            .record(latency_us, bytes, failure.is_some());
+        let row = self
+            .requests
+            .entry(RequestKey {
+                scenario: tag.scenario,
+                name,
+                method,
+            })
+            .or_default();
+        match tag.lateness_us {
+            Some(lateness_us) => {
+                row.record_with_lateness(latency_us, lateness_us, bytes, failure.is_some())
+            }
+            None => row.record(latency_us, bytes, failure.is_some()),
+        }
     }
 
     /// All rows merged: Locust's "Aggregated" row.

@@ -29,6 +29,7 @@ pub fn render(report: &RunReport<'_>) -> String {
     header(&mut out, report);
     request_table(&mut out, report);
     percentile_table(&mut out, report);
+    intended_start_table(&mut out, report);
     failure_table(&mut out, report);
     exception_table(&mut out, report);
     check_table(&mut out, report);
@@ -40,20 +41,61 @@ fn header(out: &mut String, report: &RunReport<'_>) {
     let reason = match outcome.reason {
         StopReason::TimeUp => "run time reached",
         StopReason::Completed => "all iterations done",
+        StopReason::ShapeEnded => "load shape finished",
+        StopReason::Aborted => "aborted by a failed threshold",
         StopReason::Interrupted => "interrupted",
     };
+    let scenarios: Vec<String> = report
+        .scenarios
+        .iter()
+        .map(|label| format!("{} ({})", label.file, label.user))
+        .collect();
     let _ = writeln!(
         out,
-        "wasmload: {} ({}) against {}\n{} users ({} started), {} tasks in {:.1}s ({reason}), seed {}",
-        report.scenario,
-        report.user,
-        report.host,
-        report.users,
-        outcome.users_spawned,
-        outcome.iterations,
-        outcome.elapsed.as_secs_f64(),
-        report.seed,
+        "wasmload: {} against {}",
+        scenarios.join(", "),
+        report.host
     );
+    if outcome.open_model {
+        let _ = writeln!(
+            out,
+            "arrival rate: {} iterations started, {} dropped, {} users in the pool, in {:.1}s ({reason}), seed {}",
+            outcome.iterations,
+            outcome.dropped_iterations,
+            outcome.users_spawned,
+            outcome.elapsed.as_secs_f64(),
+            report.seed,
+        );
+        let lateness = &report.stats.start_lateness;
+        if lateness.count > 0 {
+            let _ = writeln!(
+                out,
+                "iteration start lateness (ms): median {}, p99 {}, max {}",
+                ms(lateness.percentile(50.0)),
+                ms(lateness.percentile(99.0)),
+                ms(lateness.max()),
+            );
+        }
+    } else {
+        let _ = writeln!(
+            out,
+            "{} users started, peak {} running, {} tasks in {:.1}s ({reason}), seed {}",
+            outcome.users_spawned,
+            outcome.peak_users,
+            outcome.iterations,
+            outcome.elapsed.as_secs_f64(),
+            report.seed,
+        );
+    }
+    if report.scenarios.len() > 1 && !outcome.open_model {
+        let split: Vec<String> = report
+            .scenarios
+            .iter()
+            .zip(report.users_by_scenario)
+            .map(|(label, users)| format!("{} {users}", label.user))
+            .collect();
+        let _ = writeln!(out, "users by scenario: {}", split.join(", "));
+    }
     if outcome.users_cancelled > 0 {
         let _ = writeln!(
             out,
@@ -69,7 +111,7 @@ fn name_width(report: &RunReport<'_>) -> usize {
         .stats
         .requests
         .keys()
-        .map(|key| key.name.chars().count())
+        .map(|key| report.row_name(key.scenario, &key.name).chars().count())
         .max()
         .unwrap_or(0);
     longest.clamp(30, 80)
@@ -99,7 +141,8 @@ fn request_table(out: &mut String, report: &RunReport<'_>) {
     let _ = writeln!(out, "{rule}");
     let seconds = report.seconds();
     for (key, stats) in &report.stats.requests {
-        request_row(out, &key.method, &key.name, stats, seconds, width);
+        let name = report.row_name(key.scenario, &key.name);
+        request_row(out, &key.method, &name, stats, seconds, width);
     }
     let _ = writeln!(out, "{rule}");
     request_row(out, "", "Aggregated", &report.stats.total(), seconds, width);
@@ -143,7 +186,8 @@ fn percentile_table(out: &mut String, report: &RunReport<'_>) {
     }
     let _ = writeln!(out, "{head} {:>7}\n{rule}|-------", "# reqs");
     for (key, stats) in &report.stats.requests {
-        percentile_row(out, &key.method, &key.name, stats, width);
+        let name = report.row_name(key.scenario, &key.name);
+        percentile_row(out, &key.method, &name, stats, width);
     }
     let _ = writeln!(out, "{rule}|-------");
     percentile_row(out, "", "Aggregated", &report.stats.total(), width);
@@ -158,6 +202,48 @@ fn percentile_row(out: &mut String, method: &str, name: &str, stats: &RequestSta
     let _ = writeln!(out, " {:>7}", stats.count);
 }
 
+/// Open-model runs: service time (send to last byte) beside response time from the
+/// iteration's intended start, which shows stalls that delayed iterations.
+fn intended_start_table(out: &mut String, report: &RunReport<'_>) {
+    if !report.outcome.open_model {
+        return;
+    }
+    const SHOWN: [(f64, &str); 4] = [(50.0, "50%"), (95.0, "95%"), (99.0, "99%"), (100.0, "max")];
+    let width = name_width(report);
+    let _ = writeln!(
+        out,
+        "Service time (send to last byte) | response time (from the intended start), ms"
+    );
+    let mut head = format!("{:<8} {:<width$}", "Type", "Name");
+    for prefix in ["svc", "resp"] {
+        for (_, label) in SHOWN {
+            let _ = write!(head, " {:>9}", format!("{prefix} {label}"));
+        }
+    }
+    let _ = writeln!(out, "{head}");
+    let _ = writeln!(out, "--------|{}|{}", "-".repeat(width + 1), "-".repeat(80));
+    let row = |out: &mut String, method: &str, name: &str, stats: &RequestStats| {
+        let _ = write!(out, "{:<8} {:<width$}", method, truncate(name, width));
+        let response = stats.response().unwrap_or(stats);
+        for measured in [stats, response] {
+            for (percentile, _) in SHOWN {
+                let _ = write!(out, " {:>9}", ms(measured.percentile(percentile)));
+            }
+        }
+        out.push('\n');
+    };
+    for (key, stats) in &report.stats.requests {
+        row(
+            out,
+            &key.method,
+            &report.row_name(key.scenario, &key.name),
+            stats,
+        );
+    }
+    row(out, "", "Aggregated", &report.stats.total());
+    out.push('\n');
+}
+
 fn failure_table(out: &mut String, report: &RunReport<'_>) {
     if report.stats.failures.is_empty() {
         return;
@@ -170,7 +256,9 @@ fn failure_table(out: &mut String, report: &RunReport<'_>) {
         let _ = writeln!(
             out,
             "{count:<18} {} {}: {}",
-            key.method, key.name, key.message
+            key.method,
+            report.row_name(key.scenario, &key.name),
+            key.message
         );
     }
     out.push('\n');
@@ -243,7 +331,8 @@ fn truncate(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Event, RunStats, Sample};
+    use crate::metrics::{Event, RunStats, Sample, SampleTag};
+    use crate::report::ScenarioLabel;
     use crate::scheduler::RunOutcome;
 
     fn sample(method: &'static str, name: &str, latency_us: u64, failure: Option<&str>) -> Event {
@@ -253,22 +342,27 @@ mod tests {
             latency_us,
             bytes: 50,
             failure: failure.map(str::to_string),
+            tag: SampleTag::default(),
         })
     }
 
     fn rendered(stats: &RunStats) -> String {
+        let scenarios = [ScenarioLabel {
+            file: "login_flow.wasm".into(),
+            user: "LoginFlow".into(),
+        }];
         let report = RunReport {
-            scenario: "login_flow.wasm",
-            user: "LoginFlow",
+            scenarios: &scenarios,
+            users_by_scenario: &[2],
             host: "http://127.0.0.1:8000",
-            users: 2,
             seed: 42,
             outcome: RunOutcome {
                 reason: StopReason::TimeUp,
                 elapsed: Duration::from_secs(10),
                 users_spawned: 2,
+                peak_users: 2,
                 iterations: 4,
-                users_cancelled: 0,
+                ..RunOutcome::default()
             },
             stats,
         };

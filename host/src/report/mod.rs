@@ -9,16 +9,23 @@ use std::time::Duration;
 use crate::metrics::RunStats;
 use crate::scheduler::RunOutcome;
 
+/// A scenario of the run, as the report names it.
+#[derive(Debug, Clone)]
+pub struct ScenarioLabel {
+    /// The component file.
+    pub file: String,
+    /// The scenario's user name.
+    pub user: String,
+}
+
 /// Everything a report shows about a run.
 pub struct RunReport<'a> {
-    /// The scenario file.
-    pub scenario: &'a str,
-    /// The scenario's user name.
-    pub user: &'a str,
+    /// The run's scenarios, in the order their indexes refer to.
+    pub scenarios: &'a [ScenarioLabel],
+    /// Users started per scenario (closed model), in the same order.
+    pub users_by_scenario: &'a [u32],
     /// The `--host`.
     pub host: &'a str,
-    /// Target users.
-    pub users: u32,
     /// The seed, so the run can be repeated.
     pub seed: u64,
     /// How the run went.
@@ -28,6 +35,14 @@ pub struct RunReport<'a> {
 }
 
 impl RunReport<'_> {
+    /// A row's name: prefixed with its scenario's user name when the run mixes scenarios.
+    pub fn row_name(&self, scenario: u16, name: &str) -> String {
+        match self.scenarios.get(usize::from(scenario)) {
+            Some(label) if self.scenarios.len() > 1 => format!("{}: {name}", label.user),
+            _ => name.to_string(),
+        }
+    }
+
     /// The run's length in seconds, never zero (for rates).
     pub fn seconds(&self) -> f64 {
         self.outcome

@@ -1,10 +1,21 @@
-//! The closed-model scheduler: starts users at the spawn rate, stops the run on time,
-//! iterations or a signal, then gives users `--stop-timeout` to finish before cancelling them.
+//! The scheduler: runs users under a closed model (a number of users, fixed, staged or shaped
+//! by the scenario) or an open model (iterations arriving at a rate), stops the run on time,
+//! iterations, a finished shape, an abort or a signal, then gives users `--stop-timeout` to
+//! finish before cancelling them.
 
+mod closed;
+mod mix;
+mod open;
+mod rate;
+mod shape;
 mod signals;
 mod tasks;
 mod user_loop;
 
+pub use mix::{parse_scenario_arg, weighted_pattern};
+pub use open::OpenPlan;
+pub use rate::{parse_rate_per_second, parse_rate_stages, RateSchedule, RateStage};
+pub use shape::{parse_stages, Shape, Stage, Step};
 pub use signals::StopSignals;
 pub use tasks::{wait_after, TaskPicker};
 
@@ -19,14 +30,34 @@ use tokio_util::sync::CancellationToken;
 use crate::bindings::UserInfo;
 use crate::engine::LoadedScenario;
 use crate::run_context::RunContext;
+use crate::vu::Vu;
 
-/// The load shape of a closed-model run.
-#[derive(Debug, Clone, Copy)]
+/// How users are driven.
+pub enum Model {
+    /// A number of users, each looping over tasks with its wait time.
+    Closed(ClosedShape),
+    /// Iterations arriving on a schedule, run by a pool of users.
+    Open(OpenPlan),
+}
+
+/// Where a closed-model run takes its user count from.
+pub enum ClosedShape {
+    /// Computed by the host (fixed or staged).
+    Host(Shape),
+    /// Asked of a scenario's own shape, about once a second, through `vu`; more than
+    /// `max_users` are never started.
+    Guest {
+        /// The instance the shape is asked through.
+        vu: Box<Vu>,
+        /// The cap on the users the shape may ask for.
+        max_users: u32,
+    },
+}
+
+/// The plan of a run.
 pub struct Plan {
-    /// Users to reach.
-    pub users: u32,
-    /// Users started per second.
-    pub spawn_rate: f64,
+    /// Closed or open model.
+    pub model: Model,
     /// How long to run, if bounded by time (a bound on tasks lives in the [`Swarm`]).
     pub run_time: Option<Duration>,
     /// Grace period for users after a stop.
@@ -34,65 +65,106 @@ pub struct Plan {
 }
 
 /// Why the run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum StopReason {
     /// `--run-time` elapsed.
     TimeUp,
     /// `--iterations` were all run (or every user finished).
+    #[default]
     Completed,
+    /// The stages, the scenario's shape or the rate schedule came to their end.
+    ShapeEnded,
+    /// A threshold failed and `--abort-on-fail` stopped the run.
+    Aborted,
     /// SIGINT or SIGTERM.
     Interrupted,
 }
 
 /// What the scheduler reports about a run.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RunOutcome {
     /// Why it ended.
     pub reason: StopReason,
     /// From the first spawn until the last user finished.
     pub elapsed: Duration,
-    /// Users started.
+    /// Users started over the whole run.
     pub users_spawned: u32,
+    /// The most users running at once.
+    pub peak_users: u32,
     /// Tasks started.
     pub iterations: u64,
+    /// Arrival-rate iterations dropped because every user was busy.
+    pub dropped_iterations: u64,
     /// Users still running when the grace period ended, and cancelled.
     pub users_cancelled: usize,
+    /// Whether this was an arrival-rate (open-model) run.
+    pub open_model: bool,
 }
 
-/// What every user task shares: the scenario, its description and the stop signal.
-pub struct Swarm {
+/// One scenario of a run, compiled and described.
+pub struct ScenarioSlot {
     /// The compiled scenario.
     pub loaded: LoadedScenario,
-    /// Shared run services.
-    pub ctx: Arc<RunContext>,
-    /// The scenario's user.
+    /// Its user.
     pub user: UserInfo,
     /// Weighted task choice.
     pub picker: TaskPicker,
+}
+
+impl ScenarioSlot {
+    /// A slot for a described scenario.
+    pub fn new(loaded: LoadedScenario, user: UserInfo) -> Self {
+        let picker = TaskPicker::new(&user);
+        Self {
+            loaded,
+            user,
+            picker,
+        }
+    }
+}
+
+/// What every user task shares: the scenarios, the run services and the stop signals.
+pub struct Swarm {
+    /// The run's scenarios.
+    pub slots: Vec<ScenarioSlot>,
+    /// Shared run services.
+    pub ctx: Arc<RunContext>,
     /// Cancelled when the run stops.
     pub stop: CancellationToken,
+    /// Cancelled from outside to end the run early (a failed threshold).
+    pub abort: CancellationToken,
+    assignment: Vec<u16>,
     iterations_started: AtomicU64,
     iteration_limit: Option<u64>,
 }
 
 impl Swarm {
-    /// Assembles the shared state of a run.
+    /// Assembles the shared state of a run; `weights` split users between `slots`.
     pub fn new(
-        loaded: LoadedScenario,
+        slots: Vec<ScenarioSlot>,
+        weights: &[u32],
         ctx: Arc<RunContext>,
-        user: UserInfo,
         iteration_limit: Option<u64>,
     ) -> Self {
-        let picker = TaskPicker::new(&user);
         Self {
-            loaded,
+            slots,
             ctx,
-            user,
-            picker,
             stop: CancellationToken::new(),
+            abort: CancellationToken::new(),
+            assignment: weighted_pattern(weights),
             iterations_started: AtomicU64::new(0),
             iteration_limit,
         }
+    }
+
+    /// The scenario of the `nth` user (or arrival-rate iteration): a fixed interleaving in
+    /// proportion to the weights, so every prefix of users is split as evenly as it can be.
+    pub fn slot_for(&self, nth: u64) -> u16 {
+        let len = self.assignment.len().max(1) as u64;
+        self.assignment
+            .get((nth % len) as usize)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Claims the next task of the run; false once `--iterations` are used up.
@@ -112,54 +184,51 @@ impl Swarm {
             .is_some_and(|limit| self.iterations_started.load(Ordering::Relaxed) >= limit)
     }
 
-    /// Sleeps for `duration`, or less if the run stops.
-    pub async fn pause(&self, duration: Duration) {
-        tokio::select! {
-            _ = tokio::time::sleep(duration) => {}
-            _ = self.stop.cancelled() => {}
-        }
+    fn iterations(&self) -> u64 {
+        self.iterations_started.load(Ordering::Relaxed)
     }
 }
 
 /// Runs the plan to its end and returns how it went.
 pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> RunOutcome {
     let started = Instant::now();
-    let deadline = plan.run_time.map(|run_time| started + run_time);
-    let spawn_interval = Duration::from_secs_f64(1.0 / plan.spawn_rate);
-    let mut next_spawn = started;
-    let mut spawned = 0u32;
+    let mut ending = Ending {
+        deadline: plan.run_time.map(|run_time| started + run_time),
+        signals,
+        abort: swarm.abort.clone(),
+    };
     let mut users = JoinSet::new();
-    let reason = loop {
-        let spawning = spawned < plan.users && !swarm.iterations_exhausted();
-        if !spawning && users.is_empty() {
-            break StopReason::Completed;
-        }
-        tokio::select! {
-            _ = sleep_until(next_spawn), if spawning => {
-                users.spawn(user_loop::run_user(Arc::clone(&swarm), spawned));
-                spawned += 1;
-                next_spawn += spawn_interval;
-                if spawned == plan.users {
-                    tracing::info!("all {spawned} users started");
-                }
-            }
-            _ = sleep_until(deadline.unwrap_or(started)), if deadline.is_some() => {
-                break StopReason::TimeUp;
-            }
-            Some(joined) = users.join_next(), if !users.is_empty() => {
-                report_panic(&swarm, joined);
-            }
-            _ = signals.recv() => break StopReason::Interrupted,
-        }
+    let mut outcome = match plan.model {
+        Model::Closed(shape) => closed::run(&swarm, shape, started, &mut ending, &mut users).await,
+        Model::Open(open) => open::run(&swarm, open, started, &mut ending, &mut users).await,
     };
     swarm.stop.cancel();
-    let users_cancelled = drain(&swarm, &mut users, plan.stop_timeout, signals).await;
-    RunOutcome {
-        reason,
-        elapsed: started.elapsed(),
-        users_spawned: spawned,
-        iterations: swarm.iterations_started.load(Ordering::Relaxed),
-        users_cancelled,
+    outcome.users_cancelled = drain(&swarm, &mut users, plan.stop_timeout, ending.signals).await;
+    outcome.elapsed = started.elapsed();
+    outcome.iterations = swarm
+        .iterations()
+        .saturating_sub(outcome.dropped_iterations);
+    outcome
+}
+
+/// What ends a run from outside the model: the deadline, an abort, a signal.
+struct Ending<'a> {
+    deadline: Option<Instant>,
+    signals: &'a mut StopSignals,
+    abort: CancellationToken,
+}
+
+impl Ending<'_> {
+    /// Resolves when the run must stop, with the reason.
+    async fn reached(&mut self) -> StopReason {
+        let deadline = self.deadline;
+        tokio::select! {
+            _ = sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                StopReason::TimeUp
+            }
+            _ = self.abort.cancelled() => StopReason::Aborted,
+            _ = self.signals.recv() => StopReason::Interrupted,
+        }
     }
 }
 

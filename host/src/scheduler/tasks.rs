@@ -85,6 +85,7 @@ mod tests {
                 })
                 .collect(),
             wait: WaitTime::None,
+            custom_shape: false,
         }
     }
 

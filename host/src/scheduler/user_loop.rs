@@ -1,20 +1,114 @@
-//! The life of one virtual user: instantiate, `on-start`, weighted tasks with waits, `on-stop`;
-//! after a trap, the same user goes on in a fresh instance.
+//! The life of one virtual user: instantiate, `on-start`, iterations (paced by its wait time,
+//! or handed out by the arrival-rate dispatcher), `on-stop`; after a trap, the same user goes
+//! on in a fresh instance.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use super::tasks::wait_after;
-use super::Swarm;
+use super::{ScenarioSlot, Swarm};
 use crate::vu::{Identity, Vu};
 
 /// Pause before re-instantiating a user whose `on-start` trapped, so a broken scenario does
 /// not spin.
 const RESTART_BACKOFF: Duration = Duration::from_secs(1);
 
+/// An arrival-rate iteration handed to a user.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    /// When the schedule wanted it to start.
+    pub intended: Instant,
+}
+
+/// How a user idle in the arrival-rate pool is reached: its scenario and its ticket inbox.
+pub type IdleUser = (u16, mpsc::Sender<Ticket>);
+
+/// What paces a user's iterations.
+pub enum Cadence {
+    /// Closed model: iterate until told to leave, waiting after each task by the user's
+    /// wait time.
+    Closed {
+        /// Cancelled when this user should finish its task, run `on-stop` and leave.
+        leave: CancellationToken,
+    },
+    /// Open model: run one task per ticket, with no wait, and report back as idle.
+    Open {
+        /// A ticket to run first, for a user started to take it.
+        first: Option<Ticket>,
+        /// Where the dispatcher sends tickets.
+        inbox: mpsc::Receiver<Ticket>,
+        /// This user's address, as given to the dispatcher.
+        address: mpsc::Sender<Ticket>,
+        /// Where the user announces it is idle.
+        idle: mpsc::UnboundedSender<IdleUser>,
+    },
+}
+
+impl Cadence {
+    /// Waits for the next iteration: `None` when the user should stop, else how late the
+    /// iteration starts (`None` lateness in the closed model).
+    async fn next(&mut self, swarm: &Swarm, scenario: u16) -> Option<Option<Duration>> {
+        match self {
+            Cadence::Closed { leave } => {
+                (!leave.is_cancelled() && swarm.claim_iteration()).then_some(None)
+            }
+            Cadence::Open {
+                first,
+                inbox,
+                address,
+                idle,
+            } => {
+                if swarm.stop.is_cancelled() {
+                    return None;
+                }
+                let ticket = match first.take() {
+                    Some(ticket) => ticket,
+                    None => {
+                        idle.send((scenario, address.clone())).ok()?;
+                        tokio::select! {
+                            ticket = inbox.recv() => ticket?,
+                            _ = swarm.stop.cancelled() => return None,
+                        }
+                    }
+                };
+                Some(Some(ticket.intended.elapsed()))
+            }
+        }
+    }
+
+    /// Waits after a task that took `took`, by the user's wait time (closed model only).
+    async fn after_task(&self, slot: &ScenarioSlot, took: Duration, vu: &mut Vu) {
+        if let Cadence::Closed { leave } = self {
+            let wait = wait_after(&slot.user.wait, took, vu.rng());
+            if !wait.is_zero() {
+                pause(leave, wait).await;
+            }
+        }
+    }
+
+    fn stopped(&self, swarm: &Swarm) -> bool {
+        match self {
+            Cadence::Closed { leave } => leave.is_cancelled(),
+            Cadence::Open { .. } => swarm.stop.is_cancelled(),
+        }
+    }
+}
+
+/// Sleeps for `duration`, or less if `until` is cancelled first.
+async fn pause(until: &CancellationToken, duration: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(duration) => {}
+        _ = until.cancelled() => {}
+    }
+}
+
 /// How a user's instance ended.
 enum InstanceEnd {
-    /// The user is done (stop, or no iterations left).
+    /// The user is done (stop, leave, or no iterations left).
     Finished,
     /// The guest trapped; go on in a fresh instance.
     Trapped {
@@ -23,11 +117,14 @@ enum InstanceEnd {
     },
 }
 
-/// Runs user `vu_id` until the run stops or its iterations run out.
-pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32) {
-    let mut identity = Identity::new(vu_id, swarm.ctx.seed);
-    while !swarm.stop.is_cancelled() {
-        let vu = match Vu::instantiate(&swarm.loaded, Arc::clone(&swarm.ctx), identity).await {
+/// Runs user `vu_id` of scenario `scenario` until its cadence ends.
+pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32, scenario: u16, mut cadence: Cadence) {
+    let Some(slot) = swarm.slots.get(usize::from(scenario)) else {
+        return;
+    };
+    let mut identity = Identity::new(vu_id, scenario, swarm.ctx.seed);
+    while !cadence.stopped(&swarm) {
+        let vu = match Vu::instantiate(&slot.loaded, Arc::clone(&swarm.ctx), identity).await {
             Ok(vu) => vu,
             Err(err) => {
                 let err = anyhow::Error::from(err);
@@ -38,7 +135,7 @@ pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32) {
                 return;
             }
         };
-        match run_instance(&swarm, vu).await {
+        match run_instance(&swarm, slot, vu, &mut cadence).await {
             InstanceEnd::Finished => return,
             InstanceEnd::Trapped {
                 identity: carried,
@@ -46,14 +143,19 @@ pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32) {
             } => {
                 identity = carried;
                 if !backoff.is_zero() {
-                    swarm.pause(backoff).await;
+                    pause(&swarm.stop, backoff).await;
                 }
             }
         }
     }
 }
 
-async fn run_instance(swarm: &Swarm, mut vu: Vu) -> InstanceEnd {
+async fn run_instance(
+    swarm: &Swarm,
+    slot: &ScenarioSlot,
+    mut vu: Vu,
+    cadence: &mut Cadence,
+) -> InstanceEnd {
     let recorder = &swarm.ctx.recorder;
     match vu.on_start().await {
         Ok(Ok(())) => {}
@@ -63,24 +165,27 @@ async fn run_instance(swarm: &Swarm, mut vu: Vu) -> InstanceEnd {
             return trapped(&vu, RESTART_BACKOFF);
         }
     }
-    while !swarm.stop.is_cancelled() && swarm.claim_iteration() {
-        let index = swarm.picker.pick(vu.rng());
+    let scenario = vu.identity().scenario;
+    while let Some(lateness) = cadence.next(swarm, scenario).await {
+        if let Some(lateness) = lateness {
+            let lateness_us = lateness.as_micros().min(u128::from(u64::MAX)) as u64;
+            recorder.iteration_started(lateness_us);
+            vu.set_lateness(Some(lateness_us));
+        }
+        let index = slot.picker.pick(vu.rng());
         let started = Instant::now();
         match vu.run_task(index).await {
             Ok(Ok(())) => {}
             Ok(Err(message)) => {
-                recorder.exception(format!("{}: {message}", swarm.picker.name(index)))
+                recorder.exception(format!("{}: {message}", slot.picker.name(index)))
             }
             Err(trap) => {
                 let reason = vu.explain_trap(&trap);
-                recorder.exception(format!("{}: {reason}", swarm.picker.name(index)));
+                recorder.exception(format!("{}: {reason}", slot.picker.name(index)));
                 return trapped(&vu, Duration::ZERO);
             }
         }
-        let wait = wait_after(&swarm.user.wait, started.elapsed(), vu.rng());
-        if !wait.is_zero() {
-            swarm.pause(wait).await;
-        }
+        cadence.after_task(slot, started.elapsed(), &mut vu).await;
     }
     if let Err(trap) = vu.on_stop().await {
         recorder.exception(format!("on_stop: {}", vu.explain_trap(&trap)));

@@ -16,7 +16,7 @@ use super::state::VuState;
 use crate::bindings::http::{self, Response};
 use crate::bindings::{session, HttpError, Method, Request};
 use crate::broker::{BrokerError, Outgoing};
-use crate::metrics::{Recorder, Sample};
+use crate::metrics::{Recorder, Sample, SampleTag};
 
 impl http::Host for VuState {
     async fn send(
@@ -36,7 +36,8 @@ impl http::Host for VuState {
         };
         let url = outgoing.url.clone();
         let ctx = Arc::clone(&self.ctx);
-        let in_flight = InFlight::new(self.ctx.recorder.clone(), method_label, name);
+        let tag = self.sample_tag();
+        let in_flight = InFlight::new(self.ctx.recorder.clone(), method_label, name, tag);
         let (result, elapsed) = ctx.broker.execute(outgoing).await;
         let (method_label, name) = in_flight.landed();
         self.guest_since = Instant::now();
@@ -50,6 +51,7 @@ impl http::Host for VuState {
                     latency_us,
                     received,
                     verdict: Verdict::ByStatus,
+                    tag,
                 });
                 Ok(Ok(Resource::new_own(id)))
             }
@@ -108,6 +110,7 @@ impl VuState {
             latency_us,
             bytes: 0,
             failure: Some(err.to_string()),
+            tag: self.sample_tag(),
         });
         match err {
             BrokerError::Refused(message) => HttpError::Refused(message),
@@ -238,16 +241,18 @@ struct InFlight {
     recorder: Recorder,
     method: Cow<'static, str>,
     name: String,
+    tag: SampleTag,
     started: Instant,
     landed: bool,
 }
 
 impl InFlight {
-    fn new(recorder: Recorder, method: Cow<'static, str>, name: String) -> Self {
+    fn new(recorder: Recorder, method: Cow<'static, str>, name: String, tag: SampleTag) -> Self {
         Self {
             recorder,
             method,
             name,
+            tag,
             started: Instant::now(),
             landed: false,
         }
@@ -272,6 +277,7 @@ impl Drop for InFlight {
                 latency_us: self.started.elapsed().as_micros() as u64,
                 bytes: 0,
                 failure: Some("cancelled: the run stopped before the response arrived".into()),
+                tag: self.tag,
             });
         }
     }

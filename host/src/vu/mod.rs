@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use wasmtime::{Store, UpdateDeadline};
 
-use crate::bindings::{Scenario, UserInfo};
+use crate::bindings::{Scenario, ShapeStep, UserInfo};
 use crate::engine::LoadedScenario;
 use crate::run_context::RunContext;
 
@@ -86,6 +86,21 @@ impl Vu {
             .wasmload_scenario_user()
             .call_on_stop(&mut self.store)
             .await
+    }
+
+    /// Asks the guest's custom load shape for its step at `elapsed_ms` into the run.
+    pub async fn shape(&mut self, elapsed_ms: u64) -> wasmtime::Result<Option<ShapeStep>> {
+        self.enter();
+        self.scenario
+            .wasmload_scenario_user()
+            .call_shape(&mut self.store, elapsed_ms)
+            .await
+    }
+
+    /// Sets how late the next iterations started, for response times from the intended
+    /// start (arrival-rate runs).
+    pub fn set_lateness(&mut self, lateness_us: Option<u64>) {
+        self.store.data_mut().lateness_us = lateness_us;
     }
 
     /// The user's random generator.

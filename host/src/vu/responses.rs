@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::broker::Received;
-use crate::metrics::{Recorder, Sample};
+use crate::metrics::{Recorder, Sample, SampleTag};
 
 /// The guest's verdict on a response, like Locust's `catch_response`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +30,8 @@ pub struct PendingResponse {
     pub received: Received,
     /// The outcome to record.
     pub verdict: Verdict,
+    /// Scenario and iteration lateness.
+    pub tag: SampleTag,
 }
 
 impl PendingResponse {
@@ -46,6 +48,7 @@ impl PendingResponse {
             latency_us: self.latency_us,
             bytes: self.received.body.len() as u64,
             failure,
+            tag: self.tag,
         }
     }
 }
@@ -125,6 +128,7 @@ mod tests {
                 body: bytes::Bytes::from_static(b"abc"),
             },
             verdict: Verdict::ByStatus,
+            tag: Default::default(),
         }
     }
 
@@ -144,7 +148,7 @@ mod tests {
 
     #[tokio::test]
     async fn flushing_records_what_the_guest_still_held() {
-        let (recorder, aggregator) = crate::metrics::channel();
+        let (recorder, aggregator, _live) = crate::metrics::channel();
         let mut slab = ResponseSlab::default();
         slab.insert(response(200));
         let dropped = slab.insert(response(200));

@@ -14,6 +14,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::guest_output::{GuestOutput, StderrTail};
 use super::responses::ResponseSlab;
+use crate::metrics::SampleTag;
 use crate::run_context::RunContext;
 
 /// Who a user is and how far it has come; survives the user's instance being replaced.
@@ -21,6 +22,8 @@ use crate::run_context::RunContext;
 pub struct Identity {
     /// The user's id, from 0.
     pub vu_id: u32,
+    /// Index of the user's scenario in the run's scenario list.
+    pub scenario: u16,
     /// Tasks started so far, including the current one.
     pub iteration: u64,
     /// The user's random generator, seeded from the run seed and the id.
@@ -29,12 +32,13 @@ pub struct Identity {
 
 impl Identity {
     /// A new user's identity; the same seed and id always give the same generator.
-    pub fn new(vu_id: u32, seed: u64) -> Self {
+    pub fn new(vu_id: u32, scenario: u16, seed: u64) -> Self {
         let stream = u64::from(vu_id)
             .wrapping_add(1)
             .wrapping_mul(0x9E37_79B9_7F4A_7C15);
         Self {
             vu_id,
+            scenario,
             iteration: 0,
             rng: SmallRng::seed_from_u64(seed ^ stream),
         }
@@ -66,6 +70,8 @@ pub struct VuState {
     pub stderr_tail: StderrTail,
     /// Memory and instance limits.
     pub limits: StoreLimits,
+    /// How late the current arrival-rate iteration started; `None` in a closed-model run.
+    pub lateness_us: Option<u64>,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -94,8 +100,19 @@ impl VuState {
             guest_since: Instant::now(),
             stderr_tail,
             limits,
+            lateness_us: None,
             wasi,
             table: ResourceTable::new(),
+        }
+    }
+}
+
+impl VuState {
+    /// What this user's samples carry besides their row.
+    pub fn sample_tag(&self) -> SampleTag {
+        SampleTag {
+            scenario: self.identity.scenario,
+            lateness_us: self.lateness_us,
         }
     }
 }

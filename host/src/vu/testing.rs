@@ -22,7 +22,7 @@ pub fn vu_state() -> VuState {
         run_time: None,
     };
     let config = RunConfig::resolve("http://127.0.0.1:9", &load, defaults).expect("config");
-    let (recorder, _aggregator) = metrics::channel();
+    let (recorder, _aggregator, _live) = metrics::channel();
     let ctx = Arc::new(RunContext {
         broker: HttpBroker::new(&config).expect("broker"),
         recorder,
@@ -31,5 +31,5 @@ pub fn vu_state() -> VuState {
         task_timeout: Duration::from_secs(30),
         vu_memory: 1 << 20,
     });
-    VuState::new(ctx, Identity::new(0, 1))
+    VuState::new(ctx, Identity::new(0, 0, 1))
 }

@@ -124,3 +124,24 @@ async fn counts_every_request_under_concurrency() {
     h.sent += USERS * PATHS.len() as u64;
     h.finish().await;
 }
+
+#[tokio::test]
+async fn slow_stalls_every_nth_call() {
+    let mut h = Harness::start(DemoConfig::default()).await;
+    let path = "/slow?every=3&stall_ms=300";
+    for call in 1..=2 {
+        assert_eq!(
+            h.get(path, None).await,
+            (StatusCode::OK, json!({"call": call, "stalled": false}))
+        );
+    }
+    let started = std::time::Instant::now();
+    assert_eq!(
+        h.get(path, None).await,
+        (StatusCode::OK, json!({"call": 3, "stalled": true}))
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    let (status, _) = h.get("/slow?every=0", None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    h.finish().await;
+}

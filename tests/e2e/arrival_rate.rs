@@ -1,0 +1,121 @@
+//! The open model: iterations start on schedule, and a stall that delays iterations shows in
+//! the response time from the intended start while the service time hides it.
+
+use crate::support::{run_against_demo, Run};
+
+/// The number before `label` on the report's "arrival rate:" line.
+fn arrival_number(run: &Run, label: &str) -> u64 {
+    let line = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("arrival rate:"))
+        .unwrap_or_else(|| panic!("no arrival rate line in:\n{}", run.stdout));
+    let end = line
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in {line}"));
+    line[..end]
+        .split_whitespace()
+        .last()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number before `{label}` in {line}"))
+}
+
+/// The service and response percentiles (ms) of the Aggregated row of the open-model table:
+/// svc 50/95/99/max then resp 50/95/99/max.
+fn intended_start_row(run: &Run) -> Vec<f64> {
+    run.stdout
+        .lines()
+        .skip_while(|line| !line.starts_with("Service time"))
+        .find(|line| line.trim_start().starts_with("Aggregated"))
+        .unwrap_or_else(|| panic!("no intended-start table in:\n{}", run.stdout))
+        .split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().expect("a number of ms"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_constant_rate_starts_iterations_on_schedule() {
+    let (run, served) = run_against_demo(
+        "status_checks",
+        &["--rate", "200/s", "--run-time", "5s", "--max-users", "100"],
+    )
+    .await;
+    run.assert(run.code == 0, "the arrival-rate run succeeds");
+    let started = arrival_number(&run, " iterations started");
+    run.assert(
+        (980..=1020).contains(&started),
+        &format!("{started} iterations started, expected 1000 ± 2%"),
+    );
+    run.assert(arrival_number(&run, " dropped") == 0, "nothing dropped");
+    let (requests, failures) = run.aggregated();
+    run.assert(
+        requests == served && failures == 0,
+        "every request counted once",
+    );
+}
+
+#[tokio::test]
+async fn a_stall_shows_from_the_intended_start_but_not_in_service_time() {
+    // One user, a deep queue: every 100th call stalls 1 s, and the iterations due meanwhile
+    // wait for the user.
+    let (run, _) = run_against_demo(
+        "slow_calls",
+        &[
+            "--rate",
+            "100/s",
+            "--run-time",
+            "4s",
+            "--max-users",
+            "1",
+            "--users",
+            "1",
+            "--max-queue",
+            "1000",
+            "--env",
+            "EVERY=100",
+            "--env",
+            "STALL_MS=1000",
+        ],
+    )
+    .await;
+    run.assert(run.code == 0, "the run succeeds");
+    let row = intended_start_row(&run);
+    let (service_p95, service_max, response_p95) = (row[1], row[3], row[5]);
+    run.assert(service_max >= 900.0, "the stalled call itself is measured");
+    run.assert(
+        service_p95 < 100.0,
+        "the service time's p95 hides the stall",
+    );
+    run.assert(
+        response_p95 >= 300.0,
+        "the response time from the intended start shows the stall",
+    );
+}
+
+#[tokio::test]
+async fn a_full_pool_drops_iterations_and_counts_them() {
+    let (run, _) = run_against_demo(
+        "slow_calls",
+        &[
+            "--rate",
+            "100/s",
+            "--run-time",
+            "3s",
+            "--max-users",
+            "1",
+            "--users",
+            "1",
+            "--env",
+            "EVERY=50",
+            "--env",
+            "STALL_MS=1000",
+        ],
+    )
+    .await;
+    run.assert(run.code == 0, "the run succeeds");
+    run.assert(
+        arrival_number(&run, " dropped") >= 50,
+        "iterations due while the only user stalls are dropped",
+    );
+}

@@ -1,0 +1,87 @@
+//! Thresholds: each kind passes or fails as measured, a failure sets exit code 4, and
+//! `--abort-on-fail` ends a run early.
+
+use crate::support::run_against_demo;
+
+const KINDS_PASSING: &[&str] = &[
+    "p95<5s",
+    "error_rate<1%",
+    "rps>=1",
+    "/users:max<5s",
+    "GET /status:requests>=1",
+];
+const KINDS_FAILING: &[&str] = &[
+    "p95<1us",
+    "error_rate>50%",
+    "rps>=1000000",
+    "/users:max<1us",
+    "GET /status:requests<1",
+    "/no/such/row:p50<1s",
+];
+
+fn flags(thresholds: &[&str], extra: &[&'static str]) -> Vec<String> {
+    let mut flags: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+    for threshold in thresholds {
+        flags.push("--threshold".into());
+        flags.push(threshold.to_string());
+    }
+    flags
+}
+
+async fn run_with(thresholds: &[&str], extra: &[&'static str]) -> crate::support::Run {
+    let flags = flags(thresholds, extra);
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    run_against_demo("status_checks", &flags).await.0
+}
+
+#[tokio::test]
+async fn passing_thresholds_exit_0_and_failing_ones_exit_4() {
+    let base = ["--users", "4", "--run-time", "2s"];
+    let passed = run_with(KINDS_PASSING, &base).await;
+    passed.assert(passed.code == 0, "every threshold passes");
+    for threshold in KINDS_PASSING {
+        let row = passed.stdout.lines().find(|line| line.contains(threshold));
+        passed.assert(
+            row.is_some_and(|row| row.trim_end().ends_with("pass")),
+            &format!("{threshold} is reported as passed"),
+        );
+    }
+    let failed = run_with(KINDS_FAILING, &base).await;
+    failed.assert(failed.code == 4, "a failed threshold exits 4");
+    for threshold in KINDS_FAILING {
+        let row = failed.stdout.lines().find(|line| line.contains(threshold));
+        failed.assert(
+            row.is_some_and(|row| row.trim_end().ends_with("FAIL")),
+            &format!("{threshold} is reported as failed"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn abort_on_fail_stops_the_run_early() {
+    let run = run_with(
+        &["p95<1us"],
+        &[
+            "--users",
+            "2",
+            "--run-time",
+            "60s",
+            "--abort-on-fail",
+            "--abort-grace",
+            "1s",
+        ],
+    )
+    .await;
+    run.assert(run.code == 4, "the failed threshold sets the exit code");
+    run.assert(
+        run.stdout.contains("aborted by a failed threshold"),
+        "the run says why it ended",
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_threshold_is_bad_input() {
+    let run = run_with(&["p95<3q"], &["--users", "1", "--run-time", "1s"]).await;
+    run.assert(run.code == 2, "bad input exits 2");
+    run.assert(run.stderr.lines().count() == 1, "one clear line");
+}
