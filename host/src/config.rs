@@ -13,8 +13,11 @@ use crate::scheduler::{OpenPlan, RateSchedule, Shape, Step};
 /// Users in an arrival-rate pool, or under a scenario's own shape, when `--max-users` is
 /// not given.
 pub const DEFAULT_MAX_USERS: u32 = 1000;
-/// Users started before the first arrival-rate iteration when `--users` is not given.
-const DEFAULT_PRE_ALLOCATED: u32 = 10;
+/// Users started before the first arrival-rate iteration when `--users` is not given: at
+/// least this many, and one per `ITERATIONS_PER_PRE_ALLOCATED_USER` iterations/s of the peak.
+const MIN_PRE_ALLOCATED: u32 = 10;
+/// See [`MIN_PRE_ALLOCATED`].
+const ITERATIONS_PER_PRE_ALLOCATED_USER: f64 = 100.0;
 
 /// How the run drives its users.
 #[derive(Debug, Clone)]
@@ -173,10 +176,11 @@ fn resolve_model(
             bail!("the arrival rate must be above 0");
         }
         let max_users = max_users.unwrap_or(DEFAULT_MAX_USERS);
+        let by_rate = (schedule.peak_rate() / ITERATIONS_PER_PRE_ALLOCATED_USER).ceil() as u32;
         let pre_allocated = load
             .users
             .or(plan.users)
-            .unwrap_or(DEFAULT_PRE_ALLOCATED)
+            .unwrap_or(by_rate.max(MIN_PRE_ALLOCATED))
             .min(max_users);
         return Ok(LoadModel::Open(OpenPlan {
             schedule,

@@ -99,6 +99,9 @@ pub struct RunOutcome {
     pub users_cancelled: usize,
     /// Whether this was an arrival-rate (open-model) run.
     pub open_model: bool,
+    /// Time spent starting the pre-allocated users of an open-model run before the schedule
+    /// began (not part of `elapsed`).
+    pub warm_up: Duration,
 }
 
 /// One scenario of a run, compiled and described.
@@ -193,6 +196,7 @@ impl Swarm {
 pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> RunOutcome {
     let started = Instant::now();
     let mut ending = Ending {
+        run_time: plan.run_time,
         deadline: plan.run_time.map(|run_time| started + run_time),
         signals,
         abort: swarm.abort.clone(),
@@ -204,7 +208,7 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
     };
     swarm.stop.cancel();
     outcome.users_cancelled = drain(&swarm, &mut users, plan.stop_timeout, ending.signals).await;
-    outcome.elapsed = started.elapsed();
+    outcome.elapsed = started.elapsed().saturating_sub(outcome.warm_up);
     outcome.iterations = swarm
         .iterations()
         .saturating_sub(outcome.dropped_iterations);
@@ -213,12 +217,18 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
 
 /// What ends a run from outside the model: the deadline, an abort, a signal.
 struct Ending<'a> {
+    run_time: Option<Duration>,
     deadline: Option<Instant>,
     signals: &'a mut StopSignals,
     abort: CancellationToken,
 }
 
 impl Ending<'_> {
+    /// Starts `--run-time` afresh from now (after an open-model warm-up).
+    fn restart_clock(&mut self) {
+        self.deadline = self.run_time.map(|run_time| Instant::now() + run_time);
+    }
+
     /// Resolves when the run must stop, with the reason.
     async fn reached(&mut self) -> StopReason {
         let deadline = self.deadline;

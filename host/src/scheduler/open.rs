@@ -40,6 +40,17 @@ pub(super) async fn run(
         let scenario = swarm.slot_for(u64::from(pool.size));
         pool.start_user(swarm, users, scenario, None);
     }
+    if let Some(reason) = warm_up(&mut pool, &mut idle_rx, ending, users).await {
+        return RunOutcome {
+            reason,
+            users_spawned: pool.started,
+            open_model: true,
+            ..RunOutcome::default()
+        };
+    }
+    let warm_up = started.elapsed();
+    ending.restart_clock();
+    let started = Instant::now();
     let mut next = 0u64;
     let reason = loop {
         let Some(due) = plan.schedule.due(next) else {
@@ -84,8 +95,34 @@ pub(super) async fn run(
         peak_users: pool.started.min(plan.max_users),
         dropped_iterations: pool.dropped,
         open_model: true,
+        warm_up,
         ..RunOutcome::default()
     }
+}
+
+/// Waits until every pre-allocated user has started (run `on-start`) and reported idle, so
+/// the schedule's first iterations find a ready pool, as k6 initializes its pre-allocated
+/// users before it starts. Returns a reason if the run must stop meanwhile.
+async fn warm_up(
+    pool: &mut Pool,
+    idle_rx: &mut mpsc::UnboundedReceiver<IdleUser>,
+    ending: &mut Ending<'_>,
+    users: &mut JoinSet<()>,
+) -> Option<StopReason> {
+    let mut ready = 0u32;
+    while ready < pool.size {
+        tokio::select! {
+            Some(user) = idle_rx.recv() => {
+                pool.idle(user);
+                ready += 1;
+            }
+            Some(_) = users.join_next(), if !users.is_empty() => {
+                pool.size = pool.size.saturating_sub(1);
+            }
+            reason = ending.reached() => return Some(reason),
+        }
+    }
+    None
 }
 
 /// The users of an open-model run and the iterations waiting for them.
