@@ -119,3 +119,19 @@ async fn a_full_pool_drops_iterations_and_counts_them() {
         "iterations due while the only user stalls are dropped",
     );
 }
+
+#[tokio::test]
+async fn rate_stages_ramp_the_arrival_rate() {
+    // 0 → 100/s over 1 s (50 iterations), then 100/s for 1 s (100): 150 in all.
+    let (run, _) = run_against_demo("status_checks", &["--rate-stages", "1s:100/s,1s:100/s"]).await;
+    run.assert(run.code == 0, "the ramping run succeeds");
+    run.assert(
+        run.stdout.contains("load shape finished"),
+        "the run ends with its rate stages",
+    );
+    let started = arrival_number(&run, " iterations started");
+    run.assert(
+        (147..=151).contains(&started),
+        &format!("{started} iterations started, expected 150"),
+    );
+}
