@@ -61,7 +61,8 @@ rss_with_users() {
   "$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" \
     --users "$users" --spawn-rate 20000 --stop-timeout 1s >/dev/null 2>"$log" &
   local pid=$!
-  until grep -q "users started" "$log" 2>/dev/null; do sleep 0.2; done
+  for _ in $(seq 600); do grep -q "$users users running" "$log" 2>/dev/null && break; sleep 0.2; done
+  grep -q "$users users running" "$log" || { echo "the $users users did not start; see $log" >&2; exit 1; }
   sleep 3   # let the last users instantiate and reach their wait
   local rss
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
@@ -116,7 +117,7 @@ taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1
   --rate "${RATE}/s" --run-time "${DURATION}s" --max-users 1000 --log-level warn >"$OUT/arrival.out"
 STARTED=$(grep -oE '[0-9]+ iterations started' "$OUT/arrival.out" | grep -oE '^[0-9]+')
 DROPPED=$(grep -oE '[0-9]+ dropped' "$OUT/arrival.out" | grep -oE '^[0-9]+')
-P99=$(grep -oE 'p99 [0-9.]+' "$OUT/arrival.out" | head -1 | grep -oE '[0-9.]+')
+P99=$(sed -nE 's/^iteration start lateness.* p99 ([0-9.]+),.*/\1/p' "$OUT/arrival.out")
 awk -v started="$STARTED" -v dropped="$DROPPED" -v p99="$P99" -v rate="$RATE" -v secs="$DURATION" 'BEGIN {
   achieved = started / secs
   printf "requested %d/s, achieved %.0f/s (%.2f%% of requested; target 99-101%%), %d dropped\n", rate, achieved, achieved / rate * 100, dropped

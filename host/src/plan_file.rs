@@ -166,6 +166,17 @@ mod tests {
     }
 
     #[test]
+    fn the_example_wave_plan_matches_the_wave_as_flags() {
+        let text = include_str!("../../examples/plans/locust_wave.toml");
+        let plan = PlanFile::parse(text).expect("the example plan is valid");
+        let flags =
+            crate::scheduler::parse_stages("30s:10:2,60s:50:5,30s:20:2,40s:80:10,20s:30:3,30s:0:5")
+                .expect("valid stages");
+        assert_eq!(plan.stages().expect("valid stages"), flags);
+        assert_eq!(plan.thresholds, ["p95<300ms", "error_rate<1%"]);
+    }
+
+    #[test]
     fn mistakes_are_named() {
         let unknown = PlanFile::parse("userz = 3").expect_err("unknown key");
         assert!(unknown.to_string().contains("userz"), "{unknown}");

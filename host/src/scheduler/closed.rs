@@ -77,6 +77,9 @@ pub(super) async fn run(
         } else {
             next_change = now;
         }
+        if moving && crowd.active.len() == target {
+            tracing::info!("{target} users running");
+        }
         if crowd.active.len() != before {
             tracing::debug!(
                 "users: t={:.3}s running={} target={target}",
