@@ -144,6 +144,28 @@ pub struct LoadArgs {
     /// or 0 when thresholds are given (they decide).
     #[arg(long)]
     pub exit_code_on_error: Option<u8>,
+
+    /// Write Locust's four CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv,
+    /// PREFIX_failures.csv and PREFIX_exceptions.csv.
+    #[arg(long, value_name = "PREFIX")]
+    pub csv: Option<PathBuf>,
+
+    /// Write the whole run as JSON (schema: host/schemas/summary-v1.schema.json), histograms
+    /// included.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics during the run, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub prometheus: Option<std::net::SocketAddr>,
+
+    /// Keep serving `/metrics` this long after the run, for a last scrape.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub prometheus_linger: Duration,
+
+    /// No live progress view while the run goes on.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 /// The value of `--stages`.

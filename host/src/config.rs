@@ -69,6 +69,23 @@ pub struct RunConfig {
     pub abort_on_fail: bool,
     /// How long the run goes before thresholds may abort it.
     pub abort_grace: Duration,
+    /// Files and views asked for.
+    pub outputs: Outputs,
+}
+
+/// What the run writes and shows besides the console report.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    /// `--csv PREFIX`.
+    pub csv: Option<std::path::PathBuf>,
+    /// `--json FILE`.
+    pub json: Option<std::path::PathBuf>,
+    /// `--quiet`: no live view.
+    pub quiet: bool,
+    /// `--prometheus ADDR`.
+    pub prometheus: Option<std::net::SocketAddr>,
+    /// `--prometheus-linger`.
+    pub prometheus_linger: Duration,
 }
 
 /// Defaults that differ between `run` and `demo`.
@@ -133,6 +150,13 @@ impl RunConfig {
             thresholds,
             abort_on_fail: load.abort_on_fail || plan.abort_on_fail.unwrap_or(false),
             abort_grace: load.abort_grace,
+            outputs: Outputs {
+                csv: load.csv.clone(),
+                json: load.json.clone(),
+                quiet: load.quiet,
+                prometheus: load.prometheus,
+                prometheus_linger: load.prometheus_linger,
+            },
         })
     }
 }

@@ -13,7 +13,9 @@ use crate::broker::HttpBroker;
 use crate::config::{LoadModel, RunConfig};
 use crate::engine::{self, EngineOptions, LoadedScenario};
 use crate::error::{Failure, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED};
-use crate::metrics::{self, LiveStats, RunStats};
+use crate::metrics::{self, LiveStats, PrometheusMetrics, RunStats};
+use crate::report::json_summary::SummaryConfig;
+use crate::report::live::{LiveView, Progress};
 use crate::report::{self, RunReport, ScenarioLabel};
 use crate::run_context::RunContext;
 use crate::scheduler::{
@@ -91,8 +93,26 @@ pub async fn run_scenarios(
         })
         .collect();
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
+    let (aggregator, exporter) = match config.outputs.prometheus {
+        Some(addr) => {
+            let metrics =
+                Arc::new(PrometheusMetrics::new(Arc::clone(&live.gauges)).map_err(Failure::from)?);
+            let (bound, task) = metrics::serve_prometheus(addr, Arc::clone(&metrics))
+                .await
+                .map_err(Failure::bad_input)?;
+            tracing::info!("Prometheus metrics at http://{bound}/metrics");
+            (aggregator.with_prometheus(metrics), Some(task))
+        }
+        None => (aggregator, None),
+    };
     let collecting = tokio::spawn(aggregator.run());
-    let swarm = Arc::new(Swarm::new(slots, &weights, ctx, config.iterations));
+    let swarm = Arc::new(Swarm::new(
+        slots,
+        &weights,
+        ctx,
+        config.iterations,
+        Arc::clone(&live.gauges),
+    ));
     let watcher = config.abort_on_fail.then(|| {
         tokio::spawn(abort_on_failure(
             Arc::clone(&swarm),
@@ -106,7 +126,11 @@ pub async fn run_scenarios(
         run_time: config.run_time,
         stop_timeout: config.stop_timeout,
     };
+    let view = (!config.outputs.quiet).then(|| LiveView::start(live.clone(), progress(&config)));
     let outcome = scheduler::run(Arc::clone(&swarm), plan, &mut signals).await;
+    if let Some(view) = view {
+        view.stop();
+    }
     if let Some(watcher) = watcher {
         watcher.abort();
     }
@@ -139,6 +163,16 @@ pub async fn run_scenarios(
     if !verdicts.is_empty() {
         print!("{}", thresholds::render(&verdicts));
     }
+    write_outputs(&config, &report, &verdicts, &weights)?;
+    if let Some(exporter) = exporter {
+        if !config.outputs.prometheus_linger.is_zero() {
+            tokio::select! {
+                _ = tokio::time::sleep(config.outputs.prometheus_linger) => {}
+                _ = signals.recv() => {}
+            }
+        }
+        exporter.abort();
+    }
     let exit_code = if thresholds::all_passed(&verdicts) {
         exit_code_for(&stats, config.exit_code_on_error)
     } else {
@@ -149,6 +183,60 @@ pub async fn run_scenarios(
         outcome,
         exit_code,
     })
+}
+
+/// What the live view's progress bar counts towards.
+fn progress(config: &RunConfig) -> Progress {
+    let shape_length = match &config.model {
+        LoadModel::Closed { shape, .. } => shape.length(),
+        LoadModel::Open(_) => None,
+    };
+    match (config.run_time.or(shape_length), config.iterations) {
+        (Some(run_time), _) => Progress::Time(run_time),
+        (None, Some(iterations)) => Progress::Iterations(iterations),
+        (None, None) => Progress::Open,
+    }
+}
+
+/// Writes the files asked for with `--csv` and `--json`.
+fn write_outputs(
+    config: &RunConfig,
+    report: &RunReport<'_>,
+    verdicts: &[thresholds::Verdict],
+    weights: &[u32],
+) -> Result<(), Failure> {
+    let unwritable = |what: &str, err: anyhow::Error| {
+        Failure::bad_input(anyhow!("cannot write the {what}: {err:#}"))
+    };
+    if let Some(prefix) = &config.outputs.csv {
+        let files = report::locust_csv::write(prefix, report)
+            .map_err(|err| unwritable("CSV files", err))?;
+        tracing::info!("wrote {}", display_paths(&files));
+    }
+    if let Some(path) = &config.outputs.json {
+        let summary_config = SummaryConfig {
+            model: match config.model {
+                LoadModel::Closed { .. } => "closed",
+                LoadModel::Open(_) => "open",
+            },
+            run_time_s: config.run_time.map(|run_time| run_time.as_secs_f64()),
+            iterations: config.iterations,
+            thresholds: config.thresholds.clone(),
+            weights: weights.to_vec(),
+        };
+        report::json_summary::write(path, report, &summary_config, verdicts)
+            .map_err(|err| unwritable("JSON summary", err))?;
+        tracing::info!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn parse_thresholds(texts: &[String]) -> Result<Vec<Threshold>, Failure> {

@@ -63,6 +63,10 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
     let server = demo_server().await;
     let component = guest("login_flow").display().to_string();
     let url = server.url();
+    let out = crate::support::scratch_dir("sigint");
+    let csv_prefix = out.join("run").display().to_string();
+    let json = out.join("run.json");
+    let json_arg = json.display().to_string();
     let child = tokio::process::Command::from(wasmload(&[
         "run",
         &component,
@@ -72,6 +76,10 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
         "50",
         "--spawn-rate",
         "50",
+        "--csv",
+        &csv_prefix,
+        "--json",
+        &json_arg,
     ]))
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
@@ -109,6 +117,22 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
         })
         .expect("an Aggregated row");
     assert_eq!(requests, server.requests_served(), "reported vs served");
+    for suffix in [
+        "_stats.csv",
+        "_stats_history.csv",
+        "_failures.csv",
+        "_exceptions.csv",
+    ] {
+        assert!(
+            out.join(format!("run{suffix}")).is_file(),
+            "run{suffix} written"
+        );
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON summary"))
+            .expect("valid JSON");
+    assert_eq!(summary["outcome"]["reason"], "interrupted");
+    assert_eq!(summary["aggregated"]["count"], requests);
     assert!(workspace().exists());
     server.shutdown().await;
 }

@@ -10,6 +10,8 @@ mod isolation;
 mod lifecycle;
 mod load_shapes;
 mod mixed;
+mod outputs;
+mod prometheus;
 mod reproducibility;
 mod scenarios;
 mod thresholds;

@@ -60,6 +60,17 @@ fn build_guests() -> PathBuf {
     guest_target_dir().join("wasm32-wasip2").join("release")
 }
 
+/// A fresh, empty directory for one test's output files, under the target directory.
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let dir = workspace()
+        .join("target")
+        .join("e2e-scratch")
+        .join(format!("{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    dir
+}
+
 /// Starts the demo API on a free 127.0.0.1 port.
 pub async fn demo_server() -> DemoServer {
     DemoServer::start(([127, 0, 0, 1], 0).into(), DemoConfig::default())

@@ -36,7 +36,8 @@ async fn run_with(thresholds: &[&str], extra: &[&'static str]) -> crate::support
 
 #[tokio::test]
 async fn passing_thresholds_exit_0_and_failing_ones_exit_4() {
-    let base = ["--users", "4", "--run-time", "2s"];
+    // With this seed, the first tasks of the 8 users hit all three endpoints.
+    let base = ["--users", "8", "--run-time", "2s", "--seed", "3"];
     let passed = run_with(KINDS_PASSING, &base).await;
     passed.assert(passed.code == 0, "every threshold passes");
     for threshold in KINDS_PASSING {

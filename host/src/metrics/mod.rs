@@ -3,16 +3,26 @@
 //! The hot path takes no shared lock: recording a sample is one send on an unbounded
 //! lock-free channel, and only the aggregator task touches the histograms.
 
+mod prometheus_export;
 mod request_stats;
 mod run_stats;
+mod timeline;
 
+pub use prometheus_export::{serve as serve_prometheus, PrometheusMetrics};
 pub use request_stats::RequestStats;
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
+pub use timeline::{ms, TimePoint, Timeline, LOCUST_PERCENTILES};
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// How often the aggregator closes a point of the time series.
+pub const TIMELINE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Events the aggregator folds in under one lock of the live statistics.
 const BATCH: usize = 256;
@@ -105,31 +115,119 @@ impl Recorder {
 pub struct Aggregator {
     events: mpsc::UnboundedReceiver<Event>,
     live: LiveStats,
+    prometheus: Option<Arc<PrometheusMetrics>>,
 }
 
 impl Aggregator {
-    /// Collects events until all recorders are gone, then returns the totals.
+    /// Also feeds every request into `metrics` for the Prometheus endpoint.
+    pub fn with_prometheus(mut self, metrics: Arc<PrometheusMetrics>) -> Self {
+        self.prometheus = Some(metrics);
+        self
+    }
+
+    /// Collects events until all recorders are gone, closing a point of the time series
+    /// every second, then returns the totals.
     pub async fn run(mut self) -> RunStats {
+        let started = Instant::now();
+        let mut ticks = tokio::time::interval_at(started + TIMELINE_INTERVAL, TIMELINE_INTERVAL);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut batch = Vec::with_capacity(BATCH);
-        while self.events.recv_many(&mut batch, BATCH).await > 0 {
-            let mut stats = self.live.lock();
-            for event in batch.drain(..) {
-                stats.apply(event);
+        loop {
+            tokio::select! {
+                received = self.events.recv_many(&mut batch, BATCH) => {
+                    if received == 0 {
+                        break;
+                    }
+                    let mut stats = self.live.lock();
+                    for event in batch.drain(..) {
+                        if let (Some(metrics), Event::Request(sample)) = (&self.prometheus, &event) {
+                            metrics.observe(sample);
+                        }
+                        stats.apply(event);
+                    }
+                }
+                _ = ticks.tick() => {
+                    let users = self.live.gauges.users();
+                    self.live.lock().timeline.close_window(started.elapsed(), users);
+                }
             }
         }
-        std::mem::take(&mut *self.live.lock())
+        let mut stats = std::mem::take(&mut *self.live.lock());
+        stats
+            .timeline
+            .close_window(started.elapsed(), self.live.gauges.users());
+        stats
+    }
+}
+
+/// Gauges the scheduler sets while the run goes on, for live views and exports.
+#[derive(Debug, Default)]
+pub struct Gauges {
+    users: AtomicU32,
+    target_users: AtomicU32,
+    iterations: AtomicU64,
+    dropped_iterations: AtomicU64,
+}
+
+impl Gauges {
+    /// Claims the next iteration of the run; false once `limit` are used up.
+    pub fn claim_iteration(&self, limit: Option<u64>) -> bool {
+        let claimed = self.iterations.fetch_add(1, Ordering::Relaxed);
+        match limit {
+            Some(limit) if claimed >= limit => {
+                self.iterations.fetch_sub(1, Ordering::Relaxed);
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// Iterations claimed so far (dropped arrival-rate iterations included).
+    pub fn iterations(&self) -> u64 {
+        self.iterations.load(Ordering::Relaxed)
+    }
+
+    /// Sets the users running and the users the shape asks for.
+    pub fn set_users(&self, running: u32, target: u32) {
+        self.users.store(running, Ordering::Relaxed);
+        self.target_users.store(target, Ordering::Relaxed);
+    }
+
+    /// Counts one dropped arrival-rate iteration.
+    pub fn drop_iteration(&self) {
+        self.dropped_iterations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Users running now.
+    pub fn users(&self) -> u32 {
+        self.users.load(Ordering::Relaxed)
+    }
+
+    /// Users the shape asks for now.
+    pub fn target_users(&self) -> u32 {
+        self.target_users.load(Ordering::Relaxed)
+    }
+
+    /// Arrival-rate iterations dropped so far.
+    pub fn dropped_iterations(&self) -> u64 {
+        self.dropped_iterations.load(Ordering::Relaxed)
     }
 }
 
 /// The statistics so far, readable while the run goes on (for thresholds that abort a run
-/// and for live views). Only the aggregator and these readers take its lock, never a user.
+/// and for live views), and the scheduler's gauges. Only the aggregator and these readers
+/// take its lock, never a user.
 #[derive(Debug, Clone, Default)]
-pub struct LiveStats(Arc<Mutex<RunStats>>);
+pub struct LiveStats {
+    stats: Arc<Mutex<RunStats>>,
+    /// Users and dropped iterations, set by the scheduler.
+    pub gauges: Arc<Gauges>,
+}
 
 impl LiveStats {
     /// Locks the statistics for reading; keep the guard short.
     pub fn lock(&self) -> MutexGuard<'_, RunStats> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.stats.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -140,6 +238,7 @@ pub fn channel() -> (Recorder, Aggregator, LiveStats) {
     let aggregator = Aggregator {
         events: receiver,
         live: live.clone(),
+        prometheus: None,
     };
     (Recorder(sender), aggregator, live)
 }

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use super::{Event, RequestStats, Sample};
+use super::{Event, RequestStats, Sample, Timeline};
 
 /// A report row: Locust sorts rows by name, then method (here within each scenario).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -51,6 +51,8 @@ pub struct RunStats {
     pub checks: BTreeMap<String, CheckCount>,
     /// How late arrival-rate iterations started (empty in a closed-model run).
     pub start_lateness: RequestStats,
+    /// The run second by second.
+    pub timeline: Timeline,
 }
 
 impl RunStats {
@@ -91,6 +93,7 @@ impl RunStats {
             };
             *self.failures.entry(key).or_default() += 1;
         }
+        self.timeline.record(latency_us, bytes, failure.is_some());
         let row = self
             .requests
             .entry(RequestKey {

@@ -1,6 +1,9 @@
 //! Reports of a finished run; one module per format.
 
 mod console;
+pub mod json_summary;
+pub mod live;
+pub mod locust_csv;
 
 pub use console::render;
 

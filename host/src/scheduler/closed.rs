@@ -80,6 +80,9 @@ pub(super) async fn run(
         if moving && crowd.active.len() == target {
             tracing::info!("{target} users running");
         }
+        swarm
+            .gauges
+            .set_users(crowd.active.len() as u32, current.users);
         if crowd.active.len() != before {
             tracing::debug!(
                 "users: t={:.3}s running={} target={target}",

@@ -19,7 +19,6 @@ pub use shape::{parse_stages, Shape, Stage, Step};
 pub use signals::StopSignals;
 pub use tasks::{wait_after, TaskPicker};
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bindings::UserInfo;
 use crate::engine::LoadedScenario;
+use crate::metrics::Gauges;
 use crate::run_context::RunContext;
 use crate::vu::Vu;
 
@@ -136,8 +136,9 @@ pub struct Swarm {
     pub stop: CancellationToken,
     /// Cancelled from outside to end the run early (a failed threshold).
     pub abort: CancellationToken,
+    /// Users running and iterations dropped, for live views.
+    pub gauges: Arc<Gauges>,
     assignment: Vec<u16>,
-    iterations_started: AtomicU64,
     iteration_limit: Option<u64>,
 }
 
@@ -148,14 +149,15 @@ impl Swarm {
         weights: &[u32],
         ctx: Arc<RunContext>,
         iteration_limit: Option<u64>,
+        gauges: Arc<Gauges>,
     ) -> Self {
         Self {
             slots,
             ctx,
             stop: CancellationToken::new(),
             abort: CancellationToken::new(),
+            gauges,
             assignment: weighted_pattern(weights),
-            iterations_started: AtomicU64::new(0),
             iteration_limit,
         }
     }
@@ -172,23 +174,16 @@ impl Swarm {
 
     /// Claims the next task of the run; false once `--iterations` are used up.
     pub fn claim_iteration(&self) -> bool {
-        let claimed = self.iterations_started.fetch_add(1, Ordering::Relaxed);
-        match self.iteration_limit {
-            Some(limit) if claimed >= limit => {
-                self.iterations_started.fetch_sub(1, Ordering::Relaxed);
-                false
-            }
-            _ => true,
-        }
+        self.gauges.claim_iteration(self.iteration_limit)
     }
 
     fn iterations_exhausted(&self) -> bool {
         self.iteration_limit
-            .is_some_and(|limit| self.iterations_started.load(Ordering::Relaxed) >= limit)
+            .is_some_and(|limit| self.gauges.iterations() >= limit)
     }
 
     fn iterations(&self) -> u64 {
-        self.iterations_started.load(Ordering::Relaxed)
+        self.gauges.iterations()
     }
 }
 

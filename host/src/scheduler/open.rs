@@ -202,6 +202,7 @@ impl Pool {
             self.queue.push_back((scenario, ticket));
         } else {
             self.dropped += 1;
+            swarm.gauges.drop_iteration();
         }
     }
 
@@ -222,6 +223,7 @@ impl Pool {
         let vu_id = self.started;
         self.started += 1;
         self.size += 1;
+        swarm.gauges.set_users(self.size, self.max_users);
         users.spawn(run_user(Arc::clone(swarm), vu_id, scenario, cadence));
     }
 }

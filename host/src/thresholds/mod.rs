@@ -231,7 +231,7 @@ impl fmt::Display for Amount {
 }
 
 /// The outcome of one threshold: what was measured and whether the gate held.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Verdict {
     /// The threshold's normalised text.
     pub threshold: String,

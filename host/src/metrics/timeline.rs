@@ -1,0 +1,152 @@
+//! The run over time: one point per second with the users running, the rates of that second,
+//! its latency percentiles and the totals so far. Charts, the live view and the CSV history
+//! are drawn from it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use super::RequestStats;
+
+/// Locust's percentiles, in the order of its CSV columns.
+pub const LOCUST_PERCENTILES: [f64; 11] = [
+    50.0, 66.0, 75.0, 80.0, 90.0, 95.0, 98.0, 99.0, 99.9, 99.99, 100.0,
+];
+
+/// One second of the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimePoint {
+    /// Seconds from the start of the run to the end of this interval.
+    pub elapsed_s: f64,
+    /// Unix time (seconds) at the end of the interval.
+    pub unix_time: u64,
+    /// Users running at the end of the interval.
+    pub users: u32,
+    /// Requests completed in the interval, per second.
+    pub rps: f64,
+    /// Failed requests in the interval, per second.
+    pub failures_per_s: f64,
+    /// Median latency of the interval's requests, in ms (0 when there were none).
+    pub p50_ms: f64,
+    /// 95th percentile of the interval, in ms.
+    pub p95_ms: f64,
+    /// 99th percentile of the interval, in ms.
+    pub p99_ms: f64,
+    /// Requests so far.
+    pub total_requests: u64,
+    /// Failed requests so far.
+    pub total_failures: u64,
+    /// Locust's percentiles of all requests so far, in ms.
+    pub total_percentiles_ms: [f64; 11],
+    /// Mean latency of all requests so far, in ms.
+    pub total_avg_ms: f64,
+    /// Smallest latency so far, in ms.
+    pub total_min_ms: f64,
+    /// Largest latency so far, in ms.
+    pub total_max_ms: f64,
+    /// Mean response size so far, in bytes.
+    pub total_avg_bytes: u64,
+}
+
+/// Builds the time series: requests go into the current window and the running total; each
+/// tick closes the window into a point.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    points: Vec<TimePoint>,
+    window: RequestStats,
+    total: RequestStats,
+    window_started: Duration,
+}
+
+impl Timeline {
+    /// Counts one request in the current second.
+    pub fn record(&mut self, latency_us: u64, bytes: u64, failed: bool) {
+        self.window.record(latency_us, bytes, failed);
+        self.total.record(latency_us, bytes, failed);
+    }
+
+    /// Ends the current window at `elapsed` from the start, with `users` running.
+    pub fn close_window(&mut self, elapsed: Duration, users: u32) {
+        let seconds = elapsed
+            .saturating_sub(self.window_started)
+            .as_secs_f64()
+            .max(1e-3);
+        let window = std::mem::take(&mut self.window);
+        let total = &self.total;
+        self.points.push(TimePoint {
+            elapsed_s: elapsed.as_secs_f64(),
+            unix_time: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs()),
+            users,
+            rps: window.count as f64 / seconds,
+            failures_per_s: window.failures as f64 / seconds,
+            p50_ms: ms(window.percentile(50.0)),
+            p95_ms: ms(window.percentile(95.0)),
+            p99_ms: ms(window.percentile(99.0)),
+            total_requests: total.count,
+            total_failures: total.failures,
+            total_percentiles_ms: LOCUST_PERCENTILES.map(|p| ms(total.percentile(p))),
+            total_avg_ms: ms(total.mean()),
+            total_min_ms: ms(total.min()),
+            total_max_ms: ms(total.max()),
+            total_avg_bytes: total.mean_bytes(),
+        });
+        self.window_started = elapsed;
+    }
+
+    /// The points so far, oldest first.
+    pub fn points(&self) -> &[TimePoint] {
+        &self.points
+    }
+
+    /// The latest point, if a second has passed.
+    pub fn last(&self) -> Option<&TimePoint> {
+        self.points.last()
+    }
+}
+
+/// A duration in milliseconds.
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_window_has_its_own_rates_and_percentiles() {
+        let mut timeline = Timeline::default();
+        for _ in 0..10 {
+            timeline.record(1_000, 100, false);
+        }
+        timeline.close_window(Duration::from_secs(1), 5);
+        timeline.record(50_000, 100, true);
+        timeline.close_window(Duration::from_secs(2), 6);
+        let [first, second] = timeline.points() else {
+            panic!("two points expected");
+        };
+        assert_eq!(
+            (first.users, first.rps, first.failures_per_s),
+            (5, 10.0, 0.0)
+        );
+        assert!((first.p95_ms - 1.0).abs() < 0.01, "{}", first.p95_ms);
+        assert_eq!((second.rps, second.failures_per_s), (1.0, 1.0));
+        assert!((second.p50_ms - 50.0).abs() < 0.1, "{}", second.p50_ms);
+        assert_eq!((second.total_requests, second.total_failures), (11, 1));
+        assert!((second.total_max_ms - 50.0).abs() < 0.01);
+        assert_eq!(timeline.last(), Some(second));
+    }
+
+    #[test]
+    fn an_empty_second_has_zero_rates() {
+        let mut timeline = Timeline::default();
+        timeline.close_window(Duration::from_secs(1), 0);
+        let point = timeline.last().expect("a point");
+        assert_eq!(
+            (point.rps, point.p99_ms, point.total_requests),
+            (0.0, 0.0, 0)
+        );
+    }
+}

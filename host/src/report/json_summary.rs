@@ -1,0 +1,288 @@
+//! `--json FILE`: the whole run as JSON, described by `host/schemas/summary-v1.schema.json`.
+//! Every histogram is included (HdrHistogram V2 compressed, base64), so later tools can merge
+//! runs and shards exactly.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use base64::Engine as _;
+use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+use serde::Serialize;
+
+use super::RunReport;
+use crate::metrics::{ms, RequestStats, TimePoint, LOCUST_PERCENTILES};
+use crate::scheduler::StopReason;
+use crate::thresholds::Verdict;
+
+/// The schema the summary follows; bumped when a field changes meaning or goes away.
+pub const SCHEMA_ID: &str = "https://wasmload.dev/schemas/summary-v1.schema.json";
+
+/// The run parameters the summary records.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryConfig {
+    /// `closed` or `open`.
+    pub model: &'static str,
+    /// `--run-time`, in seconds.
+    pub run_time_s: Option<f64>,
+    /// `--iterations`.
+    pub iterations: Option<u64>,
+    /// The thresholds, as given.
+    pub thresholds: Vec<String>,
+    /// Scenario weights, in scenario order.
+    pub weights: Vec<u32>,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    wasmload_version: &'static str,
+    scenarios: Vec<ScenarioEntry<'a>>,
+    host: &'a str,
+    seed: u64,
+    config: &'a SummaryConfig,
+    outcome: Outcome,
+    requests: Vec<RowEntry<'a>>,
+    aggregated: Stats,
+    failures: Vec<FailureEntry<'a>>,
+    exceptions: Vec<ExceptionEntry<'a>>,
+    checks: Vec<CheckEntry<'a>>,
+    thresholds: &'a [Verdict],
+    start_lateness: Option<Stats>,
+    timeline: &'a [TimePoint],
+}
+
+#[derive(Serialize)]
+struct ScenarioEntry<'a> {
+    file: &'a str,
+    user: &'a str,
+    weight: u32,
+    users_started: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct Outcome {
+    reason: &'static str,
+    elapsed_s: f64,
+    users_spawned: u32,
+    peak_users: u32,
+    iterations: u64,
+    dropped_iterations: u64,
+    users_cancelled: usize,
+}
+
+#[derive(Serialize)]
+struct RowEntry<'a> {
+    scenario: u16,
+    method: &'a str,
+    name: &'a str,
+    #[serde(flatten)]
+    stats: Stats,
+    /// Response time from the intended start (open model only).
+    response: Option<Stats>,
+}
+
+/// Counts, latency statistics in milliseconds, and the exact histogram.
+#[derive(Serialize)]
+struct Stats {
+    count: u64,
+    failures: u64,
+    bytes: u64,
+    rps: f64,
+    failures_per_s: f64,
+    avg_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+    percentiles_ms: BTreeMap<String, f64>,
+    /// Base64 of the HdrHistogram V2 compressed encoding, values in microseconds.
+    hdr_histogram: String,
+}
+
+#[derive(Serialize)]
+struct FailureEntry<'a> {
+    scenario: u16,
+    method: &'a str,
+    name: &'a str,
+    message: &'a str,
+    occurrences: u64,
+}
+
+#[derive(Serialize)]
+struct ExceptionEntry<'a> {
+    message: &'a str,
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct CheckEntry<'a> {
+    name: &'a str,
+    passes: u64,
+    fails: u64,
+}
+
+/// Writes the summary of `report` to `path`.
+pub fn write(
+    path: &Path,
+    report: &RunReport<'_>,
+    config: &SummaryConfig,
+    verdicts: &[Verdict],
+) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(&summary(report, config, verdicts)?)?;
+    std::fs::write(path, text + "\n")?;
+    Ok(())
+}
+
+/// The summary as a JSON value.
+pub fn to_value(
+    report: &RunReport<'_>,
+    config: &SummaryConfig,
+    verdicts: &[Verdict],
+) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::to_value(summary(report, config, verdicts)?)?)
+}
+
+fn summary<'a>(
+    report: &'a RunReport<'a>,
+    config: &'a SummaryConfig,
+    verdicts: &'a [Verdict],
+) -> anyhow::Result<Summary<'a>> {
+    let seconds = report.seconds();
+    let outcome = &report.outcome;
+    let stats = report.stats;
+    let requests = stats
+        .requests
+        .iter()
+        .map(|(key, row)| {
+            Ok(RowEntry {
+                scenario: key.scenario,
+                method: &key.method,
+                name: &key.name,
+                stats: stats_of(row, seconds)?,
+                response: row.response().map(|r| stats_of(r, seconds)).transpose()?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let start_lateness = (stats.start_lateness.count > 0)
+        .then(|| stats_of(&stats.start_lateness, seconds))
+        .transpose()?;
+    Ok(Summary {
+        schema: SCHEMA_ID,
+        wasmload_version: env!("CARGO_PKG_VERSION"),
+        scenarios: report
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(index, label)| ScenarioEntry {
+                file: &label.file,
+                user: &label.user,
+                weight: config.weights.get(index).copied().unwrap_or(1),
+                users_started: (!outcome.open_model)
+                    .then(|| report.users_by_scenario.get(index).copied())
+                    .flatten(),
+            })
+            .collect(),
+        host: report.host,
+        seed: report.seed,
+        config,
+        outcome: Outcome {
+            reason: reason_name(outcome.reason),
+            elapsed_s: outcome.elapsed.as_secs_f64(),
+            users_spawned: outcome.users_spawned,
+            peak_users: outcome.peak_users,
+            iterations: outcome.iterations,
+            dropped_iterations: outcome.dropped_iterations,
+            users_cancelled: outcome.users_cancelled,
+        },
+        requests,
+        aggregated: stats_of(&stats.total(), seconds)?,
+        failures: stats
+            .failures
+            .iter()
+            .map(|(key, &occurrences)| FailureEntry {
+                scenario: key.scenario,
+                method: &key.method,
+                name: &key.name,
+                message: &key.message,
+                occurrences,
+            })
+            .collect(),
+        exceptions: stats
+            .exceptions
+            .iter()
+            .map(|(message, &count)| ExceptionEntry { message, count })
+            .collect(),
+        checks: stats
+            .checks
+            .iter()
+            .map(|(name, count)| CheckEntry {
+                name,
+                passes: count.passed,
+                fails: count.failed,
+            })
+            .collect(),
+        thresholds: verdicts,
+        start_lateness,
+        timeline: stats.timeline.points(),
+    })
+}
+
+fn stats_of(row: &RequestStats, seconds: f64) -> anyhow::Result<Stats> {
+    Ok(Stats {
+        count: row.count,
+        failures: row.failures,
+        bytes: row.bytes,
+        rps: row.count as f64 / seconds,
+        failures_per_s: row.failures as f64 / seconds,
+        avg_ms: ms(row.mean()),
+        min_ms: ms(row.min()),
+        max_ms: ms(row.max()),
+        percentiles_ms: LOCUST_PERCENTILES
+            .iter()
+            .map(|&p| (format!("{p}"), ms(row.percentile(p))))
+            .collect(),
+        hdr_histogram: encode_histogram(row)?,
+    })
+}
+
+/// Base64 of the row's histogram in HdrHistogram's V2 compressed encoding.
+pub fn encode_histogram(row: &RequestStats) -> anyhow::Result<String> {
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(row.histogram(), &mut bytes)
+        .map_err(|err| anyhow::anyhow!("cannot encode a histogram: {err:?}"))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+fn reason_name(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::TimeUp => "time_up",
+        StopReason::Completed => "completed",
+        StopReason::ShapeEnded => "shape_ended",
+        StopReason::Aborted => "aborted",
+        StopReason::Interrupted => "interrupted",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hdrhistogram::serialization::Deserializer;
+    use hdrhistogram::Histogram;
+
+    #[test]
+    fn histograms_round_trip_exactly() {
+        let mut row = RequestStats::new();
+        for latency in [120, 4_500, 4_500, 88_000, 2_000_000] {
+            row.record(latency, 0, false);
+        }
+        let encoded = encode_histogram(&row).expect("encodes");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .expect("base64");
+        let decoded: Histogram<u64> = Deserializer::new()
+            .deserialize(&mut bytes.as_slice())
+            .expect("a V2 histogram");
+        assert_eq!(&decoded, row.histogram());
+        assert_eq!(decoded.len(), 5);
+    }
+}

@@ -1,0 +1,205 @@
+//! `--csv PREFIX`: Locust's four CSV files, with Locust's column names and order, so tools
+//! that read Locust's CSVs read these.
+
+use std::path::{Path, PathBuf};
+
+use csv::Writer;
+
+use super::RunReport;
+use crate::metrics::{ms, RequestStats, LOCUST_PERCENTILES};
+
+/// Columns of `PREFIX_stats.csv`.
+pub const STATS_COLUMNS: [&str; 22] = [
+    "Type",
+    "Name",
+    "Request Count",
+    "Failure Count",
+    "Median Response Time",
+    "Average Response Time",
+    "Min Response Time",
+    "Max Response Time",
+    "Average Content Size",
+    "Requests/s",
+    "Failures/s",
+    "50%",
+    "66%",
+    "75%",
+    "80%",
+    "90%",
+    "95%",
+    "98%",
+    "99%",
+    "99.9%",
+    "99.99%",
+    "100%",
+];
+
+/// Columns of `PREFIX_stats_history.csv`.
+pub const HISTORY_COLUMNS: [&str; 24] = [
+    "Timestamp",
+    "User Count",
+    "Type",
+    "Name",
+    "Requests/s",
+    "Failures/s",
+    "50%",
+    "66%",
+    "75%",
+    "80%",
+    "90%",
+    "95%",
+    "98%",
+    "99%",
+    "99.9%",
+    "99.99%",
+    "100%",
+    "Total Request Count",
+    "Total Failure Count",
+    "Total Median Response Time",
+    "Total Average Response Time",
+    "Total Min Response Time",
+    "Total Max Response Time",
+    "Total Average Content Size",
+];
+
+/// Columns of `PREFIX_failures.csv`.
+pub const FAILURES_COLUMNS: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
+
+/// Columns of `PREFIX_exceptions.csv`.
+pub const EXCEPTIONS_COLUMNS: [&str; 4] = ["Count", "Message", "Traceback", "Nodes"];
+
+/// Writes the four files next to `prefix` and returns their paths.
+pub fn write(prefix: &Path, report: &RunReport<'_>) -> anyhow::Result<Vec<PathBuf>> {
+    let path = |suffix: &str| {
+        let mut name = prefix.as_os_str().to_owned();
+        name.push(suffix);
+        PathBuf::from(name)
+    };
+    let files = [
+        path("_stats.csv"),
+        path("_stats_history.csv"),
+        path("_failures.csv"),
+        path("_exceptions.csv"),
+    ];
+    stats(&files[0], report)?;
+    history(&files[1], report)?;
+    failures(&files[2], report)?;
+    exceptions(&files[3], report)?;
+    Ok(files.to_vec())
+}
+
+fn stats(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
+    let mut out = Writer::from_path(path)?;
+    out.write_record(STATS_COLUMNS)?;
+    let seconds = report.seconds();
+    for (key, row) in &report.stats.requests {
+        let name = report.row_name(key.scenario, &key.name);
+        out.write_record(stats_record(&key.method, &name, row, seconds))?;
+    }
+    out.write_record(stats_record(
+        "",
+        "Aggregated",
+        &report.stats.total(),
+        seconds,
+    ))?;
+    out.flush()?;
+    Ok(())
+}
+
+fn stats_record(method: &str, name: &str, row: &RequestStats, seconds: f64) -> Vec<String> {
+    let mut record = vec![
+        method.to_string(),
+        name.to_string(),
+        row.count.to_string(),
+        row.failures.to_string(),
+        whole_ms(row, 50.0),
+        format!("{:.2}", ms(row.mean())),
+        format!("{:.2}", ms(row.min())),
+        format!("{:.2}", ms(row.max())),
+        row.mean_bytes().to_string(),
+        format!("{:.6}", row.count as f64 / seconds),
+        format!("{:.6}", row.failures as f64 / seconds),
+    ];
+    record.extend(percentiles(row));
+    record
+}
+
+/// Locust writes percentiles as whole milliseconds, or `N/A` for a row without requests.
+fn percentiles(row: &RequestStats) -> Vec<String> {
+    LOCUST_PERCENTILES
+        .iter()
+        .map(|&p| whole_ms(row, p))
+        .collect()
+}
+
+fn whole_ms(row: &RequestStats, percentile: f64) -> String {
+    if row.count == 0 {
+        "N/A".to_string()
+    } else {
+        format!("{:.0}", ms(row.percentile(percentile)))
+    }
+}
+
+fn history(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
+    let mut out = Writer::from_path(path)?;
+    out.write_record(HISTORY_COLUMNS)?;
+    for point in report.stats.timeline.points() {
+        let mut record = vec![
+            point.unix_time.to_string(),
+            point.users.to_string(),
+            String::new(),
+            "Aggregated".to_string(),
+            format!("{:.6}", point.rps),
+            format!("{:.6}", point.failures_per_s),
+        ];
+        record.extend(point.total_percentiles_ms.iter().map(|&value| {
+            if point.total_requests == 0 {
+                "N/A".to_string()
+            } else {
+                format!("{value:.0}")
+            }
+        }));
+        record.extend([
+            point.total_requests.to_string(),
+            point.total_failures.to_string(),
+            format!("{:.0}", point.total_percentiles_ms[0]),
+            format!("{:.2}", point.total_avg_ms),
+            format!("{:.2}", point.total_min_ms),
+            format!("{:.2}", point.total_max_ms),
+            point.total_avg_bytes.to_string(),
+        ]);
+        out.write_record(record)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn failures(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
+    let mut out = Writer::from_path(path)?;
+    out.write_record(FAILURES_COLUMNS)?;
+    for (key, count) in &report.stats.failures {
+        out.write_record([
+            key.method.to_string(),
+            report.row_name(key.scenario, &key.name),
+            key.message.clone(),
+            count.to_string(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn exceptions(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
+    let mut out = Writer::from_path(path)?;
+    out.write_record(EXCEPTIONS_COLUMNS)?;
+    for (message, count) in &report.stats.exceptions {
+        out.write_record([
+            count.to_string(),
+            message.clone(),
+            String::new(),
+            "local".into(),
+        ])?;
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -1,0 +1,130 @@
+//! Files written at the end of a run: Locust's CSVs with Locust's exact headers, and a JSON
+//! summary that validates against the checked-in schema and agrees with the CSVs.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::support::{run_against_demo, scratch_dir, workspace};
+
+/// Locust's documented CSV headers (locust/stats.py: `StatsCSV`, `StatsCSVFileWriter`).
+const LOCUST_STATS: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
+const LOCUST_HISTORY: &str = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%,Total Request Count,Total Failure Count,Total Median Response Time,Total Average Response Time,Total Min Response Time,Total Max Response Time,Total Average Content Size";
+const LOCUST_FAILURES: &str = "Method,Name,Error,Occurrences";
+const LOCUST_EXCEPTIONS: &str = "Count,Message,Traceback,Nodes";
+
+fn rows(path: &Path) -> Vec<csv::StringRecord> {
+    csv::Reader::from_path(path)
+        .unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+        .records()
+        .map(|row| row.expect("a CSV row"))
+        .collect()
+}
+
+fn header(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).expect("a CSV file");
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn csv_and_json_agree_and_follow_their_formats() {
+    let out = scratch_dir("outputs");
+    let prefix = out.join("run").display().to_string();
+    let json_path = out.join("run.json");
+    let json_arg = json_path.display().to_string();
+    // With this seed, the first tasks of the 8 users hit all three endpoints of
+    // `status_checks`; 3 s give a time series of three points or more.
+    let (run, served) = run_against_demo(
+        "status_checks",
+        &[
+            "--users",
+            "8",
+            "--seed",
+            "3",
+            "--run-time",
+            "3s",
+            "--csv",
+            &prefix,
+            "--json",
+            &json_arg,
+            "--threshold",
+            "p95<5s",
+            "--quiet",
+        ],
+    )
+    .await;
+    run.assert(run.code == 0, "the run succeeds");
+
+    let stats_path = out.join("run_stats.csv");
+    let history_path = out.join("run_stats_history.csv");
+    let failures_path = out.join("run_failures.csv");
+    assert_eq!(header(&stats_path), LOCUST_STATS);
+    assert_eq!(header(&history_path), LOCUST_HISTORY);
+    assert_eq!(header(&failures_path), LOCUST_FAILURES);
+    assert_eq!(header(&out.join("run_exceptions.csv")), LOCUST_EXCEPTIONS);
+
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).expect("the summary"))
+            .expect("valid JSON");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("host/schemas/summary-v1.schema.json"))
+            .expect("the schema"),
+    )
+    .expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&summary)
+        .map(|err| format!("{} at {}", err, err.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+
+    // The CSV rows and the JSON rows are the same numbers.
+    let stats = rows(&stats_path);
+    let aggregated = stats.last().expect("an Aggregated row");
+    assert_eq!(&aggregated[1], "Aggregated");
+    let total: u64 = aggregated[2].parse().expect("a count");
+    assert_eq!(summary["aggregated"]["count"], total);
+    assert_eq!(total, served, "every request served is counted");
+    let json_rows: BTreeMap<(String, String), u64> = summary["requests"]
+        .as_array()
+        .expect("request rows")
+        .iter()
+        .map(|row| {
+            let key = (
+                row["method"].as_str().unwrap_or_default().to_string(),
+                row["name"].as_str().unwrap_or_default().to_string(),
+            );
+            (key, row["count"].as_u64().unwrap_or_default())
+        })
+        .collect();
+    let csv_rows: BTreeMap<(String, String), u64> = stats[..stats.len() - 1]
+        .iter()
+        .map(|row| {
+            (
+                (row[0].to_string(), row[1].to_string()),
+                row[2].parse().expect("a count"),
+            )
+        })
+        .collect();
+    assert_eq!(csv_rows, json_rows);
+    assert!(csv_rows.len() >= 3, "one row per endpoint: {csv_rows:?}");
+    let csv_failures: u64 = rows(&failures_path)
+        .iter()
+        .map(|row| row[3].parse::<u64>().expect("occurrences"))
+        .sum();
+    assert_eq!(summary["aggregated"]["failures"], csv_failures);
+
+    // One history row per second, ending at the total.
+    let history = rows(&history_path);
+    assert!(history.len() >= 3, "{} history rows", history.len());
+    let last = history.last().expect("a history row");
+    assert_eq!(&last[3], "Aggregated");
+    assert_eq!(last[17].parse::<u64>().expect("a count"), total);
+    assert_eq!(
+        summary["timeline"].as_array().map(Vec::len),
+        Some(history.len())
+    );
+    assert_eq!(summary["thresholds"][0]["passed"], true);
+    assert!(summary["aggregated"]["hdr_histogram"]
+        .as_str()
+        .is_some_and(|encoded| !encoded.is_empty()));
+}
