@@ -8,59 +8,52 @@ use csv::Writer;
 use super::RunReport;
 use crate::metrics::{ms, RequestStats, LOCUST_PERCENTILES};
 
-/// Columns of `PREFIX_stats.csv`.
-pub const STATS_COLUMNS: [&str; 22] = [
-    "Type",
-    "Name",
-    "Request Count",
-    "Failure Count",
-    "Median Response Time",
-    "Average Response Time",
-    "Min Response Time",
-    "Max Response Time",
-    "Average Content Size",
-    "Requests/s",
-    "Failures/s",
-    "50%",
-    "66%",
-    "75%",
-    "80%",
-    "90%",
-    "95%",
-    "98%",
-    "99%",
-    "99.9%",
-    "99.99%",
-    "100%",
+/// Locust's percentile columns, shared by the stats and history files.
+const PERCENTILE_COLUMNS: [&str; 11] = [
+    "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%",
 ];
 
+/// Columns of `PREFIX_stats.csv`.
+pub fn stats_columns() -> Vec<&'static str> {
+    let mut columns = vec![
+        "Type",
+        "Name",
+        "Request Count",
+        "Failure Count",
+        "Median Response Time",
+        "Average Response Time",
+        "Min Response Time",
+        "Max Response Time",
+        "Average Content Size",
+        "Requests/s",
+        "Failures/s",
+    ];
+    columns.extend(PERCENTILE_COLUMNS);
+    columns
+}
+
 /// Columns of `PREFIX_stats_history.csv`.
-pub const HISTORY_COLUMNS: [&str; 24] = [
-    "Timestamp",
-    "User Count",
-    "Type",
-    "Name",
-    "Requests/s",
-    "Failures/s",
-    "50%",
-    "66%",
-    "75%",
-    "80%",
-    "90%",
-    "95%",
-    "98%",
-    "99%",
-    "99.9%",
-    "99.99%",
-    "100%",
-    "Total Request Count",
-    "Total Failure Count",
-    "Total Median Response Time",
-    "Total Average Response Time",
-    "Total Min Response Time",
-    "Total Max Response Time",
-    "Total Average Content Size",
-];
+pub fn history_columns() -> Vec<&'static str> {
+    let mut columns = vec![
+        "Timestamp",
+        "User Count",
+        "Type",
+        "Name",
+        "Requests/s",
+        "Failures/s",
+    ];
+    columns.extend(PERCENTILE_COLUMNS);
+    columns.extend([
+        "Total Request Count",
+        "Total Failure Count",
+        "Total Median Response Time",
+        "Total Average Response Time",
+        "Total Min Response Time",
+        "Total Max Response Time",
+        "Total Average Content Size",
+    ]);
+    columns
+}
 
 /// Columns of `PREFIX_failures.csv`.
 pub const FAILURES_COLUMNS: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
@@ -90,7 +83,7 @@ pub fn write(prefix: &Path, report: &RunReport<'_>) -> anyhow::Result<Vec<PathBu
 
 fn stats(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
     let mut out = Writer::from_path(path)?;
-    out.write_record(STATS_COLUMNS)?;
+    out.write_record(stats_columns())?;
     let seconds = report.seconds();
     for (key, row) in &report.stats.requests {
         let name = report.row_name(key.scenario, &key.name);
@@ -142,7 +135,7 @@ fn whole_ms(row: &RequestStats, percentile: f64) -> String {
 
 fn history(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
     let mut out = Writer::from_path(path)?;
-    out.write_record(HISTORY_COLUMNS)?;
+    out.write_record(history_columns())?;
     for point in report.stats.timeline.points() {
         let mut record = vec![
             point.unix_time.to_string(),
