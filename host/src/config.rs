@@ -80,6 +80,8 @@ pub struct Outputs {
     pub csv: Option<std::path::PathBuf>,
     /// `--json FILE`.
     pub json: Option<std::path::PathBuf>,
+    /// `--html FILE`.
+    pub html: Option<std::path::PathBuf>,
     /// `--quiet`: no live view.
     pub quiet: bool,
     /// `--prometheus ADDR`.
@@ -153,6 +155,7 @@ impl RunConfig {
             outputs: Outputs {
                 csv: load.csv.clone(),
                 json: load.json.clone(),
+                html: load.html.clone(),
                 quiet: load.quiet,
                 prometheus: load.prometheus,
                 prometheus_linger: load.prometheus_linger,

@@ -198,7 +198,7 @@ fn progress(config: &RunConfig) -> Progress {
     }
 }
 
-/// Writes the files asked for with `--csv` and `--json`.
+/// Writes the files asked for with `--csv`, `--json` and `--html`.
 fn write_outputs(
     config: &RunConfig,
     report: &RunReport<'_>,
@@ -226,6 +226,11 @@ fn write_outputs(
         };
         report::json_summary::write(path, report, &summary_config, verdicts)
             .map_err(|err| unwritable("JSON summary", err))?;
+        tracing::info!("wrote {}", path.display());
+    }
+    if let Some(path) = &config.outputs.html {
+        report::html::write(path, report, verdicts)
+            .map_err(|err| unwritable("HTML report", err))?;
         tracing::info!("wrote {}", path.display());
     }
     Ok(())

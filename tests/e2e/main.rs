@@ -6,6 +6,7 @@ mod support;
 mod accounting;
 mod arrival_rate;
 mod bad_input;
+mod browser;
 mod isolation;
 mod lifecycle;
 mod load_shapes;

@@ -155,7 +155,7 @@ impl Aggregator {
         let mut stats = std::mem::take(&mut *self.live.lock());
         stats
             .timeline
-            .close_window(started.elapsed(), self.live.gauges.users());
+            .finish(started.elapsed(), self.live.gauges.users());
         stats
     }
 }

@@ -13,6 +13,9 @@ pub const LOCUST_PERCENTILES: [f64; 11] = [
     50.0, 66.0, 75.0, 80.0, 90.0, 95.0, 98.0, 99.0, 99.9, 99.99, 100.0,
 ];
 
+/// The shortest last window that still becomes a point of its own.
+const MIN_LAST_WINDOW: Duration = Duration::from_millis(500);
+
 /// One second of the run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimePoint {
@@ -95,6 +98,28 @@ impl Timeline {
         self.window_started = elapsed;
     }
 
+    /// Ends the time series at `elapsed`: a last window of half a second or more becomes a
+    /// point of its own; a shorter one (its rates would be noise) only brings the last point's
+    /// totals up to date.
+    pub fn finish(&mut self, elapsed: Duration, users: u32) {
+        let window = elapsed.saturating_sub(self.window_started);
+        if self.points.is_empty() || window >= MIN_LAST_WINDOW {
+            self.close_window(elapsed, users);
+            return;
+        }
+        let total = &self.total;
+        if let Some(last) = self.points.last_mut() {
+            last.total_requests = total.count;
+            last.total_failures = total.failures;
+            last.total_percentiles_ms = LOCUST_PERCENTILES.map(|p| ms(total.percentile(p)));
+            last.total_avg_ms = ms(total.mean());
+            last.total_min_ms = ms(total.min());
+            last.total_max_ms = ms(total.max());
+            last.total_avg_bytes = total.mean_bytes();
+        }
+        self.window = RequestStats::default();
+    }
+
     /// The points so far, oldest first.
     pub fn points(&self) -> &[TimePoint] {
         &self.points
@@ -137,6 +162,25 @@ mod tests {
         assert_eq!((second.total_requests, second.total_failures), (11, 1));
         assert!((second.total_max_ms - 50.0).abs() < 0.01);
         assert_eq!(timeline.last(), Some(second));
+    }
+
+    #[test]
+    fn a_short_last_window_only_updates_the_totals() {
+        let mut timeline = Timeline::default();
+        timeline.record(1_000, 10, false);
+        timeline.close_window(Duration::from_secs(1), 2);
+        timeline.record(1_000, 10, true);
+        timeline.finish(Duration::from_millis(1_020), 2);
+        let [only] = timeline.points() else {
+            panic!("one point expected");
+        };
+        assert_eq!(
+            (only.rps, only.total_requests, only.total_failures),
+            (1.0, 2, 1)
+        );
+        timeline.record(1_000, 10, false);
+        timeline.finish(Duration::from_millis(1_800), 2);
+        assert_eq!(timeline.points().len(), 2);
     }
 
     #[test]

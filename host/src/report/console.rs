@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use super::RunReport;
 use crate::metrics::RequestStats;
-use crate::scheduler::StopReason;
 
 /// The percentiles of Locust's percentile table.
 const PERCENTILES: [(f64, &str); 11] = [
@@ -38,13 +37,7 @@ pub fn render(report: &RunReport<'_>) -> String {
 
 fn header(out: &mut String, report: &RunReport<'_>) {
     let outcome = &report.outcome;
-    let reason = match outcome.reason {
-        StopReason::TimeUp => "run time reached",
-        StopReason::Completed => "all iterations done",
-        StopReason::ShapeEnded => "load shape finished",
-        StopReason::Aborted => "aborted by a failed threshold",
-        StopReason::Interrupted => "interrupted",
-    };
+    let reason = outcome.reason.describe();
     let scenarios: Vec<String> = report
         .scenarios
         .iter()
@@ -333,7 +326,7 @@ mod tests {
     use super::*;
     use crate::metrics::{Event, RunStats, Sample, SampleTag};
     use crate::report::ScenarioLabel;
-    use crate::scheduler::RunOutcome;
+    use crate::scheduler::{RunOutcome, StopReason};
 
     fn sample(method: &'static str, name: &str, latency_us: u64, failure: Option<&str>) -> Event {
         Event::Request(Sample {

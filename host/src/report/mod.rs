@@ -1,9 +1,11 @@
 //! Reports of a finished run; one module per format.
 
 mod console;
+pub mod html;
 pub mod json_summary;
 pub mod live;
 pub mod locust_csv;
+mod svg_chart;
 
 pub use console::render;
 

@@ -80,6 +80,19 @@ pub enum StopReason {
     Interrupted,
 }
 
+impl StopReason {
+    /// Why the run ended, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::TimeUp => "run time reached",
+            StopReason::Completed => "all iterations done",
+            StopReason::ShapeEnded => "load shape finished",
+            StopReason::Aborted => "aborted by a failed threshold",
+            StopReason::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// What the scheduler reports about a run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunOutcome {

@@ -1,0 +1,345 @@
+//! `--html FILE`: one self-contained HTML report. Styles and charts (inline SVG) are in the
+//! file, it runs no script and fetches nothing, so it renders offline and never goes stale.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use super::svg_chart::{escape, line_chart, Series};
+use super::RunReport;
+use crate::metrics::{ms, RequestStats, LOCUST_PERCENTILES};
+use crate::thresholds::Verdict;
+
+const STYLE: &str = r#"
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1d1d1f; background: #fafafa; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 28px 0 8px; }
+.params { color: #555; margin: 0 0 8px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 16px; }
+.panel { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; }
+.panel h3 { font-size: 14px; margin: 4px 0; }
+svg.chart { width: 100%; height: auto; }
+svg .tick, svg .legend, svg .unit { font-size: 11px; fill: #555; }
+table { border-collapse: collapse; background: #fff; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
+th { background: #f0f0f0; }
+td.name, th.name { text-align: left; }
+tr.total td { font-weight: 600; }
+.pass { color: #137333; font-weight: 600; }
+.fail { color: #b3261e; font-weight: 600; }
+.empty { color: #777; }
+"#;
+
+/// Writes the report of a finished run to `path`.
+pub fn write(path: &Path, report: &RunReport<'_>, verdicts: &[Verdict]) -> anyhow::Result<()> {
+    std::fs::write(path, render(report, verdicts))?;
+    Ok(())
+}
+
+/// The whole page.
+pub fn render(report: &RunReport<'_>, verdicts: &[Verdict]) -> String {
+    let mut page = String::new();
+    let title: Vec<&str> = report
+        .scenarios
+        .iter()
+        .map(|label| label.user.as_str())
+        .collect();
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>wasmload: {}</title><style>{STYLE}</style></head><body>",
+        escape(&title.join(", "))
+    );
+    header(&mut page, report);
+    charts(&mut page, report);
+    request_table(&mut page, report);
+    percentile_table(&mut page, report);
+    failure_table(&mut page, report);
+    exception_table(&mut page, report);
+    threshold_table(&mut page, verdicts);
+    page.push_str("</body></html>\n");
+    page
+}
+
+fn header(page: &mut String, report: &RunReport<'_>) {
+    let outcome = &report.outcome;
+    let scenarios: Vec<String> = report
+        .scenarios
+        .iter()
+        .map(|label| format!("{} ({})", escape(&label.file), escape(&label.user)))
+        .collect();
+    let _ = write!(
+        page,
+        "<h1>wasmload report</h1><p class=\"params\" id=\"params\">{} against <b>{}</b><br>{} model · {} users started, peak {} · {} iterations{} · {:.1} s · {} · seed {}</p>",
+        scenarios.join(", "),
+        escape(report.host),
+        if outcome.open_model { "open (arrival rate)" } else { "closed" },
+        outcome.users_spawned,
+        outcome.peak_users,
+        outcome.iterations,
+        if outcome.open_model {
+            format!(", {} dropped", outcome.dropped_iterations)
+        } else {
+            String::new()
+        },
+        outcome.elapsed.as_secs_f64(),
+        outcome.reason.describe(),
+        report.seed,
+    );
+}
+
+fn charts(page: &mut String, report: &RunReport<'_>) {
+    let points = report.stats.timeline.points();
+    let x: Vec<f64> = points.iter().map(|point| point.elapsed_s).collect();
+    let series = |label, color, value: fn(&crate::metrics::TimePoint) -> f64| Series {
+        label,
+        color,
+        values: points.iter().map(value).collect(),
+    };
+    page.push_str("<h2>Over time</h2><div class=\"charts\">");
+    let panels = [
+        (
+            "Requests and failures per second",
+            line_chart(
+                "chart-rps",
+                "per second",
+                &x,
+                &[
+                    series("req/s", "#1f77b4", |p| p.rps),
+                    series("failures/s", "#d62728", |p| p.failures_per_s),
+                ],
+            ),
+        ),
+        (
+            "Response time percentiles (each second)",
+            line_chart(
+                "chart-latency",
+                "ms",
+                &x,
+                &[
+                    series("p50", "#2ca02c", |p| p.p50_ms),
+                    series("p95", "#ff7f0e", |p| p.p95_ms),
+                    series("p99", "#9467bd", |p| p.p99_ms),
+                ],
+            ),
+        ),
+        (
+            "Users",
+            line_chart(
+                "chart-users",
+                "users",
+                &x,
+                &[series("users", "#17becf", |p| f64::from(p.users))],
+            ),
+        ),
+    ];
+    for (title, svg) in panels {
+        let _ = write!(page, "<div class=\"panel\"><h3>{title}</h3>{svg}</div>");
+    }
+    page.push_str("</div>");
+}
+
+fn request_table(page: &mut String, report: &RunReport<'_>) {
+    page.push_str("<h2>Requests</h2><table id=\"requests\"><thead><tr><th>Type</th><th class=\"name\">Name</th><th># reqs</th><th># fails</th><th>Avg (ms)</th><th>Min (ms)</th><th>Max (ms)</th><th>Median (ms)</th><th>Avg size (B)</th><th>req/s</th><th>failures/s</th></tr></thead><tbody>");
+    let seconds = report.seconds();
+    for (key, row) in &report.stats.requests {
+        request_row(
+            page,
+            &key.method,
+            &report.row_name(key.scenario, &key.name),
+            row,
+            seconds,
+            "",
+        );
+    }
+    request_row(
+        page,
+        "",
+        "Aggregated",
+        &report.stats.total(),
+        seconds,
+        " class=\"total\"",
+    );
+    page.push_str("</tbody></table>");
+}
+
+fn request_row(
+    page: &mut String,
+    method: &str,
+    name: &str,
+    row: &RequestStats,
+    seconds: f64,
+    class: &str,
+) {
+    let _ = write!(
+        page,
+        "<tr{class}><td class=\"name\">{}</td><td class=\"name\">{}</td><td>{}</td><td>{} ({:.2}%)</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td></tr>",
+        escape(method),
+        escape(name),
+        row.count,
+        row.failures,
+        row.failure_ratio() * 100.0,
+        ms(row.mean()),
+        ms(row.min()),
+        ms(row.max()),
+        ms(row.percentile(50.0)),
+        row.mean_bytes(),
+        row.count as f64 / seconds,
+        row.failures as f64 / seconds,
+    );
+}
+
+fn percentile_table(page: &mut String, report: &RunReport<'_>) {
+    page.push_str("<h2>Response time percentiles (ms)</h2><table id=\"percentiles\"><thead><tr><th>Type</th><th class=\"name\">Name</th>");
+    for percentile in LOCUST_PERCENTILES {
+        let _ = write!(page, "<th>{percentile}%</th>");
+    }
+    page.push_str("<th># reqs</th></tr></thead><tbody>");
+    let row = |page: &mut String, method: &str, name: &str, stats: &RequestStats, class: &str| {
+        let _ = write!(
+            page,
+            "<tr{class}><td class=\"name\">{}</td><td class=\"name\">{}</td>",
+            escape(method),
+            escape(name)
+        );
+        for percentile in LOCUST_PERCENTILES {
+            let _ = write!(page, "<td>{:.2}</td>", ms(stats.percentile(percentile)));
+        }
+        let _ = write!(page, "<td>{}</td></tr>", stats.count);
+    };
+    for (key, stats) in &report.stats.requests {
+        row(
+            page,
+            &key.method,
+            &report.row_name(key.scenario, &key.name),
+            stats,
+            "",
+        );
+    }
+    row(
+        page,
+        "",
+        "Aggregated",
+        &report.stats.total(),
+        " class=\"total\"",
+    );
+    page.push_str("</tbody></table>");
+}
+
+fn failure_table(page: &mut String, report: &RunReport<'_>) {
+    page.push_str("<h2>Failures</h2>");
+    if report.stats.failures.is_empty() {
+        page.push_str("<p class=\"empty\" id=\"failures\">No request failed.</p>");
+        return;
+    }
+    page.push_str("<table id=\"failures\"><thead><tr><th># occurrences</th><th class=\"name\">Method</th><th class=\"name\">Name</th><th class=\"name\">Error</th></tr></thead><tbody>");
+    for (key, count) in &report.stats.failures {
+        let _ = write!(
+            page,
+            "<tr><td>{count}</td><td class=\"name\">{}</td><td class=\"name\">{}</td><td class=\"name\">{}</td></tr>",
+            escape(&key.method),
+            escape(&report.row_name(key.scenario, &key.name)),
+            escape(&key.message)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+fn exception_table(page: &mut String, report: &RunReport<'_>) {
+    page.push_str("<h2>Exceptions</h2>");
+    if report.stats.exceptions.is_empty() {
+        page.push_str("<p class=\"empty\" id=\"exceptions\">No exceptions.</p>");
+        return;
+    }
+    page.push_str("<table id=\"exceptions\"><thead><tr><th># occurrences</th><th class=\"name\">Exception</th></tr></thead><tbody>");
+    for (message, count) in &report.stats.exceptions {
+        let _ = write!(
+            page,
+            "<tr><td>{count}</td><td class=\"name\">{}</td></tr>",
+            escape(message)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+fn threshold_table(page: &mut String, verdicts: &[Verdict]) {
+    page.push_str("<h2>Thresholds</h2>");
+    if verdicts.is_empty() {
+        page.push_str("<p class=\"empty\" id=\"thresholds\">No thresholds were set.</p>");
+        return;
+    }
+    page.push_str("<table id=\"thresholds\"><thead><tr><th class=\"name\">Threshold</th><th>Measured</th><th>Result</th></tr></thead><tbody>");
+    for verdict in verdicts {
+        let (class, result) = if verdict.passed {
+            ("pass", "pass")
+        } else {
+            ("fail", "FAIL")
+        };
+        let _ = write!(
+            page,
+            "<tr><td class=\"name\">{}</td><td>{}</td><td class=\"{class}\">{result}</td></tr>",
+            escape(&verdict.threshold),
+            escape(&verdict.measured)
+        );
+    }
+    page.push_str("</tbody></table>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Event, RunStats, Sample, SampleTag};
+    use crate::report::ScenarioLabel;
+    use crate::scheduler::RunOutcome;
+    use std::time::Duration;
+
+    #[test]
+    fn the_page_is_self_contained_with_charts_and_tables() {
+        let mut stats = RunStats::default();
+        for second in 1..=3u64 {
+            for i in 0..10 {
+                stats.apply(Event::Request(Sample {
+                    method: "GET".into(),
+                    name: "/items?<b>".into(),
+                    latency_us: 1_000 * (i + 1),
+                    bytes: 10,
+                    failure: (i == 0).then(|| "HTTP 500 <oops>".to_string()),
+                    tag: SampleTag::default(),
+                }));
+            }
+            stats.timeline.close_window(Duration::from_secs(second), 5);
+        }
+        let scenarios = [ScenarioLabel {
+            file: "s.wasm".into(),
+            user: "U".into(),
+        }];
+        let report = RunReport {
+            scenarios: &scenarios,
+            users_by_scenario: &[5],
+            host: "http://127.0.0.1:1",
+            seed: 9,
+            outcome: RunOutcome {
+                elapsed: Duration::from_secs(3),
+                users_spawned: 5,
+                peak_users: 5,
+                ..RunOutcome::default()
+            },
+            stats: &stats,
+        };
+        let verdicts = [Verdict {
+            threshold: "p95<1ms".into(),
+            measured: "9.5 ms".into(),
+            passed: false,
+        }];
+        let page = render(&report, &verdicts);
+        assert_eq!(page.matches("<svg").count(), 3);
+        assert!(page.contains(r#"data-points="3""#));
+        assert!(page.contains("/items?&lt;b&gt;") && !page.contains("<b>\""));
+        assert!(page.contains("HTTP 500 &lt;oops&gt;"));
+        assert!(page.contains(r#"<td class="fail">FAIL</td>"#));
+        for external in ["<script", "src=", "href=", "@import", "url("] {
+            assert!(
+                !page.contains(external),
+                "the page must not load {external}"
+            );
+        }
+    }
+}

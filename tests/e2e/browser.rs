@@ -1,0 +1,100 @@
+//! The HTML report in a real browser: headless Chromium (Debian's) driven by Playwright
+//! opens the file offline, and every chart has data points, the tables have rows, and the
+//! console has no errors. A screenshot is kept in `target/browser-artifacts/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use crate::support::{run_against_demo, scratch_dir, workspace};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Installs what the browser check needs, once per test run: Debian's Chromium (as `.ci/run`
+/// does) and the pinned Playwright from `tests/browser/package-lock.json`.
+fn browser_tools() -> PathBuf {
+    static READY: OnceLock<PathBuf> = OnceLock::new();
+    READY
+        .get_or_init(|| {
+            if !Path::new(CHROMIUM).exists() {
+                let installed = Command::new("sh")
+                    .args(["-c", "apt-get update -qq && apt-get install -y -qq chromium"])
+                    .status()
+                    .is_ok_and(|status| status.success());
+                assert!(
+                    installed && Path::new(CHROMIUM).exists(),
+                    "the browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
+                );
+            }
+            let dir = workspace().join("tests").join("browser");
+            if !dir.join("node_modules").join("playwright-core").is_dir() {
+                let status = Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund"])
+                    .current_dir(&dir)
+                    .status()
+                    .expect("npm runs");
+                assert!(status.success(), "npm ci in tests/browser failed");
+            }
+            dir
+        })
+        .clone()
+}
+
+/// Runs the page check; returns what it printed.
+fn check_page(url: &str, screenshot: &Path, tables: &[&str]) -> String {
+    let dir = browser_tools();
+    let output = Command::new("node")
+        .arg(dir.join("check_page.mjs"))
+        .arg(url)
+        .arg(screenshot)
+        .args(tables)
+        .current_dir(&dir)
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "the page check failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn artifact(name: &str) -> PathBuf {
+    let dir = workspace().join("target").join("browser-artifacts");
+    std::fs::create_dir_all(&dir).expect("the artifacts directory");
+    dir.join(name)
+}
+
+#[tokio::test]
+async fn the_html_report_renders_offline_with_data() {
+    let out = scratch_dir("html");
+    let html = out.join("report.html");
+    let html_arg = html.display().to_string();
+    let (run, _) = run_against_demo(
+        "status_checks",
+        &[
+            "--users",
+            "8",
+            "--seed",
+            "3",
+            "--run-time",
+            "3s",
+            "--html",
+            &html_arg,
+            "--threshold",
+            "p95<5s",
+            "--quiet",
+        ],
+    )
+    .await;
+    run.assert(run.code == 0, "the run succeeds");
+    let screenshot = artifact("html-report.png");
+    let printed = check_page(
+        &format!("file://{}", html.display()),
+        &screenshot,
+        &["requests", "percentiles", "thresholds"],
+    );
+    assert!(printed.contains("chart-rps="), "{printed}");
+    assert!(screenshot.is_file(), "a screenshot was saved");
+}
