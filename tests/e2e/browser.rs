@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::support::{run_against_demo, scratch_dir, workspace};
+use crate::support::{run_all_status_endpoints, scratch_dir, workspace};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -71,23 +71,7 @@ async fn the_html_report_renders_offline_with_data() {
     let out = scratch_dir("html");
     let html = out.join("report.html");
     let html_arg = html.display().to_string();
-    let (run, _) = run_against_demo(
-        "status_checks",
-        &[
-            "--users",
-            "8",
-            "--seed",
-            "3",
-            "--run-time",
-            "3s",
-            "--html",
-            &html_arg,
-            "--threshold",
-            "p95<5s",
-            "--quiet",
-        ],
-    )
-    .await;
+    let (run, _) = run_all_status_endpoints(&["--html", &html_arg, "--threshold", "p95<5s"]).await;
     run.assert(run.code == 0, "the run succeeds");
     let screenshot = artifact("html-report.png");
     let printed = check_page(

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{run_against_demo, scratch_dir, workspace};
+use crate::support::{run_all_status_endpoints, scratch_dir, workspace};
 
 /// Locust's documented CSV headers (locust/stats.py: `StatsCSV`, `StatsCSVFileWriter`).
 const LOCUST_STATS: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
@@ -31,26 +31,14 @@ async fn csv_and_json_agree_and_follow_their_formats() {
     let prefix = out.join("run").display().to_string();
     let json_path = out.join("run.json");
     let json_arg = json_path.display().to_string();
-    // With this seed, the first tasks of the 8 users hit all three endpoints of
-    // `status_checks`; 3 s give a time series of three points or more.
-    let (run, served) = run_against_demo(
-        "status_checks",
-        &[
-            "--users",
-            "8",
-            "--seed",
-            "3",
-            "--run-time",
-            "3s",
-            "--csv",
-            &prefix,
-            "--json",
-            &json_arg,
-            "--threshold",
-            "p95<5s",
-            "--quiet",
-        ],
-    )
+    let (run, served) = run_all_status_endpoints(&[
+        "--csv",
+        &prefix,
+        "--json",
+        &json_arg,
+        "--threshold",
+        "p95<5s",
+    ])
     .await;
     run.assert(run.code == 0, "the run succeeds");
 

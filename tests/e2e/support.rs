@@ -187,6 +187,14 @@ pub fn run_args(component: &Path, host: &str, extra: &[&str]) -> Vec<String> {
     args
 }
 
+/// `status_checks` for 3 s with 8 users and a seed whose first tasks hit all three of its
+/// endpoints, so every row and a time series of three points or more exist; plus `extra`.
+pub async fn run_all_status_endpoints(extra: &[&str]) -> (Run, u64) {
+    let mut flags = vec!["--users", "8", "--seed", "3", "--run-time", "3s", "--quiet"];
+    flags.extend_from_slice(extra);
+    run_against_demo("status_checks", &flags).await
+}
+
 /// Runs guest `name` with `flags` against a fresh demo API; returns the run and how many
 /// requests the server served.
 pub async fn run_against_demo(name: &str, flags: &[&str]) -> (Run, u64) {
