@@ -159,6 +159,11 @@ pub struct LoadArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
+    /// Serve a live dashboard (charts, tables, start/stop/user-count controls), by default on
+    /// 127.0.0.1:8089; without `--run-time` the run waits for Start.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8089")]
+    pub web: Option<std::net::SocketAddr>,
+
     /// Serve Prometheus metrics at http://ADDR/metrics during the run, e.g. 127.0.0.1:9464.
     #[arg(long, value_name = "ADDR")]
     pub prometheus: Option<std::net::SocketAddr>,

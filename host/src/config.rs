@@ -84,6 +84,8 @@ pub struct Outputs {
     pub html: Option<std::path::PathBuf>,
     /// `--quiet`: no live view.
     pub quiet: bool,
+    /// `--web ADDR`.
+    pub web: Option<std::net::SocketAddr>,
     /// `--prometheus ADDR`.
     pub prometheus: Option<std::net::SocketAddr>,
     /// `--prometheus-linger`.
@@ -157,6 +159,7 @@ impl RunConfig {
                 json: load.json.clone(),
                 html: load.html.clone(),
                 quiet: load.quiet,
+                web: load.web,
                 prometheus: load.prometheus,
                 prometheus_linger: load.prometheus_linger,
             },

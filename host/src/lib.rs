@@ -20,6 +20,7 @@ pub mod scenario_build;
 pub mod scheduler;
 pub mod thresholds;
 pub mod vu;
+pub mod web;
 
 use clap::Parser;
 

@@ -19,10 +19,12 @@ use crate::report::live::{LiveView, Progress};
 use crate::report::{self, RunReport, ScenarioLabel};
 use crate::run_context::RunContext;
 use crate::scheduler::{
-    self, ClosedShape, Model, Plan, RunOutcome, ScenarioSlot, StopSignals, Swarm,
+    self, ClosedShape, Model, Plan, RunOutcome, ScenarioSlot, Shape, Step, StopSignals, Swarm,
 };
 use crate::thresholds::{self, Threshold};
 use crate::vu::{Identity, Vu};
+use crate::web::Dashboard;
+use tokio::sync::watch;
 
 /// Linear memory each user may grow to.
 const DEFAULT_VU_MEMORY: usize = 256 << 20;
@@ -80,7 +82,7 @@ pub async fn run_scenarios(
         let user = describe(&loaded, &ctx, index as u16).await?;
         slots.push(ScenarioSlot::new(loaded, user));
     }
-    let model = plan_model(&config, &slots, &ctx).await?;
+    let (model, adjustable_users) = adjustable(plan_model(&config, &slots, &ctx).await?, &config);
     preflight(&config).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
 
@@ -126,10 +128,40 @@ pub async fn run_scenarios(
         run_time: config.run_time,
         stop_timeout: config.stop_timeout,
     };
+    let dashboard = match config.outputs.web {
+        Some(addr) => {
+            let dashboard = Dashboard::start(
+                addr,
+                live.clone(),
+                adjustable_users,
+                config.max_users,
+                swarm.halt.clone(),
+            )
+            .await
+            .map_err(Failure::bad_input)?;
+            tracing::info!("live dashboard at http://{}/", dashboard.addr);
+            if config.run_time.is_none() {
+                tracing::info!("waiting for Start on the dashboard");
+                tokio::select! {
+                    started = dashboard.wait_for_start() => {
+                        if started.is_none() {
+                            swarm.halt.cancel();
+                        }
+                    }
+                    _ = signals.recv() => swarm.halt.cancel(),
+                }
+            }
+            Some(dashboard)
+        }
+        None => None,
+    };
     let view = (!config.outputs.quiet).then(|| LiveView::start(live.clone(), progress(&config)));
     let outcome = scheduler::run(Arc::clone(&swarm), plan, &mut signals).await;
     if let Some(view) = view {
         view.stop();
+    }
+    if let Some(dashboard) = &dashboard {
+        dashboard.finished();
     }
     if let Some(watcher) = watcher {
         watcher.abort();
@@ -164,6 +196,9 @@ pub async fn run_scenarios(
         print!("{}", thresholds::render(&verdicts));
     }
     write_outputs(&config, &report, &verdicts, &weights)?;
+    if let Some(dashboard) = dashboard {
+        dashboard.shut_down();
+    }
     if let Some(exporter) = exporter {
         if !config.outputs.prometheus_linger.is_zero() {
             tokio::select! {
@@ -183,6 +218,20 @@ pub async fn run_scenarios(
         outcome,
         exit_code,
     })
+}
+
+/// With `--web`, a fixed closed-model user count becomes one the dashboard can change.
+fn adjustable(model: Model, config: &RunConfig) -> (Model, Option<watch::Sender<Step>>) {
+    match model {
+        Model::Closed(ClosedShape::Host(Shape::Fixed(step))) if config.outputs.web.is_some() => {
+            let (users, receiver) = watch::channel(step);
+            (
+                Model::Closed(ClosedShape::Controlled(receiver)),
+                Some(users),
+            )
+        }
+        model => (model, None),
+    }
 }
 
 /// What the live view's progress bar counts towards.

@@ -1,6 +1,8 @@
 // Opens a wasmload page in headless Chromium and checks that it rendered: every chart has
 // data points, every listed table has rows, and the console shows no errors. Saves a
-// screenshot. Usage: node check_page.mjs <url> <screenshot.png> <table-id>...
+// screenshot. A live page gets up to 20 s for its data to arrive; MIN_POINTS (default 1)
+// sets how many points every chart line must have.
+// Usage: node check_page.mjs <url> <screenshot.png> <table-id>...
 import { chromium } from "playwright-core";
 
 const [url, screenshot, ...tables] = process.argv.slice(2);
@@ -16,6 +18,7 @@ const browser = await chromium.launch({
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
   ],
 });
+const minPoints = Number(process.env.MIN_POINTS || 1);
 const problems = [];
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -25,6 +28,17 @@ try {
   page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
   page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
   await page.goto(url, { waitUntil: "load" });
+  await page
+    .waitForFunction(
+      ([ids, min]) => {
+        const lines = [...document.querySelectorAll("svg.chart polyline")];
+        const charted = lines.length > 0 && lines.every((line) => Number(line.dataset.points) >= min);
+        return charted && ids.every((id) => document.querySelectorAll(`table#${id} tbody tr`).length > 0);
+      },
+      [tables, minPoints],
+      { timeout: 20000 },
+    )
+    .catch(() => problems.push("the page never showed data in every chart and table"));
 
   const charts = await page.$$eval("svg.chart", (svgs) =>
     svgs.map((svg) => ({

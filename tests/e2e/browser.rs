@@ -40,10 +40,12 @@ fn browser_tools() -> PathBuf {
         .clone()
 }
 
-/// Runs the page check; returns what it printed.
-fn check_page(url: &str, screenshot: &Path, tables: &[&str]) -> String {
+/// Runs the page check, requiring `min_points` points on every chart line; returns what it
+/// printed.
+pub fn check_page(url: &str, screenshot: &Path, tables: &[&str], min_points: usize) -> String {
     let dir = browser_tools();
     let output = Command::new("node")
+        .env("MIN_POINTS", min_points.to_string())
         .arg(dir.join("check_page.mjs"))
         .arg(url)
         .arg(screenshot)
@@ -60,7 +62,8 @@ fn check_page(url: &str, screenshot: &Path, tables: &[&str]) -> String {
     stdout
 }
 
-fn artifact(name: &str) -> PathBuf {
+/// Where a test keeps a screenshot.
+pub fn artifact(name: &str) -> PathBuf {
     let dir = workspace().join("target").join("browser-artifacts");
     std::fs::create_dir_all(&dir).expect("the artifacts directory");
     dir.join(name)
@@ -78,6 +81,7 @@ async fn the_html_report_renders_offline_with_data() {
         &format!("file://{}", html.display()),
         &screenshot,
         &["requests", "percentiles", "thresholds"],
+        2,
     );
     assert!(printed.contains("chart-rps="), "{printed}");
     assert!(screenshot.is_file(), "a screenshot was saved");

@@ -16,3 +16,4 @@ mod prometheus;
 mod reproducibility;
 mod scenarios;
 mod thresholds;
+mod web;

@@ -60,6 +60,37 @@ fn build_guests() -> PathBuf {
     guest_target_dir().join("wasm32-wasip2").join("release")
 }
 
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port")
+}
+
+/// One HTTP/1.0 request to 127.0.0.1:`port`; returns the status code and the body.
+pub async fn http(port: u16, method: &str, path: &str) -> (u16, String) {
+    try_http(port, method, path)
+        .await
+        .unwrap_or_else(|| panic!("{method} {path} on port {port} got no HTTP response"))
+}
+
+/// Like [`http`], but `None` when nothing answers (yet).
+pub async fn try_http(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    let request =
+        format!("{method} {path} HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}
+
 /// A fresh, empty directory for one test's output files, under the target directory.
 pub fn scratch_dir(test: &str) -> PathBuf {
     let dir = workspace()

@@ -259,6 +259,7 @@ fn reason_name(reason: StopReason) -> &'static str {
         StopReason::Completed => "completed",
         StopReason::ShapeEnded => "shape_ended",
         StopReason::Aborted => "aborted",
+        StopReason::Stopped => "stopped",
         StopReason::Interrupted => "interrupted",
     }
 }

@@ -37,6 +37,7 @@ pub(super) async fn run(
         let elapsed = now - started;
         match &mut shape {
             ClosedShape::Host(host) => step = host.step_at(elapsed),
+            ClosedShape::Controlled(users) => step = Some(*users.borrow()),
             ClosedShape::Guest { vu, max_users } if now >= next_ask => {
                 step = ask_guest(swarm, vu, elapsed).await.map(|step| Step {
                     users: step.users.min(*max_users),

@@ -44,6 +44,8 @@ pub enum Model {
 pub enum ClosedShape {
     /// Computed by the host (fixed or staged).
     Host(Shape),
+    /// Set from outside while the run goes on (the web dashboard's user count).
+    Controlled(tokio::sync::watch::Receiver<Step>),
     /// Asked of a scenario's own shape, about once a second, through `vu`; more than
     /// `max_users` are never started.
     Guest {
@@ -76,6 +78,8 @@ pub enum StopReason {
     ShapeEnded,
     /// A threshold failed and `--abort-on-fail` stopped the run.
     Aborted,
+    /// The web dashboard's Stop button.
+    Stopped,
     /// SIGINT or SIGTERM.
     Interrupted,
 }
@@ -88,6 +92,7 @@ impl StopReason {
             StopReason::Completed => "all iterations done",
             StopReason::ShapeEnded => "load shape finished",
             StopReason::Aborted => "aborted by a failed threshold",
+            StopReason::Stopped => "stopped from the web dashboard",
             StopReason::Interrupted => "interrupted",
         }
     }
@@ -149,6 +154,8 @@ pub struct Swarm {
     pub stop: CancellationToken,
     /// Cancelled from outside to end the run early (a failed threshold).
     pub abort: CancellationToken,
+    /// Cancelled by the web dashboard's Stop button.
+    pub halt: CancellationToken,
     /// Users running and iterations dropped, for live views.
     pub gauges: Arc<Gauges>,
     assignment: Vec<u16>,
@@ -169,6 +176,7 @@ impl Swarm {
             ctx,
             stop: CancellationToken::new(),
             abort: CancellationToken::new(),
+            halt: CancellationToken::new(),
             gauges,
             assignment: weighted_pattern(weights),
             iteration_limit,
@@ -208,6 +216,7 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
         deadline: plan.run_time.map(|run_time| started + run_time),
         signals,
         abort: swarm.abort.clone(),
+        halt: swarm.halt.clone(),
     };
     let mut users = JoinSet::new();
     let mut outcome = match plan.model {
@@ -229,6 +238,7 @@ struct Ending<'a> {
     deadline: Option<Instant>,
     signals: &'a mut StopSignals,
     abort: CancellationToken,
+    halt: CancellationToken,
 }
 
 impl Ending<'_> {
@@ -245,6 +255,7 @@ impl Ending<'_> {
                 StopReason::TimeUp
             }
             _ = self.abort.cancelled() => StopReason::Aborted,
+            _ = self.halt.cancelled() => StopReason::Stopped,
             _ = self.signals.recv() => StopReason::Interrupted,
         }
     }

@@ -1,0 +1,125 @@
+//! What the live dashboard shows at one moment, as JSON: state, users, totals, rows, failures
+//! and the time series so far.
+
+use serde::Serialize;
+
+use crate::metrics::{ms, LiveStats, RequestStats, RunStats};
+
+/// The dashboard's view of the run.
+#[derive(Debug, Serialize)]
+pub struct Snapshot {
+    /// `waiting` (for Start), `running` or `stopped`.
+    pub state: &'static str,
+    /// Users running.
+    pub users: u32,
+    /// Users the shape asks for.
+    pub target_users: u32,
+    /// Whether the user count can be changed from the page.
+    pub adjustable: bool,
+    /// Every request together.
+    pub total: Row,
+    /// One row per (method, name).
+    pub rows: Vec<Row>,
+    /// Failures by (method, name, message).
+    pub failures: Vec<FailureRow>,
+    /// The time series so far.
+    pub timeline: Vec<Point>,
+}
+
+/// A stats row.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    method: String,
+    name: String,
+    count: u64,
+    failures: u64,
+    avg_ms: f64,
+    min_ms: f64,
+    max_ms: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+}
+
+/// A failures row.
+#[derive(Debug, Serialize)]
+pub struct FailureRow {
+    method: String,
+    name: String,
+    message: String,
+    occurrences: u64,
+}
+
+/// A point of the charts.
+#[derive(Debug, Serialize)]
+pub struct Point {
+    t: f64,
+    rps: f64,
+    failures_per_s: f64,
+    p50_ms: f64,
+    p95_ms: f64,
+    p99_ms: f64,
+    users: u32,
+}
+
+impl Snapshot {
+    /// Reads the live statistics now.
+    pub fn take(live: &LiveStats, state: &'static str, adjustable: bool) -> Self {
+        let stats = live.lock();
+        Self {
+            state,
+            users: live.gauges.users(),
+            target_users: live.gauges.target_users(),
+            adjustable,
+            total: row("", "Aggregated", &stats.total()),
+            rows: rows(&stats),
+            failures: stats
+                .failures
+                .iter()
+                .map(|(key, &occurrences)| FailureRow {
+                    method: key.method.to_string(),
+                    name: key.name.clone(),
+                    message: key.message.clone(),
+                    occurrences,
+                })
+                .collect(),
+            timeline: stats
+                .timeline
+                .points()
+                .iter()
+                .map(|point| Point {
+                    t: point.elapsed_s,
+                    rps: point.rps,
+                    failures_per_s: point.failures_per_s,
+                    p50_ms: point.p50_ms,
+                    p95_ms: point.p95_ms,
+                    p99_ms: point.p99_ms,
+                    users: point.users,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn rows(stats: &RunStats) -> Vec<Row> {
+    stats
+        .requests
+        .iter()
+        .map(|(key, stats)| row(&key.method, &key.name, stats))
+        .collect()
+}
+
+fn row(method: &str, name: &str, stats: &RequestStats) -> Row {
+    Row {
+        method: method.to_string(),
+        name: name.to_string(),
+        count: stats.count,
+        failures: stats.failures,
+        avg_ms: ms(stats.mean()),
+        min_ms: ms(stats.min()),
+        max_ms: ms(stats.max()),
+        p50_ms: ms(stats.percentile(50.0)),
+        p95_ms: ms(stats.percentile(95.0)),
+        p99_ms: ms(stats.percentile(99.0)),
+    }
+}
