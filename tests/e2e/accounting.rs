@@ -11,4 +11,12 @@ async fn two_hundred_users_for_five_seconds_are_counted_exactly() {
     result.assert(requests > 400, "200 users should make hundreds of requests");
     assert_eq!(failures, 0);
     assert_eq!(requests, served, "reported vs served");
+    // Off a terminal, the live view prints a plain status line every 5 s and at the end.
+    result.assert(
+        result
+            .stderr
+            .lines()
+            .any(|line| line.contains("users 200/200 |") && line.contains("req/s")),
+        "a status line with the users and the request rate",
+    );
 }

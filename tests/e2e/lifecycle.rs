@@ -67,6 +67,8 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
     let csv_prefix = out.join("run").display().to_string();
     let json = out.join("run.json");
     let json_arg = json.display().to_string();
+    let html = out.join("run.html");
+    let html_arg = html.display().to_string();
     let child = tokio::process::Command::from(wasmload(&[
         "run",
         &component,
@@ -80,6 +82,8 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
         &csv_prefix,
         "--json",
         &json_arg,
+        "--html",
+        &html_arg,
     ]))
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
@@ -132,6 +136,7 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
         serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON summary"))
             .expect("valid JSON");
     assert_eq!(summary["outcome"]["reason"], "interrupted");
+    assert!(html.is_file(), "the HTML report is written");
     assert_eq!(summary["aggregated"]["count"], requests);
     assert!(workspace().exists());
     server.shutdown().await;

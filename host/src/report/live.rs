@@ -30,31 +30,39 @@ pub enum Progress {
 pub struct LiveView {
     task: JoinHandle<()>,
     bar: Option<ProgressBar>,
+    live: LiveStats,
+    started: Instant,
 }
 
 impl LiveView {
     /// Starts the view on stderr: a bar when it is a terminal, plain lines otherwise.
     pub fn start(live: LiveStats, progress: Progress) -> Self {
+        let started = Instant::now();
         if std::io::stderr().is_terminal() {
             let bar = progress_bar(progress);
-            let task = tokio::spawn(refresh_bar(live, progress, bar.clone()));
+            let task = tokio::spawn(refresh_bar(live.clone(), progress, bar.clone()));
             Self {
                 task,
                 bar: Some(bar),
+                live,
+                started,
             }
         } else {
             Self {
-                task: tokio::spawn(print_lines(live)),
+                task: tokio::spawn(print_lines(live.clone(), started)),
                 bar: None,
+                live,
+                started,
             }
         }
     }
 
-    /// Stops the view and clears the bar.
+    /// Stops the view: clears the bar, or prints a last plain line.
     pub fn stop(self) {
         self.task.abort();
-        if let Some(bar) = self.bar {
-            bar.finish_and_clear();
+        match self.bar {
+            Some(bar) => bar.finish_and_clear(),
+            None => print_line(&self.live, self.started),
         }
     }
 }
@@ -94,17 +102,20 @@ async fn refresh_bar(live: LiveStats, progress: Progress, bar: ProgressBar) {
     }
 }
 
-async fn print_lines(live: LiveStats) {
-    let started = Instant::now();
-    let mut ticks = tokio::time::interval_at(Instant::now() + PLAIN_EVERY, PLAIN_EVERY);
+async fn print_lines(live: LiveStats, started: Instant) {
+    let mut ticks = tokio::time::interval_at(started + PLAIN_EVERY, PLAIN_EVERY);
     loop {
         ticks.tick().await;
-        eprintln!(
-            "[{:>5}s] {}",
-            started.elapsed().as_secs(),
-            status_line(&live)
-        );
+        print_line(&live, started);
     }
+}
+
+fn print_line(live: &LiveStats, started: Instant) {
+    eprintln!(
+        "[{:>5}s] {}",
+        started.elapsed().as_secs(),
+        status_line(live)
+    );
 }
 
 /// Users, throughput, failures and the last second's latency, in one line.
