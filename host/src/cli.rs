@@ -27,6 +27,16 @@ pub enum Command {
     Run(RunArgs),
     /// Start the bundled demo API on a free 127.0.0.1 port and run `login_flow` against it.
     Demo(DemoArgs),
+    /// Show what a scenario imports and exports, its tasks and weights, and the capabilities
+    /// it asks for, without running it.
+    Inspect(InspectArgs),
+}
+
+/// Flags of `wasmload inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The scenario: a `.wasm` component, or a scenario crate directory to build first.
+    pub scenario: PathBuf,
 }
 
 /// Flags of `wasmload run`.
@@ -140,6 +150,16 @@ pub struct LoadArgs {
     #[arg(long, value_parser = parse_duration, default_value = "10s")]
     pub abort_grace: Duration,
 
+    /// Linear memory each virtual user may grow to, e.g. `16MiB`; a guest that needs more
+    /// gets an allocation failure, counted as an exception, and restarts.
+    #[arg(long, value_parser = parse_size, default_value = "64MiB")]
+    pub vu_memory: usize,
+
+    /// Largest request or response body; a bigger response fails with a clear message and
+    /// is never buffered past this.
+    #[arg(long, value_parser = parse_size, default_value = "16MiB")]
+    pub max_body: usize,
+
     /// Exit code when some requests failed (0 makes failures not fail the run); default 1,
     /// or 0 when thresholds are given (they decide).
     #[arg(long)]
@@ -216,6 +236,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// Parses a size such as `16MiB`, `64MB` or `1048576` (bytes), at least 64 KiB.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let size: bytesize::ByteSize = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size like 16MiB or 64MB"))?;
+    let bytes = usize::try_from(size.as_u64()).map_err(|_| format!("`{text}` is too large"))?;
+    if bytes < 64 << 10 {
+        return Err(format!("`{text}` is too small: at least 64KiB"));
+    }
+    Ok(bytes)
+}
+
 /// Parses a positive, finite rate such as `50` or `0.5`.
 pub fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
@@ -243,6 +276,16 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn sizes_parse_with_binary_and_decimal_units() {
+        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
+        assert_eq!(parse_size("64MB"), Ok(64_000_000));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        for bad in ["", "16 parsecs", "-1MiB", "1KiB"] {
+            assert!(parse_size(bad).is_err(), "{bad:?} should be rejected");
+        }
     }
 
     #[test]

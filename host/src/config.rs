@@ -61,6 +61,10 @@ pub struct RunConfig {
     pub request_timeout: Duration,
     /// Longest stretch of guest computation without a host call.
     pub task_timeout: Duration,
+    /// Linear memory each user may grow to, in bytes.
+    pub vu_memory: usize,
+    /// Largest request or response body, in bytes.
+    pub max_body: usize,
     /// Exit code for a run with failed requests.
     pub exit_code_on_error: u8,
     /// Pass/fail gates, as given.
@@ -150,6 +154,8 @@ impl RunConfig {
             seed: load.seed.unwrap_or_else(fresh_seed),
             request_timeout: load.request_timeout,
             task_timeout: load.task_timeout,
+            vu_memory: load.vu_memory,
+            max_body: load.max_body,
             exit_code_on_error,
             thresholds,
             abort_on_fail: load.abort_on_fail || plan.abort_on_fail.unwrap_or(false),

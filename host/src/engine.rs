@@ -77,6 +77,8 @@ pub struct LoadedScenario {
     pub engine: Engine,
     /// Its pre-instantiation, shared by all users.
     pub pre: ScenarioPre<VuState>,
+    /// The compiled component, for listing its imports and exports.
+    pub component: Component,
 }
 
 /// Reads, compiles and links a scenario component, or explains in one line why it cannot be
@@ -122,6 +124,7 @@ pub fn load_component(engine: &Engine, path: &Path) -> Result<LoadedScenario, Fa
         path: path.to_path_buf(),
         engine: engine.clone(),
         pre,
+        component,
     })
 }
 

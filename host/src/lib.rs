@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod inspect;
 pub mod metrics;
 pub mod plan_file;
 pub mod report;
@@ -76,6 +77,7 @@ async fn execute(command: Command) -> Result<u8, Failure> {
             run::run_scenarios(&args.scenarios, config).await?
         }
         Command::Demo(args) => demo::run_demo(&args.load).await?,
+        Command::Inspect(args) => return inspect::inspect(&args.scenario).await,
     };
     Ok(finished.exit_code)
 }

@@ -26,8 +26,6 @@ use crate::vu::{Identity, Vu};
 use crate::web::Dashboard;
 use tokio::sync::watch;
 
-/// Linear memory each user may grow to.
-const DEFAULT_VU_MEMORY: usize = 256 << 20;
 /// How long the pre-flight connection to `--host` may take.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often `--abort-on-fail` checks the thresholds.
@@ -61,7 +59,7 @@ pub async fn run_scenarios(
         .collect::<Result<Vec<_>, _>>()?;
     let engine = engine::build_engine(EngineOptions {
         max_users: config.max_users,
-        vu_memory: DEFAULT_VU_MEMORY,
+        vu_memory: config.vu_memory,
     })
     .map_err(Failure::from)?;
     let loaded = components
@@ -75,7 +73,7 @@ pub async fn run_scenarios(
         env: config.env.clone(),
         seed: config.seed,
         task_timeout: config.task_timeout,
-        vu_memory: DEFAULT_VU_MEMORY,
+        vu_memory: config.vu_memory,
     });
     let mut slots = Vec::with_capacity(loaded.len());
     for (index, loaded) in loaded.into_iter().enumerate() {
@@ -373,7 +371,7 @@ async fn abort_on_failure(
 }
 
 /// Instantiates the scenario once to read its user description, and checks it.
-async fn describe(
+pub(crate) async fn describe(
     loaded: &LoadedScenario,
     ctx: &Arc<RunContext>,
     scenario: u16,

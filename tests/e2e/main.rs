@@ -7,6 +7,8 @@ mod accounting;
 mod arrival_rate;
 mod bad_input;
 mod browser;
+mod budgets;
+mod inspect;
 mod isolation;
 mod lifecycle;
 mod load_shapes;

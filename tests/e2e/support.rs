@@ -22,6 +22,8 @@ const GUESTS: &[&str] = &[
     "staged_user",
     "slow_calls",
     "seeded_choices",
+    "memory_bomb",
+    "log_flood",
 ];
 
 /// The workspace root.

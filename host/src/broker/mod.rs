@@ -14,7 +14,7 @@ use http::header::{
     USER_AGENT,
 };
 use http::{Method, StatusCode};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -86,6 +86,7 @@ pub struct HttpBroker {
     base: Url,
     origins: Arc<OriginPolicy>,
     timeout: Duration,
+    max_body: usize,
 }
 
 impl HttpBroker {
@@ -110,6 +111,7 @@ impl HttpBroker {
             base: config.host.clone(),
             origins,
             timeout: config.request_timeout,
+            max_body: config.max_body,
         })
     }
 
@@ -185,12 +187,19 @@ impl HttpBroker {
                 env!("CARGO_PKG_VERSION")
             )));
         let mut body = body.map(Bytes::from).unwrap_or_default();
+        if body.len() > self.max_body {
+            return Err(BrokerError::InvalidRequest(format!(
+                "the request body of {} bytes is larger than --max-body ({})",
+                body.len(),
+                display_size(self.max_body)
+            )));
+        }
         for _ in 0..=MAX_REDIRECTS {
             let response = self
                 .send_once(&method, &url, &headers, body.clone())
                 .await?;
             let Some(next) = redirect_target(response.status(), response.headers(), &url) else {
-                return read_whole(response).await;
+                return read_whole(response, self.max_body).await;
             };
             if !self.origins.allows(&next) {
                 return Err(BrokerError::Refused(format!(
@@ -253,18 +262,36 @@ fn redirect_target(status: StatusCode, headers: &HeaderMap, current: &Url) -> Op
 /// Reads the whole body of a response.
 async fn read_whole(
     response: http::Response<hyper::body::Incoming>,
+    max_body: usize,
 ) -> Result<Received, BrokerError> {
     let (parts, body) = response.into_parts();
-    let body = body
+    let body = Limited::new(body, max_body)
         .collect()
         .await
-        .map_err(|err| BrokerError::Transport(root_cause(&err)))?
+        .map_err(|err| {
+            if err.is::<LengthLimitError>() {
+                BrokerError::Transport(format!(
+                    "the response body is larger than --max-body ({})",
+                    display_size(max_body)
+                ))
+            } else {
+                BrokerError::Transport(root_cause(err.as_ref()))
+            }
+        })?
         .to_bytes();
     Ok(Received {
         status: parts.status.as_u16(),
         headers: parts.headers,
         body,
     })
+}
+
+/// A byte count as `16.0 MiB`.
+fn display_size(bytes: usize) -> String {
+    bytesize::ByteSize::b(bytes as u64)
+        .display()
+        .iec()
+        .to_string()
 }
 
 /// Whether `url` is a path on the base origin: it starts with one `/` (two would name a host).
@@ -344,7 +371,8 @@ mod tests {
                 "/away",
                 get(redirect(Status::FOUND, "http://forbidden.invalid/")),
             )
-            .route("/loop", get(redirect(Status::FOUND, "/loop")));
+            .route("/loop", get(redirect(Status::FOUND, "/loop")))
+            .route("/big", get(|| async { vec![b'x'; 2 << 20] }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -393,6 +421,43 @@ mod tests {
         assert!(
             matches!(&endless, Err(BrokerError::Transport(m)) if m.contains("redirects")),
             "{endless:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn bodies_over_the_cap_fail_with_a_clear_message() {
+        let url = redirecting_server().await;
+        let load = LoadArgs {
+            max_body: 1 << 20,
+            ..LoadArgs::default()
+        };
+        let defaults = LoadDefaults {
+            users: 1,
+            spawn_rate: None,
+            run_time: None,
+        };
+        let config = RunConfig::resolve(&url, &load, defaults).expect("config");
+        let capped = HttpBroker::new(&config).expect("broker");
+        let big = fetch(&capped, Method::GET, "/big").await;
+        assert!(
+            matches!(&big, Err(BrokerError::Transport(m)) if m.contains("larger than --max-body (1.0 MiB)")),
+            "{big:?}"
+        );
+        let within = fetch(&broker(&url), Method::GET, "/big")
+            .await
+            .expect("16 MiB cap");
+        assert_eq!(within.body.len(), 2 << 20);
+        let outgoing = Outgoing {
+            method: Method::POST,
+            url: capped.resolve("/target", &[]).expect("allowed"),
+            headers: HeaderMap::new(),
+            body: Some(vec![0; (1 << 20) + 1]),
+            timeout: None,
+        };
+        let upload = capped.execute(outgoing).await.0;
+        assert!(
+            matches!(&upload, Err(BrokerError::InvalidRequest(m)) if m.contains("--max-body")),
+            "{upload:?}"
         );
     }
 

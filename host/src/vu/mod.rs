@@ -119,6 +119,18 @@ impl Vu {
         if let Some(panic) = panic_message(&stderr) {
             return panic;
         }
+        if let Some(line) = stderr
+            .lines()
+            .find(|line| line.starts_with("memory allocation of"))
+        {
+            return format!(
+                "{} (the user's memory is limited to {} by --vu-memory)",
+                line.trim(),
+                bytesize::ByteSize::b(self.store.data().ctx.vu_memory as u64)
+                    .display()
+                    .iec()
+            );
+        }
         match err.downcast_ref::<wasmtime::Trap>() {
             Some(trap) => trap.to_string(),
             None => first_line(&err.root_cause().to_string()),

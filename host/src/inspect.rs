@@ -1,0 +1,163 @@
+//! `wasmload inspect`: what a scenario component imports and exports, its user (tasks,
+//! weights, wait time, load shape) and the capabilities it asks for, before anyone runs it.
+
+use std::fmt::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::bindings::{UserInfo, WaitTime, CONTRACT};
+use crate::broker::HttpBroker;
+use crate::cli::LoadArgs;
+use crate::config::{LoadDefaults, RunConfig};
+use crate::engine::{self, EngineOptions, LoadedScenario};
+use crate::error::{Failure, EXIT_OK};
+use crate::metrics;
+use crate::run_context::RunContext;
+
+/// Memory the describing instance may use.
+const INSPECT_MEMORY: usize = 64 << 20;
+
+/// Prints the inspection of `path` (a `.wasm` or a scenario crate directory).
+pub async fn inspect(path: &Path) -> Result<u8, Failure> {
+    let component = crate::scenario_build::resolve_scenario(path)?;
+    let engine = engine::build_engine(EngineOptions {
+        max_users: 1,
+        vu_memory: INSPECT_MEMORY,
+    })
+    .map_err(Failure::from)?;
+    let loaded = engine::load_component(&engine, &component)?;
+    let user = describe(&loaded).await?;
+    print!("{}", render(&loaded, &user));
+    Ok(EXIT_OK)
+}
+
+/// Instantiates the scenario once, with no target, to read its user.
+async fn describe(loaded: &LoadedScenario) -> Result<UserInfo, Failure> {
+    let defaults = LoadDefaults {
+        users: 1,
+        spawn_rate: None,
+        run_time: None,
+    };
+    let config = RunConfig::resolve("http://127.0.0.1:9", &LoadArgs::default(), defaults)
+        .map_err(Failure::from)?;
+    let (recorder, _aggregator, _live) = metrics::channel();
+    let ctx = Arc::new(RunContext {
+        broker: HttpBroker::new(&config).map_err(Failure::from)?,
+        recorder,
+        env: Default::default(),
+        seed: 0,
+        task_timeout: config.task_timeout,
+        vu_memory: INSPECT_MEMORY,
+    });
+    crate::run::describe(loaded, &ctx, 0).await
+}
+
+fn render(loaded: &LoadedScenario, user: &UserInfo) -> String {
+    let mut out = String::new();
+    let size = std::fs::metadata(&loaded.path).map_or(0, |meta| meta.len());
+    let _ = writeln!(
+        out,
+        "{} ({} bytes): a {CONTRACT} scenario\n",
+        loaded.path.display(),
+        size
+    );
+    let _ = writeln!(out, "user {}", user.name);
+    let total: u64 = user.tasks.iter().map(|task| u64::from(task.weight)).sum();
+    for task in &user.tasks {
+        let share = u64::from(task.weight) as f64 * 100.0 / total.max(1) as f64;
+        let _ = writeln!(
+            out,
+            "  task {:<30} weight {:>4}  ({share:.1}% of picks)",
+            task.name, task.weight
+        );
+    }
+    let _ = writeln!(out, "  wait: {}", describe_wait(&user.wait));
+    let _ = writeln!(
+        out,
+        "  load shape: {}\n",
+        if user.custom_shape {
+            "its own (asked every second unless --stages or --rate is given)"
+        } else {
+            "none (set by flags)"
+        }
+    );
+    let engine = &loaded.engine;
+    let component_type = loaded.component.component_type();
+    let _ = writeln!(out, "imports (what it asks for, and what it gets):");
+    for (name, _) in component_type.imports(engine) {
+        let _ = writeln!(out, "  {name:<44} {}", capability(name));
+    }
+    let _ = writeln!(out, "\nexports:");
+    for (name, _) in component_type.exports(engine) {
+        let _ = writeln!(out, "  {name}");
+    }
+    out
+}
+
+fn describe_wait(wait: &WaitTime) -> String {
+    match *wait {
+        WaitTime::None => "none".to_string(),
+        WaitTime::Constant(ms) => format!("constant {ms} ms"),
+        WaitTime::Between((min, max)) => format!("between {min} and {max} ms"),
+        WaitTime::ConstantPacing(ms) => format!("each task takes at least {ms} ms"),
+        WaitTime::ConstantThroughput(rate) => format!("at most {rate} tasks/s per user"),
+    }
+}
+
+/// What the sandbox grants for an import.
+fn capability(import: &str) -> &'static str {
+    const GRANTS: &[(&str, &str)] = &[
+        (
+            "wasmload:scenario/http",
+            "HTTP, only to --host and --allow-host origins",
+        ),
+        (
+            "wasmload:scenario/session",
+            "this user's default headers and cookies",
+        ),
+        (
+            "wasmload:scenario/runtime",
+            "sleep, log, ids, --env values, checks, seeded random",
+        ),
+        ("wasmload:scenario/types", "types only"),
+        ("wasi:filesystem", "denied: no directory is opened"),
+        ("wasi:sockets", "denied: no sockets, no name lookups"),
+        (
+            "wasi:cli/environment",
+            "empty: no host variables, no arguments",
+        ),
+        ("wasi:cli/stdin", "empty input"),
+        (
+            "wasi:cli/stdout",
+            "into the wasmload log, with the user's id",
+        ),
+        (
+            "wasi:cli/stderr",
+            "into the wasmload log, with the user's id",
+        ),
+        ("wasi:cli/exit", "ends (traps) this user's instance only"),
+        ("wasi:cli/terminal", "no terminal"),
+        ("wasi:clocks", "wall and monotonic clocks"),
+        ("wasi:random", "random bytes"),
+        ("wasi:io", "streams and polling for the above"),
+        ("wasi:http", "denied: use wasmload:scenario/http"),
+    ];
+    GRANTS
+        .iter()
+        .find(|(prefix, _)| import.starts_with(prefix))
+        .map_or("offered by the host", |(_, grant)| grant)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_wasi_family_has_a_stated_grant() {
+        assert!(capability("wasi:sockets/tcp@0.2.6").starts_with("denied"));
+        assert!(capability("wasi:filesystem/preopens@0.2.6").starts_with("denied"));
+        assert!(capability("wasi:cli/environment@0.2.6").starts_with("empty"));
+        assert!(capability("wasmload:scenario/http@0.1.0").contains("--allow-host"));
+        assert_eq!(capability("other:thing/x"), "offered by the host");
+    }
+}
