@@ -70,6 +70,10 @@ async fn bad_flag_values_are_rejected() {
         ("--users", "-1"),
         ("--run-time", "5x"),
         ("--spawn-rate", "abc"),
+        ("--rate", "abc"),
+        ("--stages", "10s"),
+        ("--vu-memory", "lots"),
+        ("--threshold", "p95<3q"),
     ] {
         let args = run_args(&guest("login_flow"), "http://127.0.0.1:9", &[flag, value]);
         assert_rejected(&run(args).await, value);
@@ -92,4 +96,73 @@ async fn an_unreachable_host_is_rejected_before_the_run() {
 async fn a_malformed_host_is_rejected() {
     let args = run_args(&guest("login_flow"), "127.0.0.1:8000", &[]);
     assert_rejected(&run(args).await, "is not a URL");
+}
+
+/// Writes `bytes` as a scratch `.wasm` named `name` and returns its path.
+fn scratch_wasm(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = workspace().join("target").join("e2e-inputs");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_components_are_rejected() {
+    let good = std::fs::read(guest("status_checks")).expect("a built guest");
+    let truncated = scratch_wasm("truncated.wasm", &good[..good.len() / 2]);
+    assert_rejected(
+        &run(run_args(&truncated, "http://127.0.0.1:9", &[])).await,
+        "is not a valid component",
+    );
+    let mut corrupted = good.clone();
+    for byte in corrupted.iter_mut().skip(64).step_by(97) {
+        *byte ^= 0x5a;
+    }
+    let corrupted = scratch_wasm("corrupted.wasm", &corrupted);
+    assert_rejected(
+        &run(run_args(&corrupted, "http://127.0.0.1:9", &[])).await,
+        "is not a valid component",
+    );
+    // The smallest core module: the magic number and version 1.
+    let core = scratch_wasm("core.wasm", b"\0asm\x01\0\0\0");
+    assert_rejected(
+        &run(run_args(&core, "http://127.0.0.1:9", &[])).await,
+        "is a core WebAssembly module, not a component",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_of_another_contract_version_is_rejected() {
+    let args = run_args(&guest("future_contract"), "http://127.0.0.1:9", &[]);
+    let result = run(args).await;
+    assert_rejected(&result, "needs an import wasmload does not provide");
+    result.assert(
+        result.stderr.contains("wasmload:scenario/http@0.2.0"),
+        "the message names the import of the other contract version",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_plan_file_is_rejected() {
+    let dir = workspace().join("target").join("e2e-inputs");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let plan = dir.join("broken-plan.toml");
+    std::fs::write(&plan, "[[stages]]\nduration = \"30s\"\nuserz = 3\n").expect("write");
+    let plan_arg = plan.display().to_string();
+    let args = run_args(
+        &guest("login_flow"),
+        "http://127.0.0.1:9",
+        &["--plan", &plan_arg],
+    );
+    assert_rejected(&run(args).await, "userz");
+    let missing = run_args(
+        &guest("login_flow"),
+        "http://127.0.0.1:9",
+        &["--plan", "does/not/exist.toml"],
+    );
+    assert_rejected(
+        &run(missing).await,
+        "cannot read plan file does/not/exist.toml",
+    );
 }

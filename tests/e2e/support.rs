@@ -24,6 +24,7 @@ const GUESTS: &[&str] = &[
     "seeded_choices",
     "memory_bomb",
     "log_flood",
+    "future_contract",
 ];
 
 /// The workspace root.
