@@ -23,6 +23,9 @@ pub mod thresholds;
 pub mod vu;
 pub mod web;
 
+#[cfg(test)]
+mod fuzz_tests;
+
 use clap::Parser;
 
 use crate::cli::{Cli, Command};

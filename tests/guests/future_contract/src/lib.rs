@@ -39,7 +39,9 @@ mod bindings {
                 name: None,
                 timeout_ms: None,
             };
-            http::send(&request).map(drop).map_err(|err| format!("{err:?}"))
+            http::send(&request)
+                .map(drop)
+                .map_err(|err| format!("{err:?}"))
         }
 
         fn on_stop() {}
