@@ -8,6 +8,7 @@ mod arrival_rate;
 mod bad_input;
 mod browser;
 mod budgets;
+mod faults;
 mod inspect;
 mod isolation;
 mod lifecycle;

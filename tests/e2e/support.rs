@@ -25,6 +25,7 @@ const GUESTS: &[&str] = &[
     "memory_bomb",
     "log_flood",
     "future_contract",
+    "fault_paths",
 ];
 
 /// The workspace root.

@@ -64,8 +64,9 @@ impl DemoServer {
         self.requests.load(Ordering::SeqCst)
     }
 
-    /// Graceful shutdown; waits for the server task (aborting connections still open after 5 s).
-    pub async fn shutdown(mut self) {
+    /// Graceful shutdown; waits for the server task (aborting connections still open after 5 s)
+    /// and returns the requests served in all, the last in-flight ones included.
+    pub async fn shutdown(mut self) -> u64 {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -78,6 +79,7 @@ impl DemoServer {
                 let _ = task.await;
             }
         }
+        self.requests_served()
     }
 }
 
