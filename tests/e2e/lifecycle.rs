@@ -141,3 +141,64 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
     assert!(workspace().exists());
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_second_sigint_cancels_at_once_and_still_reports() {
+    let server = demo_server().await;
+    let component = guest("slow_calls").display().to_string();
+    let url = server.url();
+    // Every call stalls for a minute, so after the first signal the users are still waiting
+    // on their requests when the second arrives.
+    let child = tokio::process::Command::from(wasmload(&[
+        "run",
+        &component,
+        "--host",
+        &url,
+        "--users",
+        "3",
+        "--stop-timeout",
+        "5m",
+        "--env",
+        "EVERY=1",
+        "--env",
+        "STALL_MS=60000",
+        "--quiet",
+    ]))
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("wasmload starts");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while server.requests_served() < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run never got going"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = child.id().expect("a pid").to_string();
+    for _ in 0..2 {
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    // Well before the 5 minute stop timeout and the stalled calls' minute.
+    let output = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("the second signal ends the run at once")
+        .expect("wasmload exits");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("(interrupted)"), "{stdout}");
+    assert!(
+        stdout.contains("3 users did not finish within --stop-timeout and were cancelled"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("cancelled: the run stopped before the response arrived"),
+        "in-flight requests are counted as cancelled: {stdout}"
+    );
+    server.shutdown().await;
+}
