@@ -48,4 +48,14 @@ async fn a_guest_flooding_the_log_only_slows_itself() {
         run.stderr.contains("[vu 0] log line 999") && run.stderr.contains("stdout line 999"),
         "guest output reaches the log with the user's id",
     );
+    let guest_seconds: f64 = run
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("cpu: guest code LogFlood "))
+        .and_then(|rest| rest.split('s').next()?.parse().ok())
+        .unwrap_or(0.0);
+    run.assert(
+        guest_seconds > 0.1,
+        "the noisy guest's CPU time is reported",
+    );
 }

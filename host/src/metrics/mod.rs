@@ -3,11 +3,18 @@
 //! The hot path takes no shared lock: recording a sample is one send on an unbounded
 //! lock-free channel, and only the aggregator task touches the histograms.
 
+mod cpu_watch;
 mod prometheus_export;
 mod request_stats;
 mod run_stats;
 mod timeline;
 
+pub use cpu_watch::CpuWatch;
+
+/// The share of its cores above which wasmload warns that it may be the bottleneck.
+pub fn cpu_watch_threshold() -> f64 {
+    cpu_watch::BUSY_WARNING
+}
 pub use prometheus_export::{serve as serve_prometheus, PrometheusMetrics};
 pub use request_stats::RequestStats;
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
@@ -69,6 +76,13 @@ pub enum Event {
         /// Whether it passed.
         passed: bool,
     },
+    /// Time a user of scenario `scenario` spent running guest code.
+    GuestTime {
+        /// Index of the scenario.
+        scenario: u16,
+        /// Microseconds of guest code.
+        micros: u64,
+    },
     /// An arrival-rate iteration started, this many microseconds after its intended start.
     IterationStarted {
         /// Start minus intended start.
@@ -89,6 +103,11 @@ impl Recorder {
     /// Records an exception (a trap or an error returned by the guest).
     pub fn exception(&self, message: impl Into<String>) {
         self.send(Event::Exception(message.into()));
+    }
+
+    /// Records time spent in guest code by a user of `scenario`.
+    pub fn guest_time(&self, scenario: u16, micros: u64) {
+        self.send(Event::GuestTime { scenario, micros });
     }
 
     /// Records how late an arrival-rate iteration started.
@@ -132,6 +151,7 @@ impl Aggregator {
         let mut ticks = tokio::time::interval_at(started + TIMELINE_INTERVAL, TIMELINE_INTERVAL);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut batch = Vec::with_capacity(BATCH);
+        let mut cpu = CpuWatch::start();
         loop {
             tokio::select! {
                 received = self.events.recv_many(&mut batch, BATCH) => {
@@ -148,7 +168,10 @@ impl Aggregator {
                 }
                 _ = ticks.tick() => {
                     let users = self.live.gauges.users();
-                    self.live.lock().timeline.close_window(started.elapsed(), users);
+                    let busy = cpu.sample();
+                    let mut stats = self.live.lock();
+                    stats.timeline.close_window(started.elapsed(), users);
+                    stats.generator_cpu_peak = stats.generator_cpu_peak.max(busy);
                 }
             }
         }

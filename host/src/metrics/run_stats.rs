@@ -53,6 +53,10 @@ pub struct RunStats {
     pub start_lateness: RequestStats,
     /// The run second by second.
     pub timeline: Timeline,
+    /// Microseconds of guest code, by scenario.
+    pub guest_time_us: BTreeMap<u16, u64>,
+    /// The busiest second of wasmload's own process, as a share of the cores it may use.
+    pub generator_cpu_peak: f64,
 }
 
 impl RunStats {
@@ -68,6 +72,9 @@ impl RunStats {
                 } else {
                     count.failed += 1;
                 }
+            }
+            Event::GuestTime { scenario, micros } => {
+                *self.guest_time_us.entry(scenario).or_default() += micros;
             }
             Event::IterationStarted { lateness_us } => {
                 self.start_lateness.record(lateness_us, 0, false);

@@ -80,6 +80,7 @@ fn header(out: &mut String, report: &RunReport<'_>) {
             report.seed,
         );
     }
+    cpu_line(out, report);
     if report.scenarios.len() > 1 && !outcome.open_model {
         let split: Vec<String> = report
             .scenarios
@@ -97,6 +98,36 @@ fn header(out: &mut String, report: &RunReport<'_>) {
         );
     }
     out.push('\n');
+}
+
+/// Where the CPU went: the generator's busiest second and each scenario's guest code.
+fn cpu_line(out: &mut String, report: &RunReport<'_>) {
+    let guests: Vec<String> = report
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(index, label)| {
+            let micros = report
+                .stats
+                .guest_time_us
+                .get(&(index as u16))
+                .copied()
+                .unwrap_or(0);
+            format!("{} {:.2}s", label.user, micros as f64 / 1e6)
+        })
+        .collect();
+    let peak = report.stats.generator_cpu_peak;
+    let _ = writeln!(
+        out,
+        "cpu: guest code {}; wasmload's busiest second {:.0}% of its cores{}",
+        guests.join(", "),
+        peak * 100.0,
+        if peak > crate::metrics::cpu_watch_threshold() {
+            " (the generator may have been the bottleneck)"
+        } else {
+            ""
+        }
+    );
 }
 
 fn name_width(report: &RunReport<'_>) -> usize {

@@ -50,6 +50,15 @@ struct Summary<'a> {
     thresholds: &'a [Verdict],
     start_lateness: Option<Stats>,
     timeline: &'a [TimePoint],
+    cpu: Cpu,
+}
+
+#[derive(Serialize)]
+struct Cpu {
+    /// Seconds of guest code per scenario, in scenario order.
+    guest_seconds: Vec<f64>,
+    /// wasmload's busiest second, as a share of the cores it may use.
+    generator_peak: f64,
 }
 
 #[derive(Serialize)]
@@ -223,6 +232,19 @@ fn summary<'a>(
         thresholds: verdicts,
         start_lateness,
         timeline: stats.timeline.points(),
+        cpu: Cpu {
+            guest_seconds: (0..report.scenarios.len())
+                .map(|index| {
+                    stats
+                        .guest_time_us
+                        .get(&(index as u16))
+                        .copied()
+                        .unwrap_or(0) as f64
+                        / 1e6
+                })
+                .collect(),
+            generator_peak: stats.generator_cpu_peak,
+        },
     })
 }
 

@@ -23,6 +23,7 @@ impl http::Host for VuState {
         &mut self,
         request: Request,
     ) -> wasmtime::Result<Result<Resource<Response>, HttpError>> {
+        self.leave_guest();
         let method = http_method(&request.method);
         let method_label = method_label(&request.method);
         let name = request

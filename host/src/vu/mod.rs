@@ -54,47 +54,62 @@ impl Vu {
     /// Asks the guest to describe its user.
     pub async fn describe(&mut self) -> wasmtime::Result<UserInfo> {
         self.enter();
-        self.scenario
+        let result = self
+            .scenario
             .wasmload_scenario_user()
             .call_describe(&mut self.store)
-            .await
+            .await;
+        self.store.data_mut().leave_guest();
+        result
     }
 
     /// Runs the guest's `on-start`.
     pub async fn on_start(&mut self) -> wasmtime::Result<Result<(), String>> {
         self.enter();
-        self.scenario
+        let result = self
+            .scenario
             .wasmload_scenario_user()
             .call_on_start(&mut self.store)
-            .await
+            .await;
+        self.store.data_mut().leave_guest();
+        result
     }
 
     /// Runs task `index`, counting it as this user's next iteration.
     pub async fn run_task(&mut self, index: u32) -> wasmtime::Result<Result<(), String>> {
         self.store.data_mut().identity.iteration += 1;
         self.enter();
-        self.scenario
+        let result = self
+            .scenario
             .wasmload_scenario_user()
             .call_run_task(&mut self.store, index)
-            .await
+            .await;
+        self.store.data_mut().leave_guest();
+        result
     }
 
     /// Runs the guest's `on-stop`.
     pub async fn on_stop(&mut self) -> wasmtime::Result<()> {
         self.enter();
-        self.scenario
+        let result = self
+            .scenario
             .wasmload_scenario_user()
             .call_on_stop(&mut self.store)
-            .await
+            .await;
+        self.store.data_mut().leave_guest();
+        result
     }
 
     /// Asks the guest's custom load shape for its step at `elapsed_ms` into the run.
     pub async fn shape(&mut self, elapsed_ms: u64) -> wasmtime::Result<Option<ShapeStep>> {
         self.enter();
-        self.scenario
+        let result = self
+            .scenario
             .wasmload_scenario_user()
             .call_shape(&mut self.store, elapsed_ms)
-            .await
+            .await;
+        self.store.data_mut().leave_guest();
+        result
     }
 
     /// Sets how late the next iterations started, for response times from the intended

@@ -12,6 +12,7 @@ impl types::Host for VuState {}
 
 impl runtime::Host for VuState {
     async fn sleep(&mut self, ms: u64) -> wasmtime::Result<()> {
+        self.leave_guest();
         tokio::time::sleep(Duration::from_millis(ms)).await;
         self.guest_since = Instant::now();
         Ok(())

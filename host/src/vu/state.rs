@@ -2,7 +2,7 @@
 //! responses the guest still holds.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use cookie_store::CookieStore;
 use http::header::{HeaderName, HeaderValue};
@@ -72,6 +72,8 @@ pub struct VuState {
     pub limits: StoreLimits,
     /// How late the current arrival-rate iteration started; `None` in a closed-model run.
     pub lateness_us: Option<u64>,
+    /// Time spent in guest code not yet reported.
+    guest_time: Duration,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -101,13 +103,34 @@ impl VuState {
             stderr_tail,
             limits,
             lateness_us: None,
+            guest_time: Duration::ZERO,
             wasi,
             table: ResourceTable::new(),
         }
     }
 }
 
+/// Guest time is reported in slices at least this long, so the hot path sends no event.
+const GUEST_TIME_SLICE: Duration = Duration::from_millis(100);
+
 impl VuState {
+    /// The guest hands control to the host (a call returned, or an async host call began):
+    /// counts the time since it got control as guest time.
+    pub fn leave_guest(&mut self) {
+        self.guest_time += self.guest_since.elapsed();
+        if self.guest_time >= GUEST_TIME_SLICE {
+            self.report_guest_time();
+        }
+    }
+
+    fn report_guest_time(&mut self) {
+        let micros = self.guest_time.as_micros().min(u128::from(u64::MAX)) as u64;
+        if micros > 0 {
+            self.ctx.recorder.guest_time(self.identity.scenario, micros);
+        }
+        self.guest_time = Duration::ZERO;
+    }
+
     /// What this user's samples carry besides their row.
     pub fn sample_tag(&self) -> SampleTag {
         SampleTag {
@@ -131,5 +154,6 @@ impl Drop for VuState {
     /// no request is lost.
     fn drop(&mut self) {
         self.responses.flush(&self.ctx.recorder);
+        self.report_guest_time();
     }
 }
