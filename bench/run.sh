@@ -7,6 +7,8 @@
 #      and nginx pinned to different cores
 #   4. the accuracy of the arrival-rate scheduler at 10,000 iterations/s: achieved / requested
 #      rate, and the p99 lateness of iteration starts
+#   5. the cost of the per-user budgets (epoch interruption and memory limits): requests/s
+#      with them on and off, alternating for ROUNDS rounds
 # Usage: bash bench/run.sh   (ROUNDS=5 throughput rounds of DURATION=10 seconds by default;
 #                             all traffic stays on 127.0.0.1)
 set -euo pipefail
@@ -122,3 +124,28 @@ awk -v started="$STARTED" -v dropped="$DROPPED" -v p99="$P99" -v rate="$RATE" -v
   achieved = started / secs
   printf "requested %d/s, achieved %.0f/s (%.2f%% of requested; target 99-101%%), %d dropped\n", rate, achieved, achieved / rate * 100, dropped
   printf "iteration start lateness p99: %.2f ms (target <= 5 ms)\n", p99 }' | tee "$OUT/arrival-rate.txt"
+
+# --- 5. the cost of the budgets on the normal path ----------------------------------------------
+# Target: with the budgets on, at most 3% fewer requests/s than with them off (--no-budgets,
+# a hidden flag for this measurement only).
+echo "== budget overhead, 50 users, ${ROUNDS} rounds of ${DURATION}s each way"
+rps_of() {
+  taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
+    --users 50 --run-time "${DURATION}s" --log-level warn "$@" >"$OUT/last.out" 2>/dev/null || true
+  local reqs secs
+  reqs=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
+  secs=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
+  awk -v r="$reqs" -v s="$secs" 'BEGIN { printf "%.0f\n", r / s }'
+}
+: >"$OUT/budgets.txt"
+for round in $(seq "$ROUNDS"); do
+  ON=$(rps_of)
+  OFF=$(rps_of --no-budgets)
+  echo "$round $ON $OFF" | tee -a "$OUT/budgets.txt" \
+    | awk '{ printf "round %d: budgets on %d req/s, off %d req/s\n", $1, $2, $3 }'
+done
+ON_MEDIAN=$(awk '{ print $2 }' "$OUT/budgets.txt" | median)
+OFF_MEDIAN=$(awk '{ print $3 }' "$OUT/budgets.txt" | median)
+awk -v on="$ON_MEDIAN" -v off="$OFF_MEDIAN" 'BEGIN {
+  printf "budget overhead: %.0f req/s on, %.0f off: %.1f%% (target <= 3%%)\n", on, off, (off - on) / off * 100 }' \
+  | tee "$OUT/budget-overhead.txt"

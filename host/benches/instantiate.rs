@@ -37,6 +37,7 @@ async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
     let engine = build_engine(EngineOptions {
         max_users: count,
         vu_memory,
+        budgets: true,
     })?;
     let loaded = load_component(&engine, path.as_ref()).map_err(|err| anyhow::anyhow!("{err}"))?;
     let (recorder, _aggregator, _live) = metrics::channel();
@@ -47,6 +48,7 @@ async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
         seed: 1,
         task_timeout: Duration::from_secs(30),
         vu_memory,
+        budgets: true,
     });
     let mut times = Vec::with_capacity(count as usize);
     let mut alive = Vec::with_capacity(count as usize);

@@ -160,6 +160,11 @@ pub struct LoadArgs {
     #[arg(long, value_parser = parse_size, default_value = "16MiB")]
     pub max_body: usize,
 
+    /// Benchmarks only: run without the task timeout's epoch interruption and the memory
+    /// limit, to measure what they cost.
+    #[arg(long, hide = true)]
+    pub no_budgets: bool,
+
     /// Exit code when some requests failed (0 makes failures not fail the run); default 1,
     /// or 0 when thresholds are given (they decide).
     #[arg(long)]
@@ -354,6 +359,22 @@ mod tests {
         assert!(run(&["--stages", "10s:5", "--rate", "5/s"]).is_err());
         assert!(run(&["--rate", "5/s", "--users", "3"]).is_ok());
         assert!(run(&["--stages", "10s"]).is_err());
+    }
+
+    #[test]
+    fn the_benchmark_switch_is_accepted_but_not_advertised() {
+        let cli = Cli::try_parse_from(["wasmload", "demo", "--no-budgets"]).expect("valid");
+        let Command::Demo(args) = cli.command else {
+            panic!("not a demo");
+        };
+        assert!(args.load.no_budgets);
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let help = command
+            .find_subcommand_mut("run")
+            .expect("the run subcommand")
+            .render_help()
+            .to_string();
+        assert!(help.contains("--vu-memory") && !help.contains("--no-budgets"));
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub struct RunConfig {
     pub vu_memory: usize,
     /// Largest request or response body, in bytes.
     pub max_body: usize,
+    /// Whether the task timeout and memory limit apply (`--no-budgets` turns them off).
+    pub budgets: bool,
     /// Exit code for a run with failed requests.
     pub exit_code_on_error: u8,
     /// Pass/fail gates, as given.
@@ -156,6 +158,7 @@ impl RunConfig {
             task_timeout: load.task_timeout,
             vu_memory: load.vu_memory,
             max_body: load.max_body,
+            budgets: !load.no_budgets,
             exit_code_on_error,
             thresholds,
             abort_on_fail: load.abort_on_fail || plan.abort_on_fail.unwrap_or(false),

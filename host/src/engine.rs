@@ -32,6 +32,8 @@ pub struct EngineOptions {
     pub max_users: u32,
     /// The linear memory each user may grow to, in bytes.
     pub vu_memory: usize,
+    /// Epoch interruption for the task timeout; off only to measure what it costs.
+    pub budgets: bool,
 }
 
 /// Builds an engine with a pooling allocator sized for `options.max_users`, and starts the
@@ -49,12 +51,15 @@ pub fn build_engine(options: EngineOptions) -> anyhow::Result<Engine> {
         .max_memory_size(options.vu_memory);
     let mut config = Config::new();
     config
-        .epoch_interruption(true)
+        .epoch_interruption(options.budgets)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     if slots > MAX_MEMORY_SLOTS {
         config.memory_reservation(options.vu_memory as u64);
     }
     let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    if !options.budgets {
+        return Ok(engine);
+    }
     let ticker = engine.weak();
     std::thread::Builder::new()
         .name("wasmload-epoch".into())

@@ -75,6 +75,7 @@ fn test_engine() -> wasmtime::Engine {
             engine::build_engine(EngineOptions {
                 max_users: 1,
                 vu_memory: 1 << 20,
+                budgets: true,
             })
             .expect("an engine")
         })

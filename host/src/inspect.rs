@@ -23,6 +23,7 @@ pub async fn inspect(path: &Path) -> Result<u8, Failure> {
     let engine = engine::build_engine(EngineOptions {
         max_users: 1,
         vu_memory: INSPECT_MEMORY,
+        budgets: true,
     })
     .map_err(Failure::from)?;
     let loaded = engine::load_component(&engine, &component)?;
@@ -48,6 +49,7 @@ async fn describe(loaded: &LoadedScenario) -> Result<UserInfo, Failure> {
         seed: 0,
         task_timeout: config.task_timeout,
         vu_memory: INSPECT_MEMORY,
+        budgets: true,
     });
     crate::run::describe(loaded, &ctx, 0).await
 }

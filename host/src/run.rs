@@ -60,6 +60,7 @@ pub async fn run_scenarios(
     let engine = engine::build_engine(EngineOptions {
         max_users: config.max_users,
         vu_memory: config.vu_memory,
+        budgets: config.budgets,
     })
     .map_err(Failure::from)?;
     let loaded = components
@@ -74,6 +75,7 @@ pub async fn run_scenarios(
         seed: config.seed,
         task_timeout: config.task_timeout,
         vu_memory: config.vu_memory,
+        budgets: config.budgets,
     });
     let mut slots = Vec::with_capacity(loaded.len());
     for (index, loaded) in loaded.into_iter().enumerate() {

@@ -21,4 +21,6 @@ pub struct RunContext {
     pub task_timeout: Duration,
     /// Linear memory a user may grow to, in bytes.
     pub vu_memory: usize,
+    /// Whether the task timeout and memory limit apply (off only to measure their cost).
+    pub budgets: bool,
 }

@@ -93,3 +93,28 @@ async fn a_guest_that_loops_is_interrupted_and_the_run_ends() {
     assert_eq!(result.aggregated(), (4, 0));
     assert_eq!(served, 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_that_traps_on_every_iteration_never_stops_the_run() {
+    let flags = [
+        "--users",
+        "4",
+        "--iterations",
+        "100",
+        "--env",
+        "TRAP_PROBABILITY=1",
+        "--quiet",
+    ];
+    let (result, served) = run_against_demo("trap_random", &flags).await;
+    result.assert(result.code == 3, "exceptions make exit code 3");
+    result.assert(
+        result.exceptions_containing("maybe_trap: panicked at") == 100,
+        "every iteration's trap is counted",
+    );
+    let (requests, failures) = result.aggregated();
+    result.assert(
+        requests == 100 && failures == 0,
+        "each fresh instance sent its request before trapping",
+    );
+    assert_eq!(requests, served, "reported vs served");
+}

@@ -202,3 +202,36 @@ async fn a_second_sigint_cancels_at_once_and_still_reports() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_run_gracefully_too() {
+    let server = demo_server().await;
+    let component = guest("status_checks").display().to_string();
+    let url = server.url();
+    let child = tokio::process::Command::from(wasmload(&[
+        "run", &component, "--host", &url, "--users", "4", "--quiet",
+    ]))
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("wasmload starts");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while server.requests_served() < 4 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run never got going"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = child.id().expect("a pid").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().await.expect("wasmload exits");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("(interrupted)"), "{stdout}");
+    server.shutdown().await;
+}

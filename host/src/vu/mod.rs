@@ -33,7 +33,18 @@ impl Vu {
         ctx: Arc<RunContext>,
         identity: Identity,
     ) -> wasmtime::Result<Self> {
+        let budgets = ctx.budgets;
         let mut store = Store::new(&loaded.engine, VuState::new(ctx, identity));
+        if budgets {
+            Self::apply_budgets(&mut store);
+        }
+        let scenario = loaded.pre.instantiate_async(&mut store).await?;
+        Ok(Self { store, scenario })
+    }
+
+    /// The memory limit, and the epoch deadline that interrupts a guest computing longer
+    /// than the task timeout without calling the host.
+    fn apply_budgets(store: &mut Store<VuState>) {
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|context| {
@@ -47,8 +58,6 @@ impl Vu {
                 Ok(UpdateDeadline::Yield(1))
             }
         });
-        let scenario = loaded.pre.instantiate_async(&mut store).await?;
-        Ok(Self { store, scenario })
     }
 
     /// Asks the guest to describe its user.

@@ -30,6 +30,7 @@ pub fn vu_state() -> VuState {
         seed: 1,
         task_timeout: Duration::from_secs(30),
         vu_memory: 1 << 20,
+        budgets: true,
     });
     VuState::new(ctx, Identity::new(0, 0, 1))
 }

@@ -1,7 +1,7 @@
 //! `trap_random` — an end-to-end test guest: each task sends `GET /health`,
-//! then traps (panics with "deliberate trap") with probability 0.2, drawn
-//! from the host's seeded per-user RNG, so the host's trap handling can be
-//! tested reproducibly.
+//! then traps (panics with "deliberate trap") with probability
+//! `TRAP_PROBABILITY` (default 0.2), drawn from the host's seeded per-user
+//! RNG, so the host's trap handling can be tested reproducibly.
 
 use wasmload_guest::prelude::*;
 
@@ -21,7 +21,8 @@ impl TrapRandom {
     fn maybe_trap(&mut self, client: &Client) -> TaskResult {
         // The response is dropped (and so recorded) before any trap.
         client.get("/health").name("/health").send()?;
-        if random_bool(0.2) {
+        let probability = env_or("TRAP_PROBABILITY", "0.2").parse().unwrap_or(0.2);
+        if random_bool(probability) {
             panic!("deliberate trap");
         }
         Ok(())
