@@ -118,3 +118,45 @@ async fn a_guest_that_traps_on_every_iteration_never_stops_the_run() {
     );
     assert_eq!(requests, served, "reported vs served");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_filesystem_the_environment_and_sockets_are_denied() {
+    let server = crate::support::demo_server().await;
+    let target = format!("TARGET_ADDR={}", server.addr());
+    let args = crate::support::run_args(
+        &crate::support::guest("escape_artist"),
+        &server.url(),
+        &[
+            "--users",
+            "2",
+            "--iterations",
+            "10",
+            "--env",
+            &target,
+            "--quiet",
+        ],
+    );
+    let result = crate::support::run(args).await;
+    let served = server.requests_served();
+    server.shutdown().await;
+    result.assert(result.code == 0, "the run succeeds");
+    for check in [
+        "filesystem denied",
+        "directories denied",
+        "host environment empty",
+        "sockets denied",
+    ] {
+        let row = result
+            .stdout
+            .lines()
+            .find(|line| line.starts_with(check))
+            .unwrap_or_default();
+        let counts: Vec<&str> = row[check.len()..].split_whitespace().collect();
+        result.assert(
+            counts.first() == Some(&"10") && counts.get(1) == Some(&"0"),
+            &format!("`{check}` held on all 10 attempts: {row}"),
+        );
+    }
+    let (requests, _) = result.aggregated();
+    assert_eq!(requests, served, "HTTP through the host still works");
+}

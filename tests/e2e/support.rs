@@ -26,6 +26,7 @@ const GUESTS: &[&str] = &[
     "log_flood",
     "future_contract",
     "fault_paths",
+    "escape_artist",
 ];
 
 /// The workspace root.
