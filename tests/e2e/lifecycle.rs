@@ -2,6 +2,7 @@
 //! stopping on SIGINT with the report still printed and nothing lost.
 
 use std::process::Stdio;
+use std::time::Duration;
 
 use crate::support::{demo_server, guest, guest_target_dir, run, wasmload, workspace};
 
@@ -69,7 +70,7 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
     let json_arg = json.display().to_string();
     let html = out.join("run.html");
     let html_arg = html.display().to_string();
-    let child = tokio::process::Command::from(wasmload(&[
+    let args = [
         "run",
         &component,
         "--host",
@@ -84,27 +85,9 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
         &json_arg,
         "--html",
         &html_arg,
-    ]))
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("wasmload starts");
-    // Wait until the run is under way (every user logs in first), with no run time set.
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    while server.requests_served() < 100 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the run never got going"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let pid = child.id().expect("a pid").to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let output = child.wait_with_output().await.expect("wasmload exits");
+    ];
+    // Every user logs in first, so 100 requests mean the run is under way.
+    let output = run_then_signal(&server, &args, 100, &["-INT"], Duration::from_secs(120)).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("(interrupted)"), "{stdout}");
@@ -149,7 +132,7 @@ async fn a_second_sigint_cancels_at_once_and_still_reports() {
     let url = server.url();
     // Every call stalls for a minute, so after the first signal the users are still waiting
     // on their requests when the second arrives.
-    let child = tokio::process::Command::from(wasmload(&[
+    let args = [
         "run",
         &component,
         "--host",
@@ -163,33 +146,16 @@ async fn a_second_sigint_cancels_at_once_and_still_reports() {
         "--env",
         "STALL_MS=60000",
         "--quiet",
-    ]))
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("wasmload starts");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    while server.requests_served() < 3 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the run never got going"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let pid = child.id().expect("a pid").to_string();
-    for _ in 0..2 {
-        let killed = std::process::Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    }
+    ];
     // Well before the 5 minute stop timeout and the stalled calls' minute.
-    let output = tokio::time::timeout(std::time::Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("the second signal ends the run at once")
-        .expect("wasmload exits");
+    let output = run_then_signal(
+        &server,
+        &args,
+        3,
+        &["-INT", "-INT"],
+        Duration::from_secs(30),
+    )
+    .await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("(interrupted)"), "{stdout}");
     assert!(
@@ -208,15 +174,31 @@ async fn sigterm_stops_the_run_gracefully_too() {
     let server = demo_server().await;
     let component = guest("status_checks").display().to_string();
     let url = server.url();
-    let child = tokio::process::Command::from(wasmload(&[
-        "run", &component, "--host", &url, "--users", "4", "--quiet",
-    ]))
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("wasmload starts");
+    let args = ["run", &component, "--host", &url, "--users", "4", "--quiet"];
+    let output = run_then_signal(&server, &args, 4, &["-TERM"], Duration::from_secs(120)).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("(interrupted)"), "{stdout}");
+    server.shutdown().await;
+}
+
+/// Starts `wasmload` with `args`, waits until `server` has served `served` requests (the run
+/// is under way, with no run time set), sends each of `signals` (300 ms apart) and returns
+/// what the process printed, waiting at most `within` for it to exit.
+async fn run_then_signal(
+    server: &demo_api::DemoServer,
+    args: &[&str],
+    served: u64,
+    signals: &[&str],
+    within: std::time::Duration,
+) -> std::process::Output {
+    let child = tokio::process::Command::from(wasmload(args))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wasmload starts");
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    while server.requests_served() < 4 {
+    while server.requests_served() < served {
         assert!(
             tokio::time::Instant::now() < deadline,
             "the run never got going"
@@ -224,14 +206,18 @@ async fn sigterm_stops_the_run_gracefully_too() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let pid = child.id().expect("a pid").to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let output = child.wait_with_output().await.expect("wasmload exits");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("(interrupted)"), "{stdout}");
-    server.shutdown().await;
+    for (index, signal) in signals.iter().enumerate() {
+        if index > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        let killed = std::process::Command::new("kill")
+            .args([signal, pid.as_str()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+    }
+    tokio::time::timeout(within, child.wait_with_output())
+        .await
+        .expect("wasmload exits in time")
+        .expect("wasmload exits")
 }

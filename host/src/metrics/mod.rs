@@ -170,15 +170,13 @@ impl Aggregator {
                     let users = self.live.gauges.users();
                     let busy = cpu.sample();
                     let mut stats = self.live.lock();
-                    stats.timeline.close_window(started.elapsed(), users);
+                    stats.close_second(started.elapsed(), users);
                     stats.generator_cpu_peak = stats.generator_cpu_peak.max(busy);
                 }
             }
         }
         let mut stats = std::mem::take(&mut *self.live.lock());
-        stats
-            .timeline
-            .finish(started.elapsed(), self.live.gauges.users());
+        stats.finish_timeline(started.elapsed(), self.live.gauges.users());
         stats
     }
 }

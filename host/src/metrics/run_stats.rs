@@ -126,6 +126,18 @@ impl RunStats {
         total
     }
 
+    /// Closes the time series' current second at `elapsed`, with `users` running.
+    pub fn close_second(&mut self, elapsed: std::time::Duration, users: u32) {
+        let total = self.total();
+        self.timeline.close_window(elapsed, users, &total);
+    }
+
+    /// Ends the time series at `elapsed`, with `users` running.
+    pub fn finish_timeline(&mut self, elapsed: std::time::Duration, users: u32) {
+        let total = self.total();
+        self.timeline.finish(elapsed, users, &total);
+    }
+
     /// Exceptions of every kind.
     pub fn total_exceptions(&self) -> u64 {
         self.exceptions.values().sum()

@@ -51,13 +51,13 @@ pub struct TimePoint {
     pub total_avg_bytes: u64,
 }
 
-/// Builds the time series: requests go into the current window and the running total; each
-/// tick closes the window into a point.
+/// Builds the time series: requests go into the current window; each
+/// tick closes the window into a point, with the run's totals so far (derived by the caller
+/// from the rows, so no request is recorded twice).
 #[derive(Debug, Clone, Default)]
 pub struct Timeline {
     points: Vec<TimePoint>,
     window: RequestStats,
-    total: RequestStats,
     window_started: Duration,
 }
 
@@ -65,18 +65,17 @@ impl Timeline {
     /// Counts one request in the current second.
     pub fn record(&mut self, latency_us: u64, bytes: u64, failed: bool) {
         self.window.record(latency_us, bytes, failed);
-        self.total.record(latency_us, bytes, failed);
     }
 
-    /// Ends the current window at `elapsed` from the start, with `users` running.
-    pub fn close_window(&mut self, elapsed: Duration, users: u32) {
+    /// Ends the current window at `elapsed` from the start, with `users` running and `total`
+    /// the statistics of every request so far.
+    pub fn close_window(&mut self, elapsed: Duration, users: u32, total: &RequestStats) {
         let seconds = elapsed
             .saturating_sub(self.window_started)
             .as_secs_f64()
             .max(1e-3);
         let window = std::mem::take(&mut self.window);
-        let total = &self.total;
-        self.points.push(TimePoint {
+        let mut point = TimePoint {
             elapsed_s: elapsed.as_secs_f64(),
             unix_time: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
@@ -87,37 +86,31 @@ impl Timeline {
             p50_ms: ms(window.percentile(50.0)),
             p95_ms: ms(window.percentile(95.0)),
             p99_ms: ms(window.percentile(99.0)),
-            total_requests: total.count,
-            total_failures: total.failures,
-            total_percentiles_ms: LOCUST_PERCENTILES.map(|p| ms(total.percentile(p))),
-            total_avg_ms: ms(total.mean()),
-            total_min_ms: ms(total.min()),
-            total_max_ms: ms(total.max()),
-            total_avg_bytes: total.mean_bytes(),
-        });
+            total_requests: 0,
+            total_failures: 0,
+            total_percentiles_ms: [0.0; 11],
+            total_avg_ms: 0.0,
+            total_min_ms: 0.0,
+            total_max_ms: 0.0,
+            total_avg_bytes: 0,
+        };
+        point.set_totals(total);
+        self.points.push(point);
         self.window_started = elapsed;
     }
 
     /// Ends the time series at `elapsed`: a last window of half a second or more becomes a
     /// point of its own; a shorter one (its rates would be noise) only brings the last point's
     /// totals up to date.
-    pub fn finish(&mut self, elapsed: Duration, users: u32) {
+    pub fn finish(&mut self, elapsed: Duration, users: u32, total: &RequestStats) {
         let window = elapsed.saturating_sub(self.window_started);
-        if self.points.is_empty() || window >= MIN_LAST_WINDOW {
-            self.close_window(elapsed, users);
-            return;
+        match self.points.last_mut() {
+            Some(last) if window < MIN_LAST_WINDOW => {
+                last.set_totals(total);
+                self.window = RequestStats::default();
+            }
+            _ => self.close_window(elapsed, users, total),
         }
-        let total = &self.total;
-        if let Some(last) = self.points.last_mut() {
-            last.total_requests = total.count;
-            last.total_failures = total.failures;
-            last.total_percentiles_ms = LOCUST_PERCENTILES.map(|p| ms(total.percentile(p)));
-            last.total_avg_ms = ms(total.mean());
-            last.total_min_ms = ms(total.min());
-            last.total_max_ms = ms(total.max());
-            last.total_avg_bytes = total.mean_bytes();
-        }
-        self.window = RequestStats::default();
     }
 
     /// The points so far, oldest first.
@@ -131,6 +124,19 @@ impl Timeline {
     }
 }
 
+impl TimePoint {
+    /// Copies the run's totals so far into the point.
+    fn set_totals(&mut self, total: &RequestStats) {
+        self.total_requests = total.count;
+        self.total_failures = total.failures;
+        self.total_percentiles_ms = LOCUST_PERCENTILES.map(|p| ms(total.percentile(p)));
+        self.total_avg_ms = ms(total.mean());
+        self.total_min_ms = ms(total.min());
+        self.total_max_ms = ms(total.max());
+        self.total_avg_bytes = total.mean_bytes();
+    }
+}
+
 /// A duration in milliseconds.
 pub fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
@@ -140,9 +146,39 @@ pub fn ms(duration: Duration) -> f64 {
 mod tests {
     use super::*;
 
+    /// A timeline and the totals its caller keeps beside it.
+    #[derive(Default)]
+    struct Run {
+        timeline: Timeline,
+        total: RequestStats,
+    }
+
+    impl Run {
+        fn record(&mut self, latency_us: u64, bytes: u64, failed: bool) {
+            self.timeline.record(latency_us, bytes, failed);
+            self.total.record(latency_us, bytes, failed);
+        }
+
+        fn close_window(&mut self, elapsed: Duration, users: u32) {
+            self.timeline.close_window(elapsed, users, &self.total);
+        }
+
+        fn finish(&mut self, elapsed: Duration, users: u32) {
+            self.timeline.finish(elapsed, users, &self.total);
+        }
+
+        fn points(&self) -> &[TimePoint] {
+            self.timeline.points()
+        }
+
+        fn last(&self) -> Option<&TimePoint> {
+            self.timeline.last()
+        }
+    }
+
     #[test]
     fn each_window_has_its_own_rates_and_percentiles() {
-        let mut timeline = Timeline::default();
+        let mut timeline = Run::default();
         for _ in 0..10 {
             timeline.record(1_000, 100, false);
         }
@@ -166,7 +202,7 @@ mod tests {
 
     #[test]
     fn a_short_last_window_only_updates_the_totals() {
-        let mut timeline = Timeline::default();
+        let mut timeline = Run::default();
         timeline.record(1_000, 10, false);
         timeline.close_window(Duration::from_secs(1), 2);
         timeline.record(1_000, 10, true);
@@ -185,7 +221,7 @@ mod tests {
 
     #[test]
     fn an_empty_second_has_zero_rates() {
-        let mut timeline = Timeline::default();
+        let mut timeline = Run::default();
         timeline.close_window(Duration::from_secs(1), 0);
         let point = timeline.last().expect("a point");
         assert_eq!(

@@ -164,12 +164,12 @@ fn request_table(out: &mut String, report: &RunReport<'_>) {
     );
     let _ = writeln!(out, "{rule}");
     let seconds = report.seconds();
-    for (key, stats) in &report.stats.requests {
-        let name = report.row_name(key.scenario, &key.name);
-        request_row(out, &key.method, &name, stats, seconds, width);
+    for row in report.rows() {
+        if row.aggregated {
+            let _ = writeln!(out, "{rule}");
+        }
+        request_row(out, row.method, &row.name, &row.stats, seconds, width);
     }
-    let _ = writeln!(out, "{rule}");
-    request_row(out, "", "Aggregated", &report.stats.total(), seconds, width);
     out.push('\n');
 }
 
@@ -209,12 +209,12 @@ fn percentile_table(out: &mut String, report: &RunReport<'_>) {
         rule.push_str("|-------");
     }
     let _ = writeln!(out, "{head} {:>7}\n{rule}|-------", "# reqs");
-    for (key, stats) in &report.stats.requests {
-        let name = report.row_name(key.scenario, &key.name);
-        percentile_row(out, &key.method, &name, stats, width);
+    for row in report.rows() {
+        if row.aggregated {
+            let _ = writeln!(out, "{rule}|-------");
+        }
+        percentile_row(out, row.method, &row.name, &row.stats, width);
     }
-    let _ = writeln!(out, "{rule}|-------");
-    percentile_row(out, "", "Aggregated", &report.stats.total(), width);
     out.push('\n');
 }
 
@@ -256,15 +256,9 @@ fn intended_start_table(out: &mut String, report: &RunReport<'_>) {
         }
         out.push('\n');
     };
-    for (key, stats) in &report.stats.requests {
-        row(
-            out,
-            &key.method,
-            &report.row_name(key.scenario, &key.name),
-            stats,
-        );
+    for shown in report.rows() {
+        row(out, shown.method, &shown.name, &shown.stats);
     }
-    row(out, "", "Aggregated", &report.stats.total());
     out.push('\n');
 }
 

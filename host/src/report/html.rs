@@ -5,8 +5,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::svg_chart::{escape, line_chart, Series};
-use super::RunReport;
-use crate::metrics::{ms, RequestStats, LOCUST_PERCENTILES};
+use super::{ReportRow, RunReport};
+use crate::metrics::{ms, LOCUST_PERCENTILES};
 use crate::thresholds::Verdict;
 
 const STYLE: &str = r#"
@@ -140,40 +140,28 @@ fn charts(page: &mut String, report: &RunReport<'_>) {
 fn request_table(page: &mut String, report: &RunReport<'_>) {
     page.push_str("<h2>Requests</h2><table id=\"requests\"><thead><tr><th>Type</th><th class=\"name\">Name</th><th># reqs</th><th># fails</th><th>Avg (ms)</th><th>Min (ms)</th><th>Max (ms)</th><th>Median (ms)</th><th>Avg size (B)</th><th>req/s</th><th>failures/s</th></tr></thead><tbody>");
     let seconds = report.seconds();
-    for (key, row) in &report.stats.requests {
-        request_row(
-            page,
-            &key.method,
-            &report.row_name(key.scenario, &key.name),
-            row,
-            seconds,
-            "",
-        );
+    for row in report.rows() {
+        request_row(page, &row, seconds);
     }
-    request_row(
-        page,
-        "",
-        "Aggregated",
-        &report.stats.total(),
-        seconds,
-        " class=\"total\"",
-    );
     page.push_str("</tbody></table>");
 }
 
-fn request_row(
-    page: &mut String,
-    method: &str,
-    name: &str,
-    row: &RequestStats,
-    seconds: f64,
-    class: &str,
-) {
+/// The class of the Aggregated row, which the style sets in bold.
+fn row_class(row: &ReportRow<'_>) -> &'static str {
+    if row.aggregated {
+        " class=\"total\""
+    } else {
+        ""
+    }
+}
+
+fn request_row(page: &mut String, shown: &ReportRow<'_>, seconds: f64) {
+    let (class, row) = (row_class(shown), &shown.stats);
     let _ = write!(
         page,
         "<tr{class}><td class=\"name\">{}</td><td class=\"name\">{}</td><td>{}</td><td>{} ({:.2}%)</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td></tr>",
-        escape(method),
-        escape(name),
+        escape(shown.method),
+        escape(&shown.name),
         row.count,
         row.failures,
         row.failure_ratio() * 100.0,
@@ -193,34 +181,19 @@ fn percentile_table(page: &mut String, report: &RunReport<'_>) {
         let _ = write!(page, "<th>{percentile}%</th>");
     }
     page.push_str("<th># reqs</th></tr></thead><tbody>");
-    let row = |page: &mut String, method: &str, name: &str, stats: &RequestStats, class: &str| {
+    for row in report.rows() {
         let _ = write!(
             page,
-            "<tr{class}><td class=\"name\">{}</td><td class=\"name\">{}</td>",
-            escape(method),
-            escape(name)
+            "<tr{}><td class=\"name\">{}</td><td class=\"name\">{}</td>",
+            row_class(&row),
+            escape(row.method),
+            escape(&row.name)
         );
         for percentile in LOCUST_PERCENTILES {
-            let _ = write!(page, "<td>{:.2}</td>", ms(stats.percentile(percentile)));
+            let _ = write!(page, "<td>{:.2}</td>", ms(row.stats.percentile(percentile)));
         }
-        let _ = write!(page, "<td>{}</td></tr>", stats.count);
-    };
-    for (key, stats) in &report.stats.requests {
-        row(
-            page,
-            &key.method,
-            &report.row_name(key.scenario, &key.name),
-            stats,
-            "",
-        );
+        let _ = write!(page, "<td>{}</td></tr>", row.stats.count);
     }
-    row(
-        page,
-        "",
-        "Aggregated",
-        &report.stats.total(),
-        " class=\"total\"",
-    );
     page.push_str("</tbody></table>");
 }
 
@@ -305,7 +278,7 @@ mod tests {
                     tag: SampleTag::default(),
                 }));
             }
-            stats.timeline.close_window(Duration::from_secs(second), 5);
+            stats.close_second(Duration::from_secs(second), 5);
         }
         let scenarios = [ScenarioLabel {
             file: "s.wasm".into(),

@@ -150,15 +150,16 @@ fn format_status(users: u32, target: u32, point: Option<&TimePoint>, failure_rat
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Timeline;
+    use crate::metrics::{RequestStats, Timeline};
 
     #[test]
     fn the_status_line_shows_users_rates_failures_and_latency() {
-        let mut timeline = Timeline::default();
+        let (mut timeline, mut total) = (Timeline::default(), RequestStats::default());
         for failed in [false, false, false, true] {
             timeline.record(2_000, 10, failed);
+            total.record(2_000, 10, failed);
         }
-        timeline.close_window(Duration::from_secs(2), 4);
+        timeline.close_window(Duration::from_secs(2), 4, &total);
         let line = format_status(4, 10, timeline.last(), 0.25);
         assert_eq!(
             line,

@@ -85,16 +85,9 @@ fn stats(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
     let mut out = Writer::from_path(path)?;
     out.write_record(stats_columns())?;
     let seconds = report.seconds();
-    for (key, row) in &report.stats.requests {
-        let name = report.row_name(key.scenario, &key.name);
-        out.write_record(stats_record(&key.method, &name, row, seconds))?;
+    for row in report.rows() {
+        out.write_record(stats_record(row.method, &row.name, &row.stats, seconds))?;
     }
-    out.write_record(stats_record(
-        "",
-        "Aggregated",
-        &report.stats.total(),
-        seconds,
-    ))?;
     out.flush()?;
     Ok(())
 }

@@ -11,7 +11,7 @@ pub use console::render;
 
 use std::time::Duration;
 
-use crate::metrics::RunStats;
+use crate::metrics::{RequestStats, RunStats};
 use crate::scheduler::RunOutcome;
 
 /// A scenario of the run, as the report names it.
@@ -21,6 +21,18 @@ pub struct ScenarioLabel {
     pub file: String,
     /// The scenario's user name.
     pub user: String,
+}
+
+/// One row of a report's tables.
+pub struct ReportRow<'a> {
+    /// HTTP method (empty on the Aggregated row).
+    pub method: &'a str,
+    /// The row's name as shown.
+    pub name: String,
+    /// Its statistics.
+    pub stats: std::borrow::Cow<'a, RequestStats>,
+    /// Whether this is the Aggregated row, drawn apart.
+    pub aggregated: bool,
 }
 
 /// Everything a report shows about a run.
@@ -46,6 +58,29 @@ impl RunReport<'_> {
             Some(label) if self.scenarios.len() > 1 => format!("{}: {name}", label.user),
             _ => name.to_string(),
         }
+    }
+
+    /// Every table's rows: one per (method, name), named as [`row_name`](Self::row_name)
+    /// says, then Locust's Aggregated row.
+    pub fn rows(&self) -> Vec<ReportRow<'_>> {
+        let mut rows: Vec<ReportRow<'_>> = self
+            .stats
+            .requests
+            .iter()
+            .map(|(key, stats)| ReportRow {
+                method: &key.method,
+                name: self.row_name(key.scenario, &key.name),
+                stats: std::borrow::Cow::Borrowed(stats),
+                aggregated: false,
+            })
+            .collect();
+        rows.push(ReportRow {
+            method: "",
+            name: "Aggregated".to_string(),
+            stats: std::borrow::Cow::Owned(self.stats.total()),
+            aggregated: true,
+        });
+        rows
     }
 
     /// The run's length in seconds, never zero (for rates).
