@@ -6,13 +6,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmload::broker::HttpBroker;
-use wasmload::cli::LoadArgs;
-use wasmload::config::{LoadDefaults, RunConfig};
-use wasmload::engine::{build_engine, load_component, EngineOptions};
+use wasmload::broker::{BrokerOptions, HttpBroker};
+use wasmload::engine::{build_engine, compile, EngineOptions};
 use wasmload::metrics;
-use wasmload::run_context::RunContext;
-use wasmload::vu::{Identity, Vu};
+use wasmload::vu::{Identity, LoadedScenario, RunContext, Vu, VuOptions};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).filter(|arg| arg != "--bench");
@@ -27,28 +24,23 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
-    let defaults = LoadDefaults {
-        users: count,
-        spawn_rate: None,
-        run_time: None,
+    let options = VuOptions {
+        seed: 1,
+        ..VuOptions::default()
     };
-    let config = RunConfig::resolve("http://127.0.0.1:9", &LoadArgs::default(), defaults)?;
-    let vu_memory = 256 << 20;
     let engine = build_engine(EngineOptions {
         max_users: count,
-        vu_memory,
-        budgets: true,
+        vu_memory: options.vu_memory,
+        budgets: options.budgets,
     })?;
-    let loaded = load_component(&engine, path.as_ref()).map_err(|err| anyhow::anyhow!("{err}"))?;
-    let (recorder, _aggregator, _live) = metrics::channel();
+    let loaded = compile(&engine, path.as_ref())
+        .and_then(LoadedScenario::link)
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let (recorder, _aggregator, _live) = metrics::channel(&[])?;
     let ctx = Arc::new(RunContext {
-        broker: HttpBroker::new(&config)?,
+        broker: HttpBroker::new(&BrokerOptions::new("http://127.0.0.1:9".parse()?))?,
         recorder,
-        env: Default::default(),
-        seed: 1,
-        task_timeout: Duration::from_secs(30),
-        vu_memory,
-        budgets: true,
+        options,
     });
     let mut times = Vec::with_capacity(count as usize);
     let mut alive = Vec::with_capacity(count as usize);

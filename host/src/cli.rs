@@ -1,11 +1,16 @@
-//! Command-line syntax: the `wasmload` subcommands and their flags, validated without I/O.
+//! Command-line syntax: the `wasmload` subcommands and their flags, validated without I/O and
+//! turned into plain options ([`LoadOptions`]); nothing else in the host knows clap.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::scheduler::{RateStage, Stage};
+use crate::config::{LoadOptions, Outputs};
+use crate::plan::{
+    parse_duration, parse_key_value, parse_positive, parse_rate_per_second, parse_rate_stages,
+    parse_scenario_arg, parse_size, parse_stages, RateStage, Stage, Threshold,
+};
 
 /// `wasmload`: load tests whose virtual users are sandboxed WebAssembly components.
 #[derive(Debug, Parser)]
@@ -44,7 +49,7 @@ pub struct InspectArgs {
 pub struct RunArgs {
     /// The scenarios: `.wasm` components or scenario crate directories, each optionally with
     /// `:WEIGHT` (e.g. `login_flow.wasm:3 browse_products.wasm:1`) to split users by weight.
-    #[arg(required = true, value_name = "SCENARIO[:WEIGHT]", value_parser = crate::scheduler::parse_scenario_arg)]
+    #[arg(required = true, value_name = "SCENARIO[:WEIGHT]", value_parser = parse_scenario_arg)]
     pub scenarios: Vec<(PathBuf, u32)>,
 
     /// The base URL that relative request paths are joined to, e.g. `https://api.example`.
@@ -73,7 +78,7 @@ pub struct LoadArgs {
     pub users: Option<u32>,
 
     /// Users started per second until `--users` are running (default: all within one second).
-    #[arg(short = 'r', long, value_parser = parse_rate)]
+    #[arg(short = 'r', long, value_parser = parse_positive)]
     pub spawn_rate: Option<f64>,
 
     /// Stop after this long, e.g. `30s`, `5m`, `1h30m` (default: run until Ctrl-C or `--iterations`).
@@ -115,7 +120,7 @@ pub struct LoadArgs {
 
     /// Open model: start iterations at this rate (e.g. `500/s`, `30000/m`), whether or not
     /// earlier ones finished; one iteration is one task, with no wait time.
-    #[arg(long, value_parser = crate::scheduler::parse_rate_per_second)]
+    #[arg(long, value_parser = parse_rate_per_second)]
     pub rate: Option<f64>,
 
     /// Open model with ramping rates `DURATION:RATE`, comma-separated, e.g.
@@ -139,8 +144,8 @@ pub struct LoadArgs {
 
     /// A pass/fail gate such as `p95<300ms`, `error_rate<1%`, `rps>=500`,
     /// `/api/v1/orders:p99<800ms` or `check:NAME:rate>99%`; repeatable.
-    #[arg(long = "threshold", value_name = "EXPR")]
-    pub thresholds: Vec<String>,
+    #[arg(long = "threshold", value_name = "EXPR", value_parser = Threshold::parse)]
+    pub thresholds: Vec<Threshold>,
 
     /// Stop the run as soon as a threshold fails (checked every second after `--abort-grace`).
     #[arg(long)]
@@ -160,9 +165,10 @@ pub struct LoadArgs {
     #[arg(long, value_parser = parse_size, default_value = "16MiB")]
     pub max_body: usize,
 
-    /// Benchmarks only: run without the task timeout's epoch interruption and the memory
-    /// limit, to measure what they cost.
-    #[arg(long, hide = true)]
+    /// Trusted scenarios only: no task timeout (epoch interruption) and no per-user memory
+    /// limiter, so a spinning or greedy guest is not stopped; `bench/run.sh` uses it to
+    /// measure what the budgets cost.
+    #[arg(long)]
     pub no_budgets: bool,
 
     /// Exit code when some requests failed (0 makes failures not fail the run); default 1,
@@ -211,135 +217,129 @@ pub struct StagesArg(pub Vec<Stage>);
 pub struct RateStagesArg(pub Vec<RateStage>);
 
 fn parse_stages_arg(text: &str) -> Result<StagesArg, String> {
-    crate::scheduler::parse_stages(text).map(StagesArg)
+    parse_stages(text).map(StagesArg)
 }
 
 fn parse_rate_stages_arg(text: &str) -> Result<RateStagesArg, String> {
-    crate::scheduler::parse_rate_stages(text).map(RateStagesArg)
+    parse_rate_stages(text).map(RateStagesArg)
 }
 
-impl Default for LoadArgs {
-    /// The options as if no flag were given, with the same defaults as the command line.
-    fn default() -> Self {
-        use clap::{FromArgMatches, Parser};
-        #[derive(Parser)]
-        struct Bare {
-            #[command(flatten)]
-            load: LoadArgs,
+impl From<LoadArgs> for LoadOptions {
+    /// The flags as plain options; the plan file is read apart.
+    fn from(args: LoadArgs) -> Self {
+        Self {
+            users: args.users,
+            spawn_rate: args.spawn_rate,
+            run_time: args.run_time,
+            iterations: args.iterations,
+            stop_timeout: args.stop_timeout,
+            env: args.env,
+            seed: args.seed,
+            allow_hosts: args.allow_hosts,
+            request_timeout: args.request_timeout,
+            task_timeout: args.task_timeout,
+            stages: args.stages.map(|stages| stages.0),
+            rate: args.rate,
+            rate_stages: args.rate_stages.map(|stages| stages.0),
+            max_users: args.max_users,
+            max_queue: args.max_queue,
+            thresholds: args.thresholds,
+            abort_on_fail: args.abort_on_fail,
+            abort_grace: args.abort_grace,
+            vu_memory: args.vu_memory,
+            max_body: args.max_body,
+            no_budgets: args.no_budgets,
+            exit_code_on_error: args.exit_code_on_error,
+            outputs: Outputs {
+                csv: args.csv,
+                json: args.json,
+                html: args.html,
+                quiet: args.quiet,
+                web: args.web,
+                prometheus: args.prometheus,
+                prometheus_linger: args.prometheus_linger,
+            },
         }
-        let matches = <Bare as clap::CommandFactory>::command().get_matches_from(["wasmload"]);
-        Bare::from_arg_matches(&matches)
-            .map(|bare| bare.load)
-            .expect("every load option has a default or is optional")
     }
 }
 
-/// Parses a human duration such as `30s`, `1m30s` or `250ms`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let duration = humantime::parse_duration(text)
-        .map_err(|err| format!("`{text}` is not a duration like 30s, 5m or 1h ({err})"))?;
-    Ok(duration)
-}
-
-/// Parses a size such as `16MiB`, `64MB` or `1048576` (bytes), at least 64 KiB.
-pub fn parse_size(text: &str) -> Result<usize, String> {
-    let size: bytesize::ByteSize = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size like 16MiB or 64MB"))?;
-    let bytes = usize::try_from(size.as_u64()).map_err(|_| format!("`{text}` is too large"))?;
-    if bytes < 64 << 10 {
-        return Err(format!("`{text}` is too small: at least 64KiB"));
-    }
-    Ok(bytes)
-}
-
-/// Parses a positive, finite rate such as `50` or `0.5`.
-pub fn parse_rate(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
-        _ => Err(format!("`{text}` is not a positive number")),
-    }
-}
-
-/// Parses `KEY=VALUE`; the key must be non-empty.
-pub fn parse_key_value(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
-        _ => Err(format!("`{text}` is not KEY=VALUE")),
-    }
+/// A usage error in one line that names the flag and what it expects, and the help to read;
+/// `args` are the command line it came from (to name the subcommand's help).
+pub fn usage_error(err: &clap::Error, args: &[String]) -> String {
+    let rendered = err.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with("Usage:"))
+        .filter(|line| {
+            !line.is_empty()
+                && !line.starts_with("tip:")
+                && !line.starts_with("For more information")
+        })
+        .collect();
+    let command = <Cli as clap::CommandFactory>::command();
+    let subcommand = args
+        .iter()
+        .skip(1)
+        .find(|arg| command.find_subcommand(arg.as_str()).is_some());
+    let help = match subcommand {
+        Some(name) => format!("wasmload {name} --help"),
+        None => "wasmload --help".to_string(),
+    };
+    format!("{} (see {help})", message.join(" "))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn durations_parse_in_human_units() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
-        assert!(parse_duration("5x").is_err());
-        assert!(parse_duration("").is_err());
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("wasmload").chain(args.iter().copied()))
     }
 
-    #[test]
-    fn sizes_parse_with_binary_and_decimal_units() {
-        assert_eq!(parse_size("16MiB"), Ok(16 << 20));
-        assert_eq!(parse_size("64MB"), Ok(64_000_000));
-        assert_eq!(parse_size("1048576"), Ok(1 << 20));
-        for bad in ["", "16 parsecs", "-1MiB", "1KiB"] {
-            assert!(parse_size(bad).is_err(), "{bad:?} should be rejected");
-        }
+    /// The one-line error for `args`, which must not parse.
+    fn error_line(args: &[&str]) -> String {
+        let err = parse(args).expect_err("a usage error");
+        let line: Vec<String> = std::iter::once("wasmload")
+            .chain(args.iter().copied())
+            .map(String::from)
+            .collect();
+        usage_error(&err, &line)
     }
 
-    #[test]
-    fn rates_must_be_positive_and_finite() {
-        assert_eq!(parse_rate("50"), Ok(50.0));
-        assert_eq!(parse_rate("0.5"), Ok(0.5));
-        for bad in ["0", "-1", "abc", "inf", "NaN"] {
-            assert!(parse_rate(bad).is_err(), "{bad} should be rejected");
-        }
-    }
-
-    #[test]
-    fn key_values_split_on_the_first_equals() {
-        assert_eq!(
-            parse_key_value("TOKEN=a=b"),
-            Ok(("TOKEN".to_string(), "a=b".to_string()))
-        );
-        assert_eq!(
-            parse_key_value("EMPTY="),
-            Ok(("EMPTY".into(), String::new()))
-        );
-        assert!(parse_key_value("=x").is_err());
-        assert!(parse_key_value("novalue").is_err());
+    fn run_args(extra: &[&str]) -> Result<Cli, clap::Error> {
+        let mut args = vec!["run", "a.wasm", "--host", "http://h"];
+        args.extend_from_slice(extra);
+        parse(&args)
     }
 
     #[test]
     fn users_must_be_at_least_one() {
-        assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "0"]).is_err());
-        assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "-1"]).is_err());
-        assert!(Cli::try_parse_from(["wasmload", "demo", "--users", "3"]).is_ok());
+        assert!(parse(&["demo", "--users", "0"]).is_err());
+        assert!(parse(&["demo", "--users", "-1"]).is_err());
+        assert!(parse(&["demo", "--users", "3"]).is_ok());
     }
 
     #[test]
-    fn default_load_args_match_the_command_line_defaults() {
-        let defaults = LoadArgs::default();
-        assert_eq!(defaults.request_timeout, Duration::from_secs(60));
-        assert_eq!(defaults.stop_timeout, Duration::from_secs(30));
-        assert_eq!(defaults.exit_code_on_error, None);
-        assert_eq!(defaults.users, None);
+    fn no_flags_give_the_default_options() {
+        let Ok(Cli {
+            command: Command::Demo(args),
+            ..
+        }) = parse(&["demo"])
+        else {
+            panic!("a demo");
+        };
+        assert_eq!(LoadOptions::from(args.load), LoadOptions::default());
     }
 
     #[test]
     fn several_weighted_scenarios_parse() {
-        let cli = Cli::try_parse_from([
-            "wasmload", "run", "a.wasm:3", "b.wasm", "--host", "http://h",
-        ])
-        .expect("valid");
-        let Command::Run(args) = cli.command else {
-            panic!("not a run");
+        let Ok(Cli {
+            command: Command::Run(args),
+            ..
+        }) = parse(&["run", "a.wasm:3", "b.wasm", "--host", "http://h"])
+        else {
+            panic!("a run");
         };
         assert_eq!(
             args.scenarios,
@@ -349,37 +349,66 @@ mod tests {
 
     #[test]
     fn stages_conflict_with_users_and_rates() {
-        let run = |extra: &[&str]| {
-            let mut args = vec!["wasmload", "run", "a.wasm", "--host", "http://h"];
-            args.extend_from_slice(extra);
-            Cli::try_parse_from(args)
-        };
-        assert!(run(&["--stages", "10s:5"]).is_ok());
-        assert!(run(&["--stages", "10s:5", "--users", "3"]).is_err());
-        assert!(run(&["--stages", "10s:5", "--rate", "5/s"]).is_err());
-        assert!(run(&["--rate", "5/s", "--users", "3"]).is_ok());
-        assert!(run(&["--stages", "10s"]).is_err());
+        assert!(run_args(&["--stages", "10s:5"]).is_ok());
+        assert!(run_args(&["--stages", "10s:5", "--users", "3"]).is_err());
+        assert!(run_args(&["--stages", "10s:5", "--rate", "5/s"]).is_err());
+        assert!(run_args(&["--rate", "5/s", "--users", "3"]).is_ok());
+        assert!(run_args(&["--stages", "10s"]).is_err());
     }
 
     #[test]
-    fn the_benchmark_switch_is_accepted_but_not_advertised() {
-        let cli = Cli::try_parse_from(["wasmload", "demo", "--no-budgets"]).expect("valid");
-        let Command::Demo(args) = cli.command else {
-            panic!("not a demo");
-        };
-        assert!(args.load.no_budgets);
+    fn every_switch_is_documented() {
         let mut command = <Cli as clap::CommandFactory>::command();
         let help = command
             .find_subcommand_mut("run")
             .expect("the run subcommand")
-            .render_help()
+            .render_long_help()
             .to_string();
-        assert!(help.contains("--vu-memory") && !help.contains("--no-budgets"));
+        for flag in [
+            "--vu-memory",
+            "--no-budgets",
+            "--task-timeout",
+            "--max-body",
+        ] {
+            assert!(help.contains(flag), "{flag} is not in the help");
+        }
+        assert!(
+            command
+                .get_subcommands()
+                .all(|sub| sub.get_arguments().all(|arg| !arg.is_hide_set())),
+            "a hidden flag"
+        );
     }
 
     #[test]
-    fn run_requires_a_host() {
-        assert!(Cli::try_parse_from(["wasmload", "run", "x.wasm"]).is_err());
-        assert!(Cli::try_parse_from(["wasmload", "run", "x.wasm", "--host", "http://h"]).is_ok());
+    fn thresholds_are_checked_when_parsed() {
+        assert!(run_args(&["--threshold", "p95<300ms"]).is_ok());
+        let line = error_line(&["run", "a.wasm", "--host", "h", "--threshold", "p95<3q"]);
+        assert!(
+            line.contains("--threshold") && line.contains("`3q` is not a duration"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn usage_errors_are_one_line_naming_the_flag() {
+        let line = error_line(&["run", "x.wasm", "--users", "3"]);
+        assert_eq!(
+            line,
+            "error: the following required arguments were not provided: --host <HOST> \
+             (see wasmload run --help)"
+        );
+        let line = error_line(&["demo", "--users", "lots"]);
+        assert_eq!(
+            line,
+            "error: invalid value 'lots' for '--users <USERS>': invalid digit found in string \
+             (see wasmload demo --help)"
+        );
+        let line = error_line(&["run", "x.wasm", "--host", "http://h", "--bogus"]);
+        assert_eq!(
+            line,
+            "error: unexpected argument '--bogus' found (see wasmload run --help)"
+        );
+        assert!(error_line(&["frobnicate"]).ends_with("(see wasmload --help)"));
     }
 }

@@ -1,93 +1,127 @@
-//! The resolved configuration of one run: flags turned into checked values with defaults applied.
+//! The resolved configuration of one run: the options the user gave, a plan file that was
+//! already read, and the defaults, turned into checked values and into the options each room
+//! of the host takes (broker, engine, users).
 
-use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail};
 use url::Url;
 
-use crate::cli::LoadArgs;
-use crate::plan_file::PlanFile;
-use crate::scheduler::{OpenPlan, RateSchedule, Shape, Step};
+use crate::broker::{BrokerOptions, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
+use crate::engine::EngineOptions;
+use crate::error::{EXIT_OK, EXIT_REQUEST_FAILURES};
+use crate::plan::{
+    parse_host, parse_rate_per_second, LoadModel, OpenPlan, PlanFile, RateSchedule, RateStage,
+    Shape, Stage, Step, Threshold,
+};
+use crate::vu::{VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
 
 /// Users in an arrival-rate pool, or under a scenario's own shape, when `--max-users` is
 /// not given.
 pub const DEFAULT_MAX_USERS: u32 = 1000;
+/// `--stop-timeout` when not given.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// `--abort-grace` when not given.
+pub const DEFAULT_ABORT_GRACE: Duration = Duration::from_secs(10);
 /// Users started before the first arrival-rate iteration when `--users` is not given: at
 /// least this many, and one per `ITERATIONS_PER_PRE_ALLOCATED_USER` iterations/s of the peak.
 const MIN_PRE_ALLOCATED: u32 = 10;
 /// See [`MIN_PRE_ALLOCATED`].
 const ITERATIONS_PER_PRE_ALLOCATED_USER: f64 = 100.0;
 
-/// How the run drives its users.
-#[derive(Debug, Clone)]
-pub enum LoadModel {
-    /// Closed model: a fixed or staged number of users. `from_flags` tells whether the shape
-    /// was asked for (stages), so a scenario's own shape does not replace it.
-    Closed {
-        /// The host-computed shape.
-        shape: Shape,
-        /// True when `--stages` (or plan-file stages) set the shape.
-        from_flags: bool,
-    },
-    /// Open model: iterations at a rate.
-    Open(OpenPlan),
-}
-
-/// Everything the scheduler and the virtual users need to know about a run.
-#[derive(Debug, Clone)]
-pub struct RunConfig {
-    /// The base URL relative paths are joined to.
-    pub host: Url,
-    /// Extra hosts or origins the guest may reach.
-    pub allow_hosts: Vec<String>,
-    /// Concurrent users of a fixed closed-model run (the report's target).
-    pub users: u32,
-    /// Closed or open model, and its shape.
-    pub model: LoadModel,
-    /// The most users alive at once, to size the engine.
-    pub max_users: u32,
-    /// Run length, if bounded by time.
+/// The load and run options as the user gave them; `None` and empty mean "not given", so the
+/// plan file or the defaults decide. The command line builds one, and so can a test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadOptions {
+    /// `--users`.
+    pub users: Option<u32>,
+    /// `--spawn-rate`.
+    pub spawn_rate: Option<f64>,
+    /// `--run-time`.
     pub run_time: Option<Duration>,
-    /// Total tasks, if bounded by count.
+    /// `--iterations`.
     pub iterations: Option<u64>,
-    /// Grace period for users to finish after a stop.
+    /// `--stop-timeout`.
     pub stop_timeout: Duration,
-    /// Parameters from `--env`.
-    pub env: HashMap<String, String>,
-    /// Seed of the per-user random generators.
-    pub seed: u64,
-    /// Default per-request timeout.
+    /// `--env KEY=VALUE`, in order.
+    pub env: Vec<(String, String)>,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--allow-host`.
+    pub allow_hosts: Vec<String>,
+    /// `--request-timeout`.
     pub request_timeout: Duration,
-    /// Longest stretch of guest computation without a host call.
+    /// `--task-timeout`.
     pub task_timeout: Duration,
-    /// Linear memory each user may grow to, in bytes.
-    pub vu_memory: usize,
-    /// Largest request or response body, in bytes.
-    pub max_body: usize,
-    /// Whether the task timeout and memory limit apply (`--no-budgets` turns them off).
-    pub budgets: bool,
-    /// Exit code for a run with failed requests.
-    pub exit_code_on_error: u8,
-    /// Pass/fail gates, as given.
-    pub thresholds: Vec<String>,
-    /// Whether a failed threshold stops the run early.
+    /// `--stages`.
+    pub stages: Option<Vec<Stage>>,
+    /// `--rate`, in iterations per second.
+    pub rate: Option<f64>,
+    /// `--rate-stages`.
+    pub rate_stages: Option<Vec<RateStage>>,
+    /// `--max-users`.
+    pub max_users: Option<u32>,
+    /// `--max-queue`.
+    pub max_queue: Option<usize>,
+    /// `--threshold`, in order.
+    pub thresholds: Vec<Threshold>,
+    /// `--abort-on-fail`.
     pub abort_on_fail: bool,
-    /// How long the run goes before thresholds may abort it.
+    /// `--abort-grace`.
     pub abort_grace: Duration,
-    /// Files and views asked for.
+    /// `--vu-memory`, in bytes.
+    pub vu_memory: usize,
+    /// `--max-body`, in bytes.
+    pub max_body: usize,
+    /// `--no-budgets`.
+    pub no_budgets: bool,
+    /// `--exit-code-on-error`.
+    pub exit_code_on_error: Option<u8>,
+    /// The files and views asked for.
     pub outputs: Outputs,
 }
 
+impl Default for LoadOptions {
+    /// No flag given.
+    fn default() -> Self {
+        Self {
+            users: None,
+            spawn_rate: None,
+            run_time: None,
+            iterations: None,
+            stop_timeout: DEFAULT_STOP_TIMEOUT,
+            env: Vec::new(),
+            seed: None,
+            allow_hosts: Vec::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            task_timeout: DEFAULT_TASK_TIMEOUT,
+            stages: None,
+            rate: None,
+            rate_stages: None,
+            max_users: None,
+            max_queue: None,
+            thresholds: Vec::new(),
+            abort_on_fail: false,
+            abort_grace: DEFAULT_ABORT_GRACE,
+            vu_memory: DEFAULT_VU_MEMORY,
+            max_body: DEFAULT_MAX_BODY,
+            no_budgets: false,
+            exit_code_on_error: None,
+            outputs: Outputs::default(),
+        }
+    }
+}
+
 /// What the run writes and shows besides the console report.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outputs {
     /// `--csv PREFIX`.
-    pub csv: Option<std::path::PathBuf>,
+    pub csv: Option<PathBuf>,
     /// `--json FILE`.
-    pub json: Option<std::path::PathBuf>,
+    pub json: Option<PathBuf>,
     /// `--html FILE`.
-    pub html: Option<std::path::PathBuf>,
+    pub html: Option<PathBuf>,
     /// `--quiet`: no live view.
     pub quiet: bool,
     /// `--web ADDR`.
@@ -109,124 +143,152 @@ pub struct LoadDefaults {
     pub run_time: Option<Duration>,
 }
 
+/// Everything a run needs to know, resolved and checked.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The base URL relative paths are joined to.
+    pub host: Url,
+    /// The shared HTTP client's options.
+    pub broker: BrokerOptions,
+    /// The engine's sizing and budgets.
+    pub engine: EngineOptions,
+    /// Each user's sandbox.
+    pub vu: VuOptions,
+    /// Concurrent users of a fixed closed-model run (the report's target).
+    pub users: u32,
+    /// Closed or open model, and its shape.
+    pub model: LoadModel,
+    /// Run length, if bounded by time.
+    pub run_time: Option<Duration>,
+    /// Total tasks, if bounded by count.
+    pub iterations: Option<u64>,
+    /// Grace period for users to finish after a stop.
+    pub stop_timeout: Duration,
+    /// Exit code for a run with failed requests.
+    pub exit_code_on_error: u8,
+    /// Pass/fail gates: the plan file's, then the flags'.
+    pub thresholds: Vec<Threshold>,
+    /// Whether a failed threshold stops the run early.
+    pub abort_on_fail: bool,
+    /// How long the run goes before thresholds may abort it.
+    pub abort_grace: Duration,
+    /// Files and views asked for.
+    pub outputs: Outputs,
+}
+
 impl RunConfig {
-    /// Resolves the flags of a run against `host`, applying `defaults` and the plan file
-    /// (which flags override).
-    pub fn resolve(host: &str, load: &LoadArgs, defaults: LoadDefaults) -> anyhow::Result<Self> {
-        let host = parse_host(host)?;
-        let plan = match &load.plan {
-            Some(path) => PlanFile::read(path)?,
-            None => PlanFile::default(),
-        };
-        let users = load.users.or(plan.users).unwrap_or(defaults.users);
-        let spawn_rate = load
-            .spawn_rate
-            .or(plan.spawn_rate)
-            .or(defaults.spawn_rate)
-            .unwrap_or(f64::from(users));
-        let plan_run_time = plan.run_time()?;
-        let run_time = match (load.run_time.or(plan_run_time), load.iterations) {
+    /// Resolves `options` against the target `host`: a value the options leave unset comes
+    /// from `plan` (the plan file, or an empty one), then from `defaults`.
+    pub fn resolve(
+        host: &str,
+        options: &LoadOptions,
+        plan: &PlanFile,
+        defaults: LoadDefaults,
+    ) -> anyhow::Result<Self> {
+        let host = parse_host(host).map_err(|err| anyhow!("--host {err}"))?;
+        let users = options.users.or(plan.users).unwrap_or(defaults.users);
+        let run_time = match (options.run_time.or(plan.run_time()?), options.iterations) {
             (None, None) => defaults.run_time,
             (run_time, _) => run_time,
         };
-        let max_users = load.max_users.or(plan.max_users);
-        let model = resolve_model(load, &plan, users, spawn_rate, max_users)?;
+        let model = resolve_model(options, plan, users, defaults)?;
         let max_users = match &model {
             LoadModel::Closed { shape, from_flags } if *from_flags => shape.peak_users(),
-            LoadModel::Closed { .. } => max_users.unwrap_or(DEFAULT_MAX_USERS).max(users),
+            LoadModel::Closed { .. } => options
+                .max_users
+                .or(plan.max_users)
+                .unwrap_or(DEFAULT_MAX_USERS)
+                .max(users),
             LoadModel::Open(open) => open.max_users,
         };
-        let mut thresholds = plan.thresholds.clone();
-        thresholds.extend(load.thresholds.iter().cloned());
-        let exit_code_on_error = load.exit_code_on_error.unwrap_or(if thresholds.is_empty() {
-            crate::error::EXIT_REQUEST_FAILURES
+        let thresholds = resolve_thresholds(plan, options)?;
+        let on_error = if thresholds.is_empty() {
+            EXIT_REQUEST_FAILURES
         } else {
-            crate::error::EXIT_OK
-        });
+            EXIT_OK
+        };
+        let budgets = !options.no_budgets;
         Ok(Self {
+            broker: BrokerOptions {
+                base: host.clone(),
+                allow_hosts: options.allow_hosts.clone(),
+                request_timeout: options.request_timeout,
+                max_body: options.max_body,
+            },
+            engine: EngineOptions {
+                max_users: max_users.max(1),
+                vu_memory: options.vu_memory,
+                budgets,
+            },
+            vu: VuOptions {
+                env: options.env.iter().cloned().collect(),
+                seed: options.seed.unwrap_or_else(fresh_seed),
+                task_timeout: options.task_timeout,
+                vu_memory: options.vu_memory,
+                budgets,
+            },
             host,
-            allow_hosts: load.allow_hosts.clone(),
             users,
             model,
-            max_users: max_users.max(1),
             run_time,
-            iterations: load.iterations,
-            stop_timeout: load.stop_timeout,
-            env: load.env.iter().cloned().collect(),
-            seed: load.seed.unwrap_or_else(fresh_seed),
-            request_timeout: load.request_timeout,
-            task_timeout: load.task_timeout,
-            vu_memory: load.vu_memory,
-            max_body: load.max_body,
-            budgets: !load.no_budgets,
-            exit_code_on_error,
+            iterations: options.iterations,
+            stop_timeout: options.stop_timeout,
+            exit_code_on_error: options.exit_code_on_error.unwrap_or(on_error),
             thresholds,
-            abort_on_fail: load.abort_on_fail || plan.abort_on_fail.unwrap_or(false),
-            abort_grace: load.abort_grace,
-            outputs: Outputs {
-                csv: load.csv.clone(),
-                json: load.json.clone(),
-                html: load.html.clone(),
-                quiet: load.quiet,
-                web: load.web,
-                prometheus: load.prometheus,
-                prometheus_linger: load.prometheus_linger,
-            },
+            abort_on_fail: options.abort_on_fail || plan.abort_on_fail.unwrap_or(false),
+            abort_grace: options.abort_grace,
+            outputs: options.outputs.clone(),
         })
+    }
+
+    /// The most users alive at once.
+    pub fn max_users(&self) -> u32 {
+        self.engine.max_users
     }
 }
 
-/// Picks the model: `--rate`/`--rate-stages` make it open, `--stages` staged, else fixed.
+/// The plan file's thresholds, then the flags'.
+fn resolve_thresholds(plan: &PlanFile, options: &LoadOptions) -> anyhow::Result<Vec<Threshold>> {
+    let mut thresholds = plan
+        .thresholds
+        .iter()
+        .map(|text| Threshold::parse(text).map_err(|err| anyhow!("plan file threshold {err}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    thresholds.extend(options.thresholds.iter().cloned());
+    Ok(thresholds)
+}
+
+/// Picks the model: a rate or rate stages make it open, stages staged, else a fixed count.
 fn resolve_model(
-    load: &LoadArgs,
+    options: &LoadOptions,
     plan: &PlanFile,
     users: u32,
-    spawn_rate: f64,
-    max_users: Option<u32>,
+    defaults: LoadDefaults,
 ) -> anyhow::Result<LoadModel> {
-    let rate = match load.rate {
+    let rate = match options.rate {
         Some(rate) => Some(rate),
         None => plan
             .rate
             .as_deref()
-            .map(crate::scheduler::parse_rate_per_second)
+            .map(parse_rate_per_second)
             .transpose()
-            .map_err(|err| anyhow::anyhow!("plan file: {err}"))?,
+            .map_err(|err| anyhow!("plan file: {err}"))?,
     };
-    let rate_stages = match &load.rate_stages {
-        Some(stages) => stages.0.clone(),
+    let rate_stages = match &options.rate_stages {
+        Some(stages) => stages.clone(),
         None => plan.rate_stages()?,
     };
-    let stages = match &load.stages {
-        Some(stages) => stages.0.clone(),
-        None if load.rate.is_some() || load.rate_stages.is_some() => Vec::new(),
+    let open_by_flags = options.rate.is_some() || options.rate_stages.is_some();
+    let stages = match &options.stages {
+        Some(stages) => stages.clone(),
+        None if open_by_flags => Vec::new(),
         None => plan.stages()?,
     };
     if rate.is_some() || !rate_stages.is_empty() {
         if !stages.is_empty() {
             bail!("stages (closed model) and a rate (open model) cannot be combined");
         }
-        let schedule = if rate_stages.is_empty() {
-            RateSchedule::constant(rate.unwrap_or(0.0))
-        } else {
-            RateSchedule::ramping(rate.unwrap_or(0.0), rate_stages)
-        };
-        if schedule.peak_rate() <= 0.0 {
-            bail!("the arrival rate must be above 0");
-        }
-        let max_users = max_users.unwrap_or(DEFAULT_MAX_USERS);
-        let by_rate = (schedule.peak_rate() / ITERATIONS_PER_PRE_ALLOCATED_USER).ceil() as u32;
-        let pre_allocated = load
-            .users
-            .or(plan.users)
-            .unwrap_or(by_rate.max(MIN_PRE_ALLOCATED))
-            .min(max_users);
-        return Ok(LoadModel::Open(OpenPlan {
-            schedule,
-            max_users,
-            pre_allocated,
-            max_queue: load.max_queue.or(plan.max_queue).unwrap_or(0),
-        }));
+        return open_model(options, plan, rate, rate_stages).map(LoadModel::Open);
     }
     if !stages.is_empty() {
         return Ok(LoadModel::Closed {
@@ -234,9 +296,47 @@ fn resolve_model(
             from_flags: true,
         });
     }
+    let spawn_rate = options
+        .spawn_rate
+        .or(plan.spawn_rate)
+        .or(defaults.spawn_rate)
+        .unwrap_or(f64::from(users));
     Ok(LoadModel::Closed {
         shape: Shape::Fixed(Step { users, spawn_rate }),
         from_flags: false,
+    })
+}
+
+/// The arrival-rate plan: the schedule, the pool's bound and the users started up front.
+fn open_model(
+    options: &LoadOptions,
+    plan: &PlanFile,
+    rate: Option<f64>,
+    rate_stages: Vec<RateStage>,
+) -> anyhow::Result<OpenPlan> {
+    let schedule = if rate_stages.is_empty() {
+        RateSchedule::constant(rate.unwrap_or(0.0))
+    } else {
+        RateSchedule::ramping(rate.unwrap_or(0.0), rate_stages)
+    };
+    if schedule.peak_rate() <= 0.0 {
+        bail!("the arrival rate must be above 0");
+    }
+    let max_users = options
+        .max_users
+        .or(plan.max_users)
+        .unwrap_or(DEFAULT_MAX_USERS);
+    let by_rate = (schedule.peak_rate() / ITERATIONS_PER_PRE_ALLOCATED_USER).ceil() as u32;
+    let pre_allocated = options
+        .users
+        .or(plan.users)
+        .unwrap_or(by_rate.max(MIN_PRE_ALLOCATED))
+        .min(max_users);
+    Ok(OpenPlan {
+        schedule,
+        max_users,
+        pre_allocated,
+        max_queue: options.max_queue.or(plan.max_queue).unwrap_or(0),
     })
 }
 
@@ -248,44 +348,26 @@ fn fresh_seed() -> u64 {
         .finish()
 }
 
-/// Parses `--host`: an absolute `http` or `https` URL.
-pub fn parse_host(text: &str) -> anyhow::Result<Url> {
-    let url = Url::parse(text)
-        .with_context(|| format!("--host `{text}` is not a URL like http://127.0.0.1:8000"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        bail!("--host `{text}` must be an http:// or https:// URL with a host name");
-    }
-    Ok(url)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn defaults() -> LoadDefaults {
-        LoadDefaults {
-            users: 1,
-            spawn_rate: None,
-            run_time: None,
-        }
-    }
+    const RUN: LoadDefaults = LoadDefaults {
+        users: 1,
+        spawn_rate: None,
+        run_time: None,
+    };
 
-    #[test]
-    fn host_must_be_an_http_url() {
-        assert!(parse_host("http://127.0.0.1:8000").is_ok());
-        assert!(parse_host("https://api.example").is_ok());
-        assert!(parse_host("ftp://x").is_err());
-        assert!(parse_host("127.0.0.1:8000").is_err());
-        assert!(parse_host("not a url").is_err());
+    fn resolve(options: LoadOptions) -> RunConfig {
+        RunConfig::resolve("http://h", &options, &PlanFile::default(), RUN).expect("valid")
     }
 
     #[test]
     fn spawn_rate_defaults_to_all_users_in_one_second() {
-        let load = LoadArgs {
+        let config = resolve(LoadOptions {
             users: Some(40),
-            ..LoadArgs::default()
-        };
-        let config = RunConfig::resolve("http://h", &load, defaults()).expect("valid");
+            ..LoadOptions::default()
+        });
         let LoadModel::Closed { shape, from_flags } = config.model else {
             panic!("closed model expected");
         };
@@ -301,57 +383,93 @@ mod tests {
 
     #[test]
     fn a_rate_makes_the_run_open_with_a_bounded_pool() {
-        let load = LoadArgs {
+        let config = resolve(LoadOptions {
             rate: Some(200.0),
             max_users: Some(50),
             users: Some(80),
-            ..LoadArgs::default()
-        };
-        let config = RunConfig::resolve("http://h", &load, defaults()).expect("valid");
-        let LoadModel::Open(open) = config.model else {
+            ..LoadOptions::default()
+        });
+        let LoadModel::Open(open) = &config.model else {
             panic!("open model expected");
         };
         assert_eq!(open.max_users, 50);
         assert_eq!(open.pre_allocated, 50);
         assert_eq!(open.max_queue, 0);
-        assert_eq!(config.max_users, 50);
+        assert_eq!(config.max_users(), 50);
     }
 
     #[test]
     fn thresholds_make_request_failures_no_longer_fail_the_run_by_themselves() {
-        let gated = LoadArgs {
-            thresholds: vec!["error_rate<1%".into()],
-            ..LoadArgs::default()
-        };
-        let config = RunConfig::resolve("http://h", &gated, defaults()).expect("valid");
-        assert_eq!(config.exit_code_on_error, 0);
-        let plain =
-            RunConfig::resolve("http://h", &LoadArgs::default(), defaults()).expect("valid");
-        assert_eq!(plain.exit_code_on_error, 1);
+        let gated = resolve(LoadOptions {
+            thresholds: vec![Threshold::parse("error_rate<1%").expect("valid")],
+            ..LoadOptions::default()
+        });
+        assert_eq!(gated.exit_code_on_error, 0);
+        assert_eq!(resolve(LoadOptions::default()).exit_code_on_error, 1);
     }
 
     #[test]
     fn iterations_alone_leave_the_run_unbounded_in_time() {
-        let load = LoadArgs {
-            iterations: Some(10),
-            ..LoadArgs::default()
-        };
         let demo = LoadDefaults {
             run_time: Some(Duration::from_secs(30)),
-            ..defaults()
+            ..RUN
         };
-        let config = RunConfig::resolve("http://h", &load, demo).expect("valid");
+        let options = LoadOptions {
+            iterations: Some(10),
+            ..LoadOptions::default()
+        };
+        let config =
+            RunConfig::resolve("http://h", &options, &PlanFile::default(), demo).expect("valid");
         assert_eq!(config.run_time, None);
         assert_eq!(config.iterations, Some(10));
     }
 
     #[test]
     fn an_explicit_seed_is_kept() {
-        let load = LoadArgs {
+        let config = resolve(LoadOptions {
             seed: Some(7),
-            ..LoadArgs::default()
+            ..LoadOptions::default()
+        });
+        assert_eq!(config.vu.seed, 7);
+    }
+
+    #[test]
+    fn flags_win_over_the_plan_file_and_thresholds_add_up() {
+        let plan = PlanFile::parse(
+            "users = 9\nrun-time = \"1m\"\nthresholds = [\"p95<1s\"]\n[[stages]]\nduration = \"5s\"\nusers = 3\n",
+        )
+        .expect("a valid plan");
+        let options = LoadOptions {
+            stages: Some(crate::plan::parse_stages("10s:4").expect("valid")),
+            run_time: Some(Duration::from_secs(5)),
+            thresholds: vec![Threshold::parse("error_rate<1%").expect("valid")],
+            ..LoadOptions::default()
         };
-        let config = RunConfig::resolve("http://h", &load, defaults()).expect("valid");
-        assert_eq!(config.seed, 7);
+        let config = RunConfig::resolve("http://h", &options, &plan, RUN).expect("valid");
+        assert_eq!(config.run_time, Some(Duration::from_secs(5)));
+        assert_eq!(config.model.length(), Some(Duration::from_secs(10)));
+        let texts: Vec<String> = config.thresholds.iter().map(ToString::to_string).collect();
+        assert_eq!(texts, ["p95<1s", "error_rate<1%"]);
+    }
+
+    #[test]
+    fn a_bad_host_or_plan_threshold_is_named() {
+        let bad_host = RunConfig::resolve(
+            "ftp://x",
+            &LoadOptions::default(),
+            &PlanFile::default(),
+            RUN,
+        )
+        .expect_err("not http");
+        assert!(bad_host.to_string().starts_with("--host "), "{bad_host}");
+        let plan = PlanFile::parse("thresholds = [\"p95<3q\"]").expect("parses as TOML");
+        let bad_threshold = RunConfig::resolve("http://h", &LoadOptions::default(), &plan, RUN)
+            .expect_err("a bad threshold");
+        assert!(
+            bad_threshold
+                .to_string()
+                .contains("plan file threshold `p95<3q`"),
+            "{bad_threshold}"
+        );
     }
 }

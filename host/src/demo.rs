@@ -7,9 +7,9 @@ use std::time::Duration;
 use anyhow::anyhow;
 use demo_api::{DemoConfig, DemoServer};
 
-use crate::cli::LoadArgs;
-use crate::config::{LoadDefaults, RunConfig};
+use crate::config::{LoadDefaults, LoadOptions, RunConfig};
 use crate::error::Failure;
+use crate::plan::PlanFile;
 use crate::run::{run_scenarios, Finished};
 
 /// The demo's load when no flags change it: 300 users, 50 per second, for 30 seconds.
@@ -27,14 +27,15 @@ pub fn demo_scenario() -> PathBuf {
         .join("login_flow")
 }
 
-/// Starts the demo API, runs `login_flow` against it, and shuts it down.
-pub async fn run_demo(load: &LoadArgs) -> Result<Finished, Failure> {
+/// Starts the demo API, runs `login_flow` against it with `options` and `plan`, and shuts
+/// it down.
+pub async fn run_demo(options: &LoadOptions, plan: &PlanFile) -> Result<Finished, Failure> {
     let server = DemoServer::start(([127, 0, 0, 1], 0).into(), DemoConfig::default())
         .await
         .map_err(|err| Failure::from(anyhow!("cannot start the demo API: {err}")))?;
     eprintln!("demo API listening on {}", server.url());
-    let config =
-        RunConfig::resolve(&server.url(), load, DEMO_DEFAULTS).map_err(Failure::bad_input)?;
+    let config = RunConfig::resolve(&server.url(), options, plan, DEMO_DEFAULTS)
+        .map_err(Failure::bad_input)?;
     let finished = run_scenarios(&[(demo_scenario(), 1)], config).await;
     println!("demo API served {} requests", server.requests_served());
     server.shutdown().await;

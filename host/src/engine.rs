@@ -1,16 +1,15 @@
-//! The WebAssembly engine: configuration (pooling, epochs), loading and checking a scenario
-//! component, and pre-instantiating it once for every user.
+//! The WebAssembly engine: its configuration (pooling sized for the run, epochs for the task
+//! timeout), and reading and compiling a component once for every user. It knows nothing of
+//! what a user's Store holds; `vu` links the host's imports.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::Component;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings::{ScenarioPre, UserInfo, WaitTime, CONTRACT};
 use crate::error::Failure;
-use crate::vu::VuState;
 
 /// Core instances one user's component may create (a Rust guest needs a handful).
 pub const MAX_CORE_INSTANCES_PER_VU: u32 = 32;
@@ -74,21 +73,18 @@ pub fn build_engine(options: EngineOptions) -> anyhow::Result<Engine> {
     Ok(engine)
 }
 
-/// A compiled, linked and checked scenario, ready to instantiate once per user.
-pub struct LoadedScenario {
+/// A compiled component, ready to be linked.
+pub struct Compiled {
     /// Where it came from.
     pub path: PathBuf,
     /// The engine it was compiled with.
     pub engine: Engine,
-    /// Its pre-instantiation, shared by all users.
-    pub pre: ScenarioPre<VuState>,
-    /// The compiled component, for listing its imports and exports.
+    /// The compiled component.
     pub component: Component,
 }
 
-/// Reads, compiles and links a scenario component, or explains in one line why it cannot be
-/// used.
-pub fn load_component(engine: &Engine, path: &Path) -> Result<LoadedScenario, Failure> {
+/// Reads and compiles a component, or explains in one line why it is not one.
+pub fn compile(engine: &Engine, path: &Path) -> Result<Compiled, Failure> {
     let bytes = std::fs::read(path)
         .map_err(|err| Failure::bad_input(anyhow!("cannot read {}: {err}", path.display())))?;
     check_header(path, &bytes).map_err(Failure::bad_input)?;
@@ -99,36 +95,9 @@ pub fn load_component(engine: &Engine, path: &Path) -> Result<LoadedScenario, Fa
             anyhow::Error::from(err)
         ))
     })?;
-    let mut linker = Linker::<VuState>::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
-    crate::bindings::Scenario::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |state| {
-        state
-    })
-    .map_err(anyhow::Error::from)?;
-    let instance_pre = linker.instantiate_pre(&component).map_err(|err| {
-        Failure::bad_input(anyhow!(
-            "{} needs an import wasmload does not provide: {}",
-            path.display(),
-            anyhow::Error::from(err)
-        ))
-    })?;
-    let pre = ScenarioPre::new(instance_pre).map_err(|_| {
-        let exports: Vec<String> = component
-            .component_type()
-            .exports(engine)
-            .map(|(name, _)| name.to_string())
-            .collect();
-        Failure::bad_input(anyhow!(
-            "{} is not a {CONTRACT} scenario: it must export `{CONTRACT}`'s `user` interface, \
-             but exports [{}]",
-            path.display(),
-            exports.join(", ")
-        ))
-    })?;
-    Ok(LoadedScenario {
+    Ok(Compiled {
         path: path.to_path_buf(),
         engine: engine.clone(),
-        pre,
         component,
     })
 }
@@ -149,54 +118,9 @@ fn check_header(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Checks what a scenario says about its user, so the scheduler can rely on it.
-pub fn validate_user(user: &UserInfo) -> anyhow::Result<()> {
-    if user.tasks.is_empty() {
-        anyhow::bail!("user `{}` has no tasks", user.name);
-    }
-    if user
-        .tasks
-        .iter()
-        .map(|task| u64::from(task.weight))
-        .sum::<u64>()
-        == 0
-    {
-        anyhow::bail!("user `{}` has no task with a weight above 0", user.name);
-    }
-    match user.wait {
-        WaitTime::Between((min, max)) if min > max => {
-            anyhow::bail!(
-                "user `{}` waits between {min} ms and {max} ms: min > max",
-                user.name
-            )
-        }
-        WaitTime::ConstantThroughput(rate) if !(rate.is_finite() && rate > 0.0) => {
-            anyhow::bail!("user `{}` has a constant throughput of {rate}/s", user.name)
-        }
-        _ => Ok(()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::types::Task;
-
-    fn user(tasks: &[u32], wait: WaitTime) -> UserInfo {
-        UserInfo {
-            name: "U".into(),
-            tasks: tasks
-                .iter()
-                .enumerate()
-                .map(|(i, &weight)| Task {
-                    name: format!("t{i}"),
-                    weight,
-                })
-                .collect(),
-            wait,
-            custom_shape: false,
-        }
-    }
 
     #[test]
     fn headers_tell_components_from_modules_and_junk() {
@@ -207,15 +131,5 @@ mod tests {
         let text = check_header(path, b"hello world, not wasm").expect_err("text");
         assert!(text.to_string().contains("not a WebAssembly file"));
         assert!(check_header(path, b"").is_err());
-    }
-
-    #[test]
-    fn users_need_a_weighted_task_and_a_sane_wait() {
-        assert!(validate_user(&user(&[1, 2], WaitTime::None)).is_ok());
-        assert!(validate_user(&user(&[], WaitTime::None)).is_err());
-        assert!(validate_user(&user(&[0, 0], WaitTime::None)).is_err());
-        assert!(validate_user(&user(&[1], WaitTime::Between((3000, 1000)))).is_err());
-        assert!(validate_user(&user(&[1], WaitTime::ConstantThroughput(0.0))).is_err());
-        assert!(validate_user(&user(&[1], WaitTime::ConstantThroughput(2.0))).is_ok());
     }
 }

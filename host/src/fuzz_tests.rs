@@ -5,6 +5,8 @@
 use proptest::prelude::*;
 
 use crate::engine::{self, EngineOptions};
+use crate::plan;
+use crate::vu::LoadedScenario;
 
 /// Text shaped like the inputs (digits, units, operators, separators) and plain noise.
 fn input_text() -> impl Strategy<Value = String> {
@@ -21,16 +23,16 @@ proptest! {
 
     #[test]
     fn text_parsers_never_panic(text in input_text()) {
-        let _ = crate::thresholds::Threshold::parse(&text);
-        let _ = crate::scheduler::parse_stages(&text);
-        let _ = crate::scheduler::parse_rate_per_second(&text);
-        let _ = crate::scheduler::parse_rate_stages(&text);
-        let _ = crate::scheduler::parse_scenario_arg(&text);
-        let _ = crate::cli::parse_size(&text);
-        let _ = crate::cli::parse_duration(&text);
-        let _ = crate::cli::parse_rate(&text);
-        let _ = crate::cli::parse_key_value(&text);
-        let _ = crate::config::parse_host(&text);
+        let _ = plan::Threshold::parse(&text);
+        let _ = plan::parse_stages(&text);
+        let _ = plan::parse_rate_per_second(&text);
+        let _ = plan::parse_rate_stages(&text);
+        let _ = plan::parse_scenario_arg(&text);
+        let _ = plan::parse_size(&text);
+        let _ = plan::parse_duration(&text);
+        let _ = plan::parse_positive(&text);
+        let _ = plan::parse_key_value(&text);
+        let _ = plan::parse_host(&text);
     }
 
     #[test]
@@ -39,9 +41,9 @@ proptest! {
         value in "(\"[0-9a-z%<>/. ]{0,12}\"|-?[0-9]{1,12}(\\.[0-9]{1,3})?|true|\\[\"p95<1s\"\\]|\\[\\]|\\{\\})",
         noise in ".{0,30}",
     ) {
-        let _ = crate::plan_file::PlanFile::parse(&format!("{key} = {value}\n"));
-        let _ = crate::plan_file::PlanFile::parse(&format!("[[stages]]\nduration = {value}\nusers = {value}\n"));
-        let _ = crate::plan_file::PlanFile::parse(&noise);
+        let _ = plan::PlanFile::parse(&format!("{key} = {value}\n"));
+        let _ = plan::PlanFile::parse(&format!("[[stages]]\nduration = {value}\nusers = {value}\n"));
+        let _ = plan::PlanFile::parse(&noise);
     }
 }
 
@@ -64,7 +66,8 @@ proptest! {
         let mut bytes = header;
         bytes.extend(body);
         std::fs::write(&path, &bytes).expect("write");
-        prop_assert!(engine::load_component(&engine, &path).is_err());
+        let loaded = engine::compile(&engine, &path).and_then(LoadedScenario::link);
+        prop_assert!(loaded.is_err());
     }
 }
 

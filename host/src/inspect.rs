@@ -5,53 +5,44 @@ use std::fmt::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use anyhow::anyhow;
+
 use crate::bindings::{UserInfo, WaitTime, CONTRACT};
-use crate::broker::HttpBroker;
-use crate::cli::LoadArgs;
-use crate::config::{LoadDefaults, RunConfig};
-use crate::engine::{self, EngineOptions, LoadedScenario};
+use crate::broker::{BrokerOptions, HttpBroker};
+use crate::engine::{self, EngineOptions};
 use crate::error::{Failure, EXIT_OK};
 use crate::metrics;
-use crate::run_context::RunContext;
+use crate::vu::{LoadedScenario, RunContext, VuOptions};
 
-/// Memory the describing instance may use.
-const INSPECT_MEMORY: usize = 64 << 20;
+/// The target the describing instance is given; it sends no request.
+const NO_TARGET: &str = "http://127.0.0.1:9";
 
 /// Prints the inspection of `path` (a `.wasm` or a scenario crate directory).
 pub async fn inspect(path: &Path) -> Result<u8, Failure> {
     let component = crate::scenario_build::resolve_scenario(path)?;
+    let options = VuOptions::default();
     let engine = engine::build_engine(EngineOptions {
         max_users: 1,
-        vu_memory: INSPECT_MEMORY,
-        budgets: true,
+        vu_memory: options.vu_memory,
+        budgets: options.budgets,
     })
     .map_err(Failure::from)?;
-    let loaded = engine::load_component(&engine, &component)?;
-    let user = describe(&loaded).await?;
+    let loaded = LoadedScenario::link(engine::compile(&engine, &component)?)?;
+    let user = describe(&loaded, options).await?;
     print!("{}", render(&loaded, &user));
     Ok(EXIT_OK)
 }
 
 /// Instantiates the scenario once, with no target, to read its user.
-async fn describe(loaded: &LoadedScenario) -> Result<UserInfo, Failure> {
-    let defaults = LoadDefaults {
-        users: 1,
-        spawn_rate: None,
-        run_time: None,
-    };
-    let config = RunConfig::resolve("http://127.0.0.1:9", &LoadArgs::default(), defaults)
-        .map_err(Failure::from)?;
-    let (recorder, _aggregator, _live) = metrics::channel();
+async fn describe(loaded: &LoadedScenario, options: VuOptions) -> Result<UserInfo, Failure> {
+    let target = url::Url::parse(NO_TARGET).map_err(|err| anyhow!("{NO_TARGET}: {err}"))?;
+    let (recorder, _aggregator, _live) = metrics::channel(&[]).map_err(|err| anyhow!("{err}"))?;
     let ctx = Arc::new(RunContext {
-        broker: HttpBroker::new(&config).map_err(Failure::from)?,
+        broker: HttpBroker::new(&BrokerOptions::new(target))?,
         recorder,
-        env: Default::default(),
-        seed: 0,
-        task_timeout: config.task_timeout,
-        vu_memory: INSPECT_MEMORY,
-        budgets: true,
+        options,
     });
-    crate::run::describe(loaded, &ctx, 0).await
+    loaded.describe(&ctx, 0).await
 }
 
 fn render(loaded: &LoadedScenario, user: &UserInfo) -> String {

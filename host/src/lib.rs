@@ -13,10 +13,9 @@ pub mod engine;
 pub mod error;
 pub mod inspect;
 pub mod metrics;
-pub mod plan_file;
+pub mod plan;
 pub mod report;
 pub mod run;
-pub mod run_context;
 pub mod scenario_build;
 pub mod scheduler;
 pub mod thresholds;
@@ -29,8 +28,9 @@ mod fuzz_tests;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::config::{LoadDefaults, RunConfig};
+use crate::config::{LoadDefaults, LoadOptions, RunConfig};
 use crate::error::Failure;
+use crate::plan::PlanFile;
 
 /// Defaults of `wasmload run`: one user, all at once, until stopped.
 const RUN_DEFAULTS: LoadDefaults = LoadDefaults {
@@ -41,10 +41,11 @@ const RUN_DEFAULTS: LoadDefaults = LoadDefaults {
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main_with_args() -> u8 {
-    let cli = match Cli::try_parse() {
+    let args: Vec<String> = std::env::args().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(err) if err.use_stderr() => {
-            eprintln!("{} (see wasmload --help)", first_line(&err.to_string()));
+            eprintln!("{}", cli::usage_error(&err, &args));
             return error::EXIT_BAD_INPUT;
         }
         Err(err) => {
@@ -75,18 +76,25 @@ pub fn main_with_args() -> u8 {
 async fn execute(command: Command) -> Result<u8, Failure> {
     let finished = match command {
         Command::Run(args) => {
-            let config = RunConfig::resolve(&args.host, &args.load, RUN_DEFAULTS)
+            let plan = read_plan(args.load.plan.as_deref())?;
+            let options = LoadOptions::from(args.load);
+            let config = RunConfig::resolve(&args.host, &options, &plan, RUN_DEFAULTS)
                 .map_err(Failure::bad_input)?;
             run::run_scenarios(&args.scenarios, config).await?
         }
-        Command::Demo(args) => demo::run_demo(&args.load).await?,
+        Command::Demo(args) => {
+            let plan = read_plan(args.load.plan.as_deref())?;
+            demo::run_demo(&LoadOptions::from(args.load), &plan).await?
+        }
         Command::Inspect(args) => return inspect::inspect(&args.scenario).await,
     };
     Ok(finished.exit_code)
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text).trim_end()
+/// The `--plan` file, or an empty plan without one.
+fn read_plan(path: Option<&std::path::Path>) -> Result<PlanFile, Failure> {
+    path.map_or_else(|| Ok(PlanFile::default()), PlanFile::read)
+        .map_err(Failure::bad_input)
 }
 
 fn init_logging(level: &str) {

@@ -2,8 +2,10 @@
 //! against the allow-list (redirects included), and is timed from send to the last body byte.
 
 mod origins;
+mod preflight;
 
 pub use origins::OriginPolicy;
+pub use preflight::preflight;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +23,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use url::Url;
 
-use crate::config::RunConfig;
+/// `--request-timeout` when not given.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// `--max-body` when not given.
+pub const DEFAULT_MAX_BODY: usize = 16 << 20;
 
 /// How many redirects one request may follow.
 const MAX_REDIRECTS: usize = 10;
@@ -79,6 +84,31 @@ pub struct Received {
     pub body: Bytes,
 }
 
+/// What the broker needs to know of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerOptions {
+    /// The base URL relative paths are joined to (`--host`).
+    pub base: Url,
+    /// Extra hosts or origins requests may go to (`--allow-host`).
+    pub allow_hosts: Vec<String>,
+    /// Default timeout of one request, from send to the last body byte.
+    pub request_timeout: Duration,
+    /// Largest request or response body, in bytes.
+    pub max_body: usize,
+}
+
+impl BrokerOptions {
+    /// Options for requests to `base` only, with the default timeout and body cap.
+    pub fn new(base: Url) -> Self {
+        Self {
+            base,
+            allow_hosts: Vec::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
 /// The shared client and the rules every request obeys.
 #[derive(Debug, Clone)]
 pub struct HttpBroker {
@@ -91,12 +121,12 @@ pub struct HttpBroker {
 
 impl HttpBroker {
     /// Builds the shared client for a run.
-    pub fn new(config: &RunConfig) -> anyhow::Result<Self> {
-        let origins = Arc::new(OriginPolicy::new(&config.host, &config.allow_hosts)?);
+    pub fn new(options: &BrokerOptions) -> anyhow::Result<Self> {
+        let origins = Arc::new(OriginPolicy::new(&options.base, &options.allow_hosts)?);
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.enforce_http(false);
-        connector.set_connect_timeout(Some(config.request_timeout.min(MAX_CONNECT_TIMEOUT)));
+        connector.set_connect_timeout(Some(options.request_timeout.min(MAX_CONNECT_TIMEOUT)));
         let https = hyper_rustls::HttpsConnectorBuilder::new()
             .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
             .https_or_http()
@@ -108,10 +138,10 @@ impl HttpBroker {
             .build(https);
         Ok(Self {
             client,
-            base: config.host.clone(),
+            base: options.base.clone(),
             origins,
-            timeout: config.request_timeout,
-            max_body: config.max_body,
+            timeout: options.request_timeout,
+            max_body: options.max_body,
         })
     }
 
@@ -310,17 +340,13 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::LoadArgs;
-    use crate::config::LoadDefaults;
+
+    fn options(host: &str) -> BrokerOptions {
+        BrokerOptions::new(Url::parse(host).expect("a URL"))
+    }
 
     fn broker(host: &str) -> HttpBroker {
-        let defaults = LoadDefaults {
-            users: 1,
-            spawn_rate: None,
-            run_time: None,
-        };
-        let config = RunConfig::resolve(host, &LoadArgs::default(), defaults).expect("config");
-        HttpBroker::new(&config).expect("broker")
+        HttpBroker::new(&options(host)).expect("broker")
     }
 
     fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -427,17 +453,11 @@ mod tests {
     #[tokio::test]
     async fn bodies_over_the_cap_fail_with_a_clear_message() {
         let url = redirecting_server().await;
-        let load = LoadArgs {
+        let capped = HttpBroker::new(&BrokerOptions {
             max_body: 1 << 20,
-            ..LoadArgs::default()
-        };
-        let defaults = LoadDefaults {
-            users: 1,
-            spawn_rate: None,
-            run_time: None,
-        };
-        let config = RunConfig::resolve(&url, &load, defaults).expect("config");
-        let capped = HttpBroker::new(&config).expect("broker");
+            ..options(&url)
+        })
+        .expect("broker");
         let big = fetch(&capped, Method::GET, "/big").await;
         assert!(
             matches!(&big, Err(BrokerError::Transport(m)) if m.contains("larger than --max-body (1.0 MiB)")),

@@ -4,21 +4,15 @@
 //! lock-free channel, and only the aggregator task touches the histograms.
 
 mod cpu_watch;
-mod prometheus_export;
 mod request_stats;
 mod run_stats;
 mod timeline;
 
-pub use cpu_watch::CpuWatch;
-
-/// The share of its cores above which wasmload warns that it may be the bottleneck.
-pub fn cpu_watch_threshold() -> f64 {
-    cpu_watch::BUSY_WARNING
-}
-pub use prometheus_export::{serve as serve_prometheus, PrometheusMetrics};
+pub use cpu_watch::{CpuWatch, BUSY_WARNING as CPU_BUSY_WARNING};
+pub use hdrhistogram::CreationError;
 pub use request_stats::RequestStats;
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
-pub use timeline::{ms, TimePoint, Timeline, LOCUST_PERCENTILES};
+pub use timeline::{ms, TimePoint, Timeline};
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -129,18 +123,24 @@ impl Recorder {
     }
 }
 
+/// Something that sees every finished request as the aggregator takes it in, such as a live
+/// exporter; it is called on the aggregator's task, so it must be quick.
+pub trait SampleObserver: Send + Sync {
+    /// One finished request.
+    fn observe(&self, sample: &Sample);
+}
+
 /// The receiving side: folds events into [`RunStats`] until every [`Recorder`] is dropped.
-#[derive(Debug)]
 pub struct Aggregator {
     events: mpsc::UnboundedReceiver<Event>,
     live: LiveStats,
-    prometheus: Option<Arc<PrometheusMetrics>>,
+    observer: Option<Arc<dyn SampleObserver>>,
 }
 
 impl Aggregator {
-    /// Also feeds every request into `metrics` for the Prometheus endpoint.
-    pub fn with_prometheus(mut self, metrics: Arc<PrometheusMetrics>) -> Self {
-        self.prometheus = Some(metrics);
+    /// Also shows every finished request to `observer`.
+    pub fn with_observer(mut self, observer: Arc<dyn SampleObserver>) -> Self {
+        self.observer = Some(observer);
         self
     }
 
@@ -160,8 +160,8 @@ impl Aggregator {
                     }
                     let mut stats = self.live.lock();
                     for event in batch.drain(..) {
-                        if let (Some(metrics), Event::Request(sample)) = (&self.prometheus, &event) {
-                            metrics.observe(sample);
+                        if let (Some(observer), Event::Request(sample)) = (&self.observer, &event) {
+                            observer.observe(sample);
                         }
                         stats.apply(event);
                     }
@@ -175,7 +175,11 @@ impl Aggregator {
                 }
             }
         }
-        let mut stats = std::mem::take(&mut *self.live.lock());
+        let mut stats = {
+            let mut live = self.live.lock();
+            let empty = live.empty_like();
+            std::mem::replace(&mut *live, empty)
+        };
         stats.finish_timeline(started.elapsed(), self.live.gauges.users());
         stats
     }
@@ -238,7 +242,7 @@ impl Gauges {
 /// The statistics so far, readable while the run goes on (for thresholds that abort a run
 /// and for live views), and the scheduler's gauges. Only the aggregator and these readers
 /// take its lock, never a user.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LiveStats {
     stats: Arc<Mutex<RunStats>>,
     /// Users and dropped iterations, set by the scheduler.
@@ -252,16 +256,20 @@ impl LiveStats {
     }
 }
 
-/// A connected recorder and aggregator, and a handle on the live statistics.
-pub fn channel() -> (Recorder, Aggregator, LiveStats) {
+/// A connected recorder and aggregator, and a handle on the live statistics; each point of
+/// the time series keeps the totals' `percentiles`.
+pub fn channel(percentiles: &[f64]) -> Result<(Recorder, Aggregator, LiveStats), CreationError> {
     let (sender, receiver) = mpsc::unbounded_channel();
-    let live = LiveStats::default();
+    let live = LiveStats {
+        stats: Arc::new(Mutex::new(RunStats::new(percentiles)?)),
+        gauges: Arc::default(),
+    };
     let aggregator = Aggregator {
         events: receiver,
         live: live.clone(),
-        prometheus: None,
+        observer: None,
     };
-    (Recorder(sender), aggregator, live)
+    Ok((Recorder(sender), aggregator, live))
 }
 
 #[cfg(test)]
@@ -281,7 +289,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_aggregator_sees_every_event_from_every_recorder() {
-        let (recorder, aggregator, _live) = channel();
+        let (recorder, aggregator, _live) = channel(&[]).expect("a valid layout");
         let collecting = tokio::spawn(aggregator.run());
         let mut users = Vec::new();
         for user in 0..8 {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
+use hdrhistogram::{CreationError, Histogram};
 
 /// Highest latency the histogram tracks exactly enough (one hour, in microseconds); longer
 /// samples are clamped to it.
@@ -32,17 +32,20 @@ pub struct RequestStats {
     response: Option<Box<RequestStats>>,
 }
 
-impl Default for RequestStats {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl RequestStats {
-    /// An empty row.
-    pub fn new() -> Self {
-        let histogram = Histogram::new_with_bounds(1, MAX_TRACKED_US, SIGNIFICANT_DIGITS)
-            .expect("constant histogram bounds are valid");
+    /// An empty row. Only the histogram's layout can be refused, so rows after the first are
+    /// made with [`empty_like`](Self::empty_like), which cannot fail.
+    pub fn new() -> Result<Self, CreationError> {
+        let histogram = Histogram::new_with_bounds(1, MAX_TRACKED_US, SIGNIFICANT_DIGITS)?;
+        Ok(Self::with_histogram(histogram))
+    }
+
+    /// An empty row with this row's histogram layout.
+    pub fn empty_like(&self) -> Self {
+        Self::with_histogram(Histogram::new_from(&self.histogram))
+    }
+
+    fn with_histogram(histogram: Histogram<u64>) -> Self {
         Self {
             count: 0,
             failures: 0,
@@ -78,11 +81,12 @@ impl RequestStats {
         failed: bool,
     ) {
         self.record(latency_us, bytes, failed);
-        self.response.get_or_insert_with(Box::default).record(
-            latency_us.saturating_add(lateness_us),
-            bytes,
-            failed,
-        );
+        if self.response.is_none() {
+            self.response = Some(Box::new(self.empty_like()));
+        }
+        if let Some(response) = &mut self.response {
+            response.record(latency_us.saturating_add(lateness_us), bytes, failed);
+        }
     }
 
     /// Response times from the intended start, if any request of the row had one.
@@ -93,7 +97,8 @@ impl RequestStats {
     /// Adds another row's samples to this one, exactly.
     pub fn merge(&mut self, other: &RequestStats) {
         if let Some(theirs) = &other.response {
-            self.response.get_or_insert_with(Box::default).merge(theirs);
+            let empty = || Box::new(theirs.empty_like());
+            self.response.get_or_insert_with(empty).merge(theirs);
         }
         self.count += other.count;
         self.failures += other.failures;
@@ -101,9 +106,13 @@ impl RequestStats {
         self.total_us += other.total_us;
         self.min_us = self.min_us.min(other.min_us);
         self.max_us = self.max_us.max(other.max_us);
-        self.histogram
-            .add(&other.histogram)
-            .expect("histograms with equal bounds always merge");
+        if self.histogram.add(&other.histogram).is_err() {
+            // Only a histogram of another layout can be refused; take its values one by one.
+            for value in other.histogram.iter_recorded() {
+                self.histogram
+                    .saturating_record_n(value.value_iterated_to(), value.count_at_value());
+            }
+        }
     }
 
     /// Mean latency, or zero when empty.
@@ -162,8 +171,12 @@ impl RequestStats {
 mod tests {
     use super::*;
 
+    fn empty() -> RequestStats {
+        RequestStats::new().expect("a valid layout")
+    }
+
     fn stats_of(latencies_us: &[u64]) -> RequestStats {
-        let mut stats = RequestStats::new();
+        let mut stats = empty();
         for &latency in latencies_us {
             stats.record(latency, 100, false);
         }
@@ -178,7 +191,7 @@ mod tests {
 
     #[test]
     fn an_empty_row_reports_zeroes() {
-        let stats = RequestStats::new();
+        let stats = empty();
         assert_eq!(stats.count, 0);
         assert_eq!(stats.mean(), Duration::ZERO);
         assert_eq!(stats.min(), Duration::ZERO);
@@ -238,7 +251,7 @@ mod tests {
 
     #[test]
     fn failures_are_counted_and_ratioed() {
-        let mut stats = RequestStats::new();
+        let mut stats = empty();
         stats.record(10, 0, true);
         stats.record(10, 0, false);
         stats.record(10, 0, false);
@@ -265,22 +278,22 @@ mod tests {
 
     #[test]
     fn lateness_adds_to_the_response_time_only() {
-        let mut stats = RequestStats::new();
+        let mut stats = empty();
         stats.record_with_lateness(1_000, 0, 10, false);
         stats.record_with_lateness(1_000, 2_000_000, 10, false);
         assert_eq!(stats.max(), Duration::from_micros(1_000));
         let response = stats.response().expect("response times");
         assert_eq!(response.count, 2);
         assert_eq!(response.max(), Duration::from_micros(2_001_000));
-        let mut merged = RequestStats::new();
+        let mut merged = empty();
         merged.merge(&stats);
         assert_eq!(merged.response().map(|r| r.count), Some(2));
-        assert!(RequestStats::new().response().is_none());
+        assert!(empty().response().is_none());
     }
 
     #[test]
     fn latencies_beyond_an_hour_are_clamped_not_lost() {
-        let mut stats = RequestStats::new();
+        let mut stats = empty();
         stats.record(10 * MAX_TRACKED_US, 0, false);
         assert_eq!(stats.count, 1);
         assert_eq!(stats.max(), Duration::from_micros(10 * MAX_TRACKED_US));

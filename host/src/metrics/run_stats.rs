@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use hdrhistogram::CreationError;
+
 use super::{Event, RequestStats, Sample, Timeline};
 
 /// A report row: Locust sorts rows by name, then method (here within each scenario).
@@ -39,7 +41,7 @@ pub struct CheckCount {
 }
 
 /// Everything recorded during a run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RunStats {
     /// One row per (name, method).
     pub requests: BTreeMap<RequestKey, RequestStats>,
@@ -57,9 +59,40 @@ pub struct RunStats {
     pub guest_time_us: BTreeMap<u16, u64>,
     /// The busiest second of wasmload's own process, as a share of the cores it may use.
     pub generator_cpu_peak: f64,
+    /// An empty row, the layout of every new one.
+    empty_row: RequestStats,
 }
 
 impl RunStats {
+    /// Empty statistics whose time series keeps the totals' `percentiles` every second.
+    pub fn new(percentiles: &[f64]) -> Result<Self, CreationError> {
+        Ok(Self::from_empty_row(RequestStats::new()?, percentiles))
+    }
+
+    /// Empty statistics with the same layout and time-series percentiles as these.
+    pub fn empty_like(&self) -> Self {
+        Self::from_empty_row(self.empty_row.empty_like(), self.timeline.percentiles())
+    }
+
+    fn from_empty_row(empty_row: RequestStats, percentiles: &[f64]) -> Self {
+        Self {
+            requests: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            exceptions: BTreeMap::new(),
+            checks: BTreeMap::new(),
+            start_lateness: empty_row.empty_like(),
+            timeline: Timeline::new(empty_row.empty_like(), percentiles),
+            guest_time_us: BTreeMap::new(),
+            generator_cpu_peak: 0.0,
+            empty_row,
+        }
+    }
+
+    /// An empty row of this run's layout.
+    pub fn empty_row(&self) -> RequestStats {
+        self.empty_row.empty_like()
+    }
+
     /// Folds one event into the totals.
     pub fn apply(&mut self, event: Event) {
         match event {
@@ -101,6 +134,7 @@ impl RunStats {
             *self.failures.entry(key).or_default() += 1;
         }
         self.timeline.record(latency_us, bytes, failure.is_some());
+        let empty_row = &self.empty_row;
         let row = self
             .requests
             .entry(RequestKey {
@@ -108,7 +142,7 @@ impl RunStats {
                 name,
                 method,
             })
-            .or_default();
+            .or_insert_with(|| empty_row.empty_like());
         match tag.lateness_us {
             Some(lateness_us) => {
                 row.record_with_lateness(latency_us, lateness_us, bytes, failure.is_some())
@@ -119,7 +153,7 @@ impl RunStats {
 
     /// All rows merged: Locust's "Aggregated" row.
     pub fn total(&self) -> RequestStats {
-        let mut total = RequestStats::new();
+        let mut total = self.empty_row();
         for row in self.requests.values() {
             total.merge(row);
         }

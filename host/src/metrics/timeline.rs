@@ -1,17 +1,12 @@
 //! The run over time: one point per second with the users running, the rates of that second,
-//! its latency percentiles and the totals so far. Charts, the live view and the CSV history
-//! are drawn from it.
+//! its latency percentiles and the totals so far (with the percentiles the reports ask for).
+//! Charts, the live view and the CSV history are drawn from it.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
 use super::RequestStats;
-
-/// Locust's percentiles, in the order of its CSV columns.
-pub const LOCUST_PERCENTILES: [f64; 11] = [
-    50.0, 66.0, 75.0, 80.0, 90.0, 95.0, 98.0, 99.0, 99.9, 99.99, 100.0,
-];
 
 /// The shortest last window that still becomes a point of its own.
 const MIN_LAST_WINDOW: Duration = Duration::from_millis(500);
@@ -39,8 +34,8 @@ pub struct TimePoint {
     pub total_requests: u64,
     /// Failed requests so far.
     pub total_failures: u64,
-    /// Locust's percentiles of all requests so far, in ms.
-    pub total_percentiles_ms: [f64; 11],
+    /// The tracked percentiles of all requests so far, in ms, in the timeline's order.
+    pub total_percentiles_ms: Vec<f64>,
     /// Mean latency of all requests so far, in ms.
     pub total_avg_ms: f64,
     /// Smallest latency so far, in ms.
@@ -54,14 +49,31 @@ pub struct TimePoint {
 /// Builds the time series: requests go into the current window; each
 /// tick closes the window into a point, with the run's totals so far (derived by the caller
 /// from the rows, so no request is recorded twice).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Timeline {
     points: Vec<TimePoint>,
     window: RequestStats,
     window_started: Duration,
+    percentiles: Vec<f64>,
 }
 
 impl Timeline {
+    /// An empty time series whose windows start as `empty` and whose points keep the totals'
+    /// `percentiles`.
+    pub fn new(empty: RequestStats, percentiles: &[f64]) -> Self {
+        Self {
+            points: Vec::new(),
+            window: empty,
+            window_started: Duration::ZERO,
+            percentiles: percentiles.to_vec(),
+        }
+    }
+
+    /// The percentiles each point keeps of the totals.
+    pub fn percentiles(&self) -> &[f64] {
+        &self.percentiles
+    }
+
     /// Counts one request in the current second.
     pub fn record(&mut self, latency_us: u64, bytes: u64, failed: bool) {
         self.window.record(latency_us, bytes, failed);
@@ -74,7 +86,8 @@ impl Timeline {
             .saturating_sub(self.window_started)
             .as_secs_f64()
             .max(1e-3);
-        let window = std::mem::take(&mut self.window);
+        let empty = self.window.empty_like();
+        let window = std::mem::replace(&mut self.window, empty);
         let mut point = TimePoint {
             elapsed_s: elapsed.as_secs_f64(),
             unix_time: SystemTime::now()
@@ -88,13 +101,13 @@ impl Timeline {
             p99_ms: ms(window.percentile(99.0)),
             total_requests: 0,
             total_failures: 0,
-            total_percentiles_ms: [0.0; 11],
+            total_percentiles_ms: Vec::new(),
             total_avg_ms: 0.0,
             total_min_ms: 0.0,
             total_max_ms: 0.0,
             total_avg_bytes: 0,
         };
-        point.set_totals(total);
+        point.set_totals(total, &self.percentiles);
         self.points.push(point);
         self.window_started = elapsed;
     }
@@ -106,8 +119,8 @@ impl Timeline {
         let window = elapsed.saturating_sub(self.window_started);
         match self.points.last_mut() {
             Some(last) if window < MIN_LAST_WINDOW => {
-                last.set_totals(total);
-                self.window = RequestStats::default();
+                last.set_totals(total, &self.percentiles);
+                self.window = self.window.empty_like();
             }
             _ => self.close_window(elapsed, users, total),
         }
@@ -125,11 +138,14 @@ impl Timeline {
 }
 
 impl TimePoint {
-    /// Copies the run's totals so far into the point.
-    fn set_totals(&mut self, total: &RequestStats) {
+    /// Copies the run's totals so far, with their `percentiles`, into the point.
+    fn set_totals(&mut self, total: &RequestStats, percentiles: &[f64]) {
         self.total_requests = total.count;
         self.total_failures = total.failures;
-        self.total_percentiles_ms = LOCUST_PERCENTILES.map(|p| ms(total.percentile(p)));
+        self.total_percentiles_ms = percentiles
+            .iter()
+            .map(|&p| ms(total.percentile(p)))
+            .collect();
         self.total_avg_ms = ms(total.mean());
         self.total_min_ms = ms(total.min());
         self.total_max_ms = ms(total.max());
@@ -147,10 +163,19 @@ mod tests {
     use super::*;
 
     /// A timeline and the totals its caller keeps beside it.
-    #[derive(Default)]
     struct Run {
         timeline: Timeline,
         total: RequestStats,
+    }
+
+    impl Default for Run {
+        fn default() -> Self {
+            let total = RequestStats::new().expect("a valid layout");
+            Self {
+                timeline: Timeline::new(total.empty_like(), &[50.0, 100.0]),
+                total,
+            }
+        }
     }
 
     impl Run {

@@ -4,23 +4,8 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::RunReport;
+use super::{percentile_label, ReportRow, RunReport, LOCUST_PERCENTILES};
 use crate::metrics::RequestStats;
-
-/// The percentiles of Locust's percentile table.
-const PERCENTILES: [(f64, &str); 11] = [
-    (50.0, "50%"),
-    (66.0, "66%"),
-    (75.0, "75%"),
-    (80.0, "80%"),
-    (90.0, "90%"),
-    (95.0, "95%"),
-    (98.0, "98%"),
-    (99.0, "99%"),
-    (99.9, "99.9%"),
-    (99.99, "99.99%"),
-    (100.0, "100%"),
-];
 
 /// Renders the whole report as text.
 pub fn render(report: &RunReport<'_>) -> String {
@@ -122,7 +107,7 @@ fn cpu_line(out: &mut String, report: &RunReport<'_>) {
         "cpu: guest code {}; wasmload's busiest second {:.0}% of its cores{}",
         guests.join(", "),
         peak * 100.0,
-        if peak > crate::metrics::cpu_watch_threshold() {
+        if peak > crate::metrics::CPU_BUSY_WARNING {
             " (the generator may have been the bottleneck)"
         } else {
             ""
@@ -163,30 +148,23 @@ fn request_table(out: &mut String, report: &RunReport<'_>) {
         "failures/s"
     );
     let _ = writeln!(out, "{rule}");
-    let seconds = report.seconds();
     for row in report.rows() {
         if row.aggregated {
             let _ = writeln!(out, "{rule}");
         }
-        request_row(out, row.method, &row.name, &row.stats, seconds, width);
+        request_row(out, &row, width);
     }
     out.push('\n');
 }
 
-fn request_row(
-    out: &mut String,
-    method: &str,
-    name: &str,
-    stats: &RequestStats,
-    seconds: f64,
-    width: usize,
-) {
+fn request_row(out: &mut String, row: &ReportRow<'_>, width: usize) {
+    let stats = &row.stats;
     let fails = format!("{}({:.2}%)", stats.failures, stats.failure_ratio() * 100.0);
     let _ = writeln!(
         out,
         "{:<8} {:<width$} {:>7} {:>12} | {:>6} {:>7} {:>7} {:>7} | {:>7} | {:>7.2} {:>11.2}",
-        method,
-        truncate(name, width),
+        row.method,
+        truncate(&row.name, width),
         stats.count,
         fails,
         ms(stats.mean()),
@@ -194,8 +172,8 @@ fn request_row(
         ms(stats.max()),
         ms(stats.percentile(50.0)),
         stats.mean_bytes(),
-        stats.count as f64 / seconds,
-        stats.failures as f64 / seconds,
+        row.rps,
+        row.failures_per_s,
     );
 }
 
@@ -204,8 +182,8 @@ fn percentile_table(out: &mut String, report: &RunReport<'_>) {
     let _ = writeln!(out, "Response time percentiles (ms)");
     let mut head = format!("{:<8} {:<width$}", "Type", "Name");
     let mut rule = format!("--------|{}", "-".repeat(width + 1));
-    for (_, label) in PERCENTILES {
-        let _ = write!(head, " {label:>7}");
+    for percentile in LOCUST_PERCENTILES {
+        let _ = write!(head, " {:>7}", percentile_label(percentile));
         rule.push_str("|-------");
     }
     let _ = writeln!(out, "{head} {:>7}\n{rule}|-------", "# reqs");
@@ -220,7 +198,7 @@ fn percentile_table(out: &mut String, report: &RunReport<'_>) {
 
 fn percentile_row(out: &mut String, method: &str, name: &str, stats: &RequestStats, width: usize) {
     let _ = write!(out, "{:<8} {:<width$}", method, truncate(name, width));
-    for (percentile, _) in PERCENTILES {
+    for percentile in LOCUST_PERCENTILES {
         let _ = write!(out, " {:>7}", ms(stats.percentile(percentile)));
     }
     let _ = writeln!(out, " {:>7}", stats.count);
@@ -389,7 +367,7 @@ mod tests {
 
     #[test]
     fn the_report_has_locust_tables_with_an_aggregated_row() {
-        let mut stats = RunStats::default();
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
         stats.apply(sample("GET", "/users", 2_000, None));
         stats.apply(sample(
             "GET",

@@ -5,8 +5,8 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::svg_chart::{escape, line_chart, Series};
-use super::{ReportRow, RunReport};
-use crate::metrics::{ms, LOCUST_PERCENTILES};
+use super::{percentile_label, ReportRow, RunReport, LOCUST_PERCENTILES};
+use crate::metrics::ms;
 use crate::thresholds::Verdict;
 
 const STYLE: &str = r#"
@@ -139,9 +139,8 @@ fn charts(page: &mut String, report: &RunReport<'_>) {
 
 fn request_table(page: &mut String, report: &RunReport<'_>) {
     page.push_str("<h2>Requests</h2><table id=\"requests\"><thead><tr><th>Type</th><th class=\"name\">Name</th><th># reqs</th><th># fails</th><th>Avg (ms)</th><th>Min (ms)</th><th>Max (ms)</th><th>Median (ms)</th><th>Avg size (B)</th><th>req/s</th><th>failures/s</th></tr></thead><tbody>");
-    let seconds = report.seconds();
     for row in report.rows() {
-        request_row(page, &row, seconds);
+        request_row(page, &row);
     }
     page.push_str("</tbody></table>");
 }
@@ -155,7 +154,7 @@ fn row_class(row: &ReportRow<'_>) -> &'static str {
     }
 }
 
-fn request_row(page: &mut String, shown: &ReportRow<'_>, seconds: f64) {
+fn request_row(page: &mut String, shown: &ReportRow<'_>) {
     let (class, row) = (row_class(shown), &shown.stats);
     let _ = write!(
         page,
@@ -170,15 +169,15 @@ fn request_row(page: &mut String, shown: &ReportRow<'_>, seconds: f64) {
         ms(row.max()),
         ms(row.percentile(50.0)),
         row.mean_bytes(),
-        row.count as f64 / seconds,
-        row.failures as f64 / seconds,
+        shown.rps,
+        shown.failures_per_s,
     );
 }
 
 fn percentile_table(page: &mut String, report: &RunReport<'_>) {
     page.push_str("<h2>Response time percentiles (ms)</h2><table id=\"percentiles\"><thead><tr><th>Type</th><th class=\"name\">Name</th>");
     for percentile in LOCUST_PERCENTILES {
-        let _ = write!(page, "<th>{percentile}%</th>");
+        let _ = write!(page, "<th>{}</th>", percentile_label(percentile));
     }
     page.push_str("<th># reqs</th></tr></thead><tbody>");
     for row in report.rows() {
@@ -266,7 +265,7 @@ mod tests {
 
     #[test]
     fn the_page_is_self_contained_with_charts_and_tables() {
-        let mut stats = RunStats::default();
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
         for second in 1..=3u64 {
             for i in 0..10 {
                 stats.apply(Event::Request(Sample {

@@ -9,8 +9,8 @@ use base64::Engine as _;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use serde::Serialize;
 
-use super::RunReport;
-use crate::metrics::{ms, RequestStats, TimePoint, LOCUST_PERCENTILES};
+use super::{ReportRow, RunReport, LOCUST_PERCENTILES};
+use crate::metrics::{ms, RequestStats, TimePoint};
 use crate::scheduler::StopReason;
 use crate::thresholds::Verdict;
 
@@ -141,38 +141,38 @@ pub fn write(
     Ok(())
 }
 
-/// The summary as a JSON value.
-pub fn to_value(
-    report: &RunReport<'_>,
-    config: &SummaryConfig,
-    verdicts: &[Verdict],
-) -> anyhow::Result<serde_json::Value> {
-    Ok(serde_json::to_value(summary(report, config, verdicts)?)?)
-}
-
 fn summary<'a>(
     report: &'a RunReport<'a>,
     config: &'a SummaryConfig,
     verdicts: &'a [Verdict],
 ) -> anyhow::Result<Summary<'a>> {
-    let seconds = report.seconds();
     let outcome = &report.outcome;
     let stats = report.stats;
-    let requests = stats
-        .requests
+    let mut rows = report.rows();
+    let aggregated = match rows.pop() {
+        Some(total) => row_stats(&total)?,
+        None => stats_of(&stats.total(), 0.0, 0.0)?,
+    };
+    let requests = rows
         .iter()
+        .filter_map(|row| Some((row.key?, row)))
         .map(|(key, row)| {
             Ok(RowEntry {
                 scenario: key.scenario,
                 method: &key.method,
                 name: &key.name,
-                stats: stats_of(row, seconds)?,
-                response: row.response().map(|r| stats_of(r, seconds)).transpose()?,
+                stats: row_stats(row)?,
+                response: row
+                    .stats
+                    .response()
+                    .map(|response| stats_of(response, row.rps, row.failures_per_s))
+                    .transpose()?,
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let start_lateness = (stats.start_lateness.count > 0)
-        .then(|| stats_of(&stats.start_lateness, seconds))
+    let lateness = &stats.start_lateness;
+    let start_lateness = (lateness.count > 0)
+        .then(|| stats_of(lateness, report.per_second(lateness.count), 0.0))
         .transpose()?;
     Ok(Summary {
         schema: SCHEMA_ID,
@@ -203,7 +203,7 @@ fn summary<'a>(
             users_cancelled: outcome.users_cancelled,
         },
         requests,
-        aggregated: stats_of(&stats.total(), seconds)?,
+        aggregated,
         failures: stats
             .failures
             .iter()
@@ -248,13 +248,19 @@ fn summary<'a>(
     })
 }
 
-fn stats_of(row: &RequestStats, seconds: f64) -> anyhow::Result<Stats> {
+/// The entry of a report row.
+fn row_stats(row: &ReportRow<'_>) -> anyhow::Result<Stats> {
+    stats_of(&row.stats, row.rps, row.failures_per_s)
+}
+
+/// The entry of a distribution whose rates the report already computed.
+fn stats_of(row: &RequestStats, rps: f64, failures_per_s: f64) -> anyhow::Result<Stats> {
     Ok(Stats {
         count: row.count,
         failures: row.failures,
         bytes: row.bytes,
-        rps: row.count as f64 / seconds,
-        failures_per_s: row.failures as f64 / seconds,
+        rps,
+        failures_per_s,
         avg_ms: ms(row.mean()),
         min_ms: ms(row.min()),
         max_ms: ms(row.max()),
@@ -294,7 +300,7 @@ mod tests {
 
     #[test]
     fn histograms_round_trip_exactly() {
-        let mut row = RequestStats::new();
+        let mut row = RequestStats::new().expect("a valid layout");
         for latency in [120, 4_500, 4_500, 88_000, 2_000_000] {
             row.record(latency, 0, false);
         }

@@ -154,7 +154,8 @@ mod tests {
 
     #[test]
     fn the_status_line_shows_users_rates_failures_and_latency() {
-        let (mut timeline, mut total) = (Timeline::default(), RequestStats::default());
+        let mut total = RequestStats::new().expect("a valid layout");
+        let mut timeline = Timeline::new(total.empty_like(), &[]);
         for failed in [false, false, false, true] {
             timeline.record(2_000, 10, failed);
             total.record(2_000, 10, failed);

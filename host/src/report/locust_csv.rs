@@ -5,17 +5,17 @@ use std::path::{Path, PathBuf};
 
 use csv::Writer;
 
-use super::RunReport;
-use crate::metrics::{ms, RequestStats, LOCUST_PERCENTILES};
+use super::{percentile_label, ReportRow, RunReport, LOCUST_PERCENTILES};
+use crate::metrics::{ms, RequestStats};
 
 /// Locust's percentile columns, shared by the stats and history files.
-const PERCENTILE_COLUMNS: [&str; 11] = [
-    "50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%",
-];
+fn percentile_columns() -> impl Iterator<Item = String> {
+    LOCUST_PERCENTILES.into_iter().map(percentile_label)
+}
 
 /// Columns of `PREFIX_stats.csv`.
-pub fn stats_columns() -> Vec<&'static str> {
-    let mut columns = vec![
+pub fn stats_columns() -> Vec<String> {
+    let mut columns: Vec<String> = [
         "Type",
         "Name",
         "Request Count",
@@ -27,31 +27,38 @@ pub fn stats_columns() -> Vec<&'static str> {
         "Average Content Size",
         "Requests/s",
         "Failures/s",
-    ];
-    columns.extend(PERCENTILE_COLUMNS);
+    ]
+    .map(String::from)
+    .into();
+    columns.extend(percentile_columns());
     columns
 }
 
 /// Columns of `PREFIX_stats_history.csv`.
-pub fn history_columns() -> Vec<&'static str> {
-    let mut columns = vec![
+pub fn history_columns() -> Vec<String> {
+    let mut columns: Vec<String> = [
         "Timestamp",
         "User Count",
         "Type",
         "Name",
         "Requests/s",
         "Failures/s",
-    ];
-    columns.extend(PERCENTILE_COLUMNS);
-    columns.extend([
-        "Total Request Count",
-        "Total Failure Count",
-        "Total Median Response Time",
-        "Total Average Response Time",
-        "Total Min Response Time",
-        "Total Max Response Time",
-        "Total Average Content Size",
-    ]);
+    ]
+    .map(String::from)
+    .into();
+    columns.extend(percentile_columns());
+    columns.extend(
+        [
+            "Total Request Count",
+            "Total Failure Count",
+            "Total Median Response Time",
+            "Total Average Response Time",
+            "Total Min Response Time",
+            "Total Max Response Time",
+            "Total Average Content Size",
+        ]
+        .map(String::from),
+    );
     columns
 }
 
@@ -84,18 +91,18 @@ pub fn write(prefix: &Path, report: &RunReport<'_>) -> anyhow::Result<Vec<PathBu
 fn stats(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
     let mut out = Writer::from_path(path)?;
     out.write_record(stats_columns())?;
-    let seconds = report.seconds();
     for row in report.rows() {
-        out.write_record(stats_record(row.method, &row.name, &row.stats, seconds))?;
+        out.write_record(stats_record(&row))?;
     }
     out.flush()?;
     Ok(())
 }
 
-fn stats_record(method: &str, name: &str, row: &RequestStats, seconds: f64) -> Vec<String> {
+fn stats_record(shown: &ReportRow<'_>) -> Vec<String> {
+    let row = &shown.stats;
     let mut record = vec![
-        method.to_string(),
-        name.to_string(),
+        shown.method.to_string(),
+        shown.name.clone(),
         row.count.to_string(),
         row.failures.to_string(),
         whole_ms(row, 50.0),
@@ -103,8 +110,8 @@ fn stats_record(method: &str, name: &str, row: &RequestStats, seconds: f64) -> V
         format!("{:.2}", ms(row.min())),
         format!("{:.2}", ms(row.max())),
         row.mean_bytes().to_string(),
-        format!("{:.6}", row.count as f64 / seconds),
-        format!("{:.6}", row.failures as f64 / seconds),
+        format!("{:.6}", shown.rps),
+        format!("{:.6}", shown.failures_per_s),
     ];
     record.extend(percentiles(row));
     record
@@ -148,7 +155,7 @@ fn history(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
         record.extend([
             point.total_requests.to_string(),
             point.total_failures.to_string(),
-            format!("{:.0}", point.total_percentiles_ms[0]),
+            format!("{:.0}", point.total_percentiles_ms.first().unwrap_or(&0.0)),
             format!("{:.2}", point.total_avg_ms),
             format!("{:.2}", point.total_min_ms),
             format!("{:.2}", point.total_max_ms),

@@ -9,9 +9,9 @@ use tokio::task::{Id, JoinSet};
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::shape::Step;
 use super::user_loop::{run_user, Cadence};
 use super::{report_panic, ClosedShape, Ending, RunOutcome, StopReason, Swarm};
+use crate::plan::Step;
 use crate::vu::Vu;
 
 /// How often the controller looks at the shape when it is not starting or stopping users.

@@ -5,17 +5,14 @@
 
 mod closed;
 mod mix;
+mod model;
 mod open;
-mod rate;
-mod shape;
 mod signals;
 mod tasks;
 mod user_loop;
 
-pub use mix::{parse_scenario_arg, weighted_pattern};
-pub use open::OpenPlan;
-pub use rate::{parse_rate_per_second, parse_rate_stages, RateSchedule, RateStage};
-pub use shape::{parse_stages, Shape, Stage, Step};
+pub use mix::weighted_pattern;
+pub use model::model_for;
 pub use signals::StopSignals;
 pub use tasks::{wait_after, TaskPicker};
 
@@ -27,10 +24,9 @@ use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
 use crate::bindings::UserInfo;
-use crate::engine::LoadedScenario;
 use crate::metrics::Gauges;
-use crate::run_context::RunContext;
-use crate::vu::Vu;
+use crate::plan::{OpenPlan, Shape, Step};
+use crate::vu::{LoadedScenario, RunContext, Vu};
 
 /// How users are driven.
 pub enum Model {
@@ -196,6 +192,21 @@ impl Swarm {
     /// Claims the next task of the run; false once `--iterations` are used up.
     pub fn claim_iteration(&self) -> bool {
         self.gauges.claim_iteration(self.iteration_limit)
+    }
+
+    /// Users started per scenario, in scenario order: the closed model's interleaving of the
+    /// users it started (an open-model pool takes iterations of any scenario, so all zero).
+    pub fn users_by_scenario(&self, outcome: &RunOutcome) -> Vec<u32> {
+        let mut counts = vec![0u32; self.slots.len()];
+        if !outcome.open_model {
+            for nth in 0..outcome.users_spawned {
+                let scenario = usize::from(self.slot_for(u64::from(nth)));
+                if let Some(count) = counts.get_mut(scenario) {
+                    *count += 1;
+                }
+            }
+        }
+        counts
     }
 
     fn iterations_exhausted(&self) -> bool {

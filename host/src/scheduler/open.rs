@@ -9,22 +9,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::{sleep_until, Instant};
 
-use super::rate::RateSchedule;
 use super::user_loop::{run_user, Cadence, IdleUser, Ticket};
 use super::{report_panic, Ending, RunOutcome, StopReason, Swarm};
-
-/// The arrival-rate plan of a run.
-#[derive(Debug, Clone)]
-pub struct OpenPlan {
-    /// When iterations are due.
-    pub schedule: RateSchedule,
-    /// The most users in the pool.
-    pub max_users: u32,
-    /// Users started before the first iteration (each runs `on-start` when it joins).
-    pub pre_allocated: u32,
-    /// Iterations that may wait for a busy pool before further ones are dropped.
-    pub max_queue: usize,
-}
+use crate::plan::OpenPlan;
 
 /// Dispatches iterations on schedule until it ends or the run must stop.
 pub(super) async fn run(

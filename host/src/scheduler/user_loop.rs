@@ -122,7 +122,7 @@ pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32, scenario: u16, mut cadence:
     let Some(slot) = swarm.slots.get(usize::from(scenario)) else {
         return;
     };
-    let mut identity = Identity::new(vu_id, scenario, swarm.ctx.seed);
+    let mut identity = Identity::new(vu_id, scenario, swarm.ctx.options.seed);
     while !cadence.stopped(&swarm) {
         let vu = match Vu::instantiate(&slot.loaded, Arc::clone(&swarm.ctx), identity).await {
             Ok(vu) => vu,

@@ -1,234 +1,19 @@
-//! Thresholds: pass/fail gates on a run's statistics, like k6's, that decide the exit code.
-//!
-//! A threshold is one string, `[SCOPE:]METRIC OP VALUE`, e.g. `p95<300ms`,
-//! `GET /api/orders:error_rate<1%` or `check:status is 200:rate>=99%`. [`Threshold::parse`]
-//! reads it, [`evaluate`] measures each one against the run's [`RunStats`], and [`render`]
-//! prints the verdicts as a table. A scope that matches nothing fails with "no data", so a
-//! typo in a name cannot pass silently.
+//! Thresholds: measures each gate of the plan against a run's statistics, at the end of the
+//! run (the verdicts decide the exit code) and, with `--abort-on-fail`, every second while it
+//! goes on. A scope that matches nothing fails with "no data", so a typo in a name cannot pass
+//! silently.
 
-mod parse;
+mod watch;
 
-use std::cmp::Ordering;
-use std::fmt::{self, Write};
-use std::str::FromStr;
+pub use watch::abort_on_failure;
+
 use std::time::Duration;
 
 use crate::metrics::{CheckCount, RequestKey, RequestStats, RunStats};
+use crate::plan::threshold::{Amount, Metric, Scope, Threshold, TimeStat};
 
 /// What [`Verdict::measured`] says when the scope matched no requests or no check.
 pub const NO_DATA: &str = "no data";
-
-/// One pass/fail gate, e.g. `p95<300ms`; parse it with [`Threshold::parse`] or `str::parse`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Threshold {
-    scope: Scope,
-    metric: Metric,
-    op: Op,
-    limit: Limit,
-}
-
-impl Threshold {
-    /// Parses `[SCOPE:]METRIC OP VALUE`; the error is one line naming the bad part, with an example.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        parse::threshold(text)
-    }
-}
-
-impl FromStr for Threshold {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        Self::parse(text)
-    }
-}
-
-/// The normalised text: no spaces around tokens, bare milliseconds written as `ms`.
-impl fmt::Display for Threshold {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.scope {
-            Scope::All => {}
-            Scope::Request {
-                method: Some(method),
-                name,
-            } => write!(f, "{method} {name}:")?,
-            Scope::Request { method: None, name } => write!(f, "{name}:")?,
-            Scope::Check(name) => write!(f, "check:{name}:")?,
-        }
-        write!(f, "{}{}{}", self.metric, self.op, self.limit.text)
-    }
-}
-
-/// Which statistics a threshold reads.
-#[derive(Debug, Clone, PartialEq)]
-enum Scope {
-    /// All requests together (Locust's "Aggregated" row).
-    All,
-    /// The rows with this name, of one method or of all of them.
-    Request {
-        method: Option<String>,
-        name: String,
-    },
-    /// One named check.
-    Check(String),
-}
-
-/// What is measured.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Metric {
-    /// A latency statistic; `from_intended_start` reads the response-time distribution.
-    Time {
-        stat: TimeStat,
-        from_intended_start: bool,
-    },
-    ErrorRate,
-    Failures,
-    Requests,
-    Rps,
-    CheckRate,
-    CheckFailures,
-    CheckPasses,
-}
-
-impl fmt::Display for Metric {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Time {
-                stat,
-                from_intended_start,
-            } => {
-                if *from_intended_start {
-                    f.write_str("rt_")?;
-                }
-                match stat {
-                    TimeStat::Percentile(p) => write!(f, "p{p}"),
-                    TimeStat::Median => f.write_str("med"),
-                    TimeStat::Avg => f.write_str("avg"),
-                    TimeStat::Min => f.write_str("min"),
-                    TimeStat::Max => f.write_str("max"),
-                }
-            }
-            Self::ErrorRate => f.write_str("error_rate"),
-            Self::Failures | Self::CheckFailures => f.write_str("failures"),
-            Self::Requests => f.write_str("requests"),
-            Self::Rps => f.write_str("rps"),
-            Self::CheckRate => f.write_str("rate"),
-            Self::CheckPasses => f.write_str("passes"),
-        }
-    }
-}
-
-/// A statistic of a latency distribution.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum TimeStat {
-    Percentile(f64),
-    Median,
-    Avg,
-    Min,
-    Max,
-}
-
-/// A comparison operator.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Op {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-}
-
-impl Op {
-    /// Whether `measured OP limit` holds, given how measured compares to limit.
-    fn holds(self, ordering: Ordering) -> bool {
-        match self {
-            Self::Lt => ordering == Ordering::Less,
-            Self::Le => ordering != Ordering::Greater,
-            Self::Gt => ordering == Ordering::Greater,
-            Self::Ge => ordering != Ordering::Less,
-            Self::Eq => ordering == Ordering::Equal,
-            Self::Ne => ordering != Ordering::Equal,
-        }
-    }
-}
-
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Lt => "<",
-            Self::Le => "<=",
-            Self::Gt => ">",
-            Self::Ge => ">=",
-            Self::Eq => "==",
-            Self::Ne => "!=",
-        })
-    }
-}
-
-/// The value on the right of the operator, and how to write it back.
-#[derive(Debug, Clone, PartialEq)]
-struct Limit {
-    amount: Amount,
-    text: String,
-}
-
-/// A quantity of one kind; a limit and a measurement compare only within the same kind.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Amount {
-    Time(Duration),
-    /// A fraction in 0..=1, shown as a percentage.
-    Ratio(f64),
-    Count(u64),
-    /// Per second.
-    Rate(f64),
-}
-
-impl Amount {
-    /// How `self` (measured) compares to `limit`; `None` across kinds. Ratios and rates
-    /// equal within rounding compare equal, so `error_rate<=1%` holds at exactly 1 in 100.
-    fn compare(&self, limit: &Amount) -> Option<Ordering> {
-        match (self, limit) {
-            (Self::Time(a), Self::Time(b)) => Some(a.cmp(b)),
-            (Self::Count(a), Self::Count(b)) => Some(a.cmp(b)),
-            (Self::Ratio(a), Self::Ratio(b)) | (Self::Rate(a), Self::Rate(b)) => {
-                if (a - b).abs() <= 1e-9 * a.abs().max(b.abs()) {
-                    Some(Ordering::Equal)
-                } else {
-                    Some(a.total_cmp(b))
-                }
-            }
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Amount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            Self::Time(duration) => {
-                let ms = duration.as_secs_f64() * 1000.0;
-                if ms < 10.0 {
-                    write!(f, "{ms:.2} ms")
-                } else if ms < 10_000.0 {
-                    write!(f, "{ms:.1} ms")
-                } else {
-                    write!(f, "{:.2} s", ms / 1000.0)
-                }
-            }
-            Self::Ratio(ratio) => {
-                let percent = ratio * 100.0;
-                if percent > 0.0 && percent < 0.01 {
-                    write!(f, "{percent:.4}%")
-                } else {
-                    write!(f, "{percent:.2}%")
-                }
-            }
-            Self::Count(count) => write!(f, "{count}"),
-            Self::Rate(rate) if rate < 10.0 => write!(f, "{rate:.2}/s"),
-            Self::Rate(rate) => write!(f, "{rate:.1}/s"),
-        }
-    }
-}
 
 /// The outcome of one threshold: what was measured and whether the gate held.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -283,7 +68,7 @@ fn measure(threshold: &Threshold, stats: &RunStats, elapsed: Duration) -> Option
             ..
         }
     );
-    let mut merged = RequestStats::new();
+    let mut merged = stats.empty_row();
     for (key, row) in rows {
         let row = if from_intended_start {
             response_of(stats, key).unwrap_or(row)
@@ -363,42 +148,6 @@ fn check_amount(metric: Metric, count: &CheckCount) -> Option<Amount> {
     }
 }
 
-/// The verdicts as a table with a summary line; empty when there are no thresholds.
-pub fn render(verdicts: &[Verdict]) -> String {
-    if verdicts.is_empty() {
-        return String::new();
-    }
-    let width = verdicts
-        .iter()
-        .map(|verdict| verdict.threshold.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(34);
-    let mut out = String::from("Thresholds\n");
-    let _ = writeln!(out, " {:<width$} {:<12} Result", "Threshold", "Measured");
-    for verdict in verdicts {
-        let result = if verdict.passed { "pass" } else { "FAIL" };
-        let _ = writeln!(
-            out,
-            " {:<width$} {:<12} {result}",
-            verdict.threshold, verdict.measured
-        );
-    }
-    let total = verdicts.len();
-    let failed = verdicts.iter().filter(|verdict| !verdict.passed).count();
-    let noun = if total == 1 {
-        "threshold"
-    } else {
-        "thresholds"
-    };
-    let _ = match (failed, total) {
-        (0, 1) => writeln!(out, "the threshold passed"),
-        (0, _) => writeln!(out, "all {total} {noun} passed"),
-        _ => writeln!(out, "{failed} of {total} {noun} failed"),
-    };
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,7 +174,7 @@ mod tests {
     /// `GET /orders` 1..=100 ms (2 failures), `POST /orders` 500 ms x10 (1 failure),
     /// `GET /users` 5 ms x10; check `status is 200` 99 passes, 1 fail.
     fn run() -> RunStats {
-        let mut stats = RunStats::default();
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
         for ms in 1..=100 {
             request(&mut stats, "GET", "/orders", ms, ms % 50 != 0);
         }
@@ -492,7 +241,7 @@ mod tests {
 
     #[test]
     fn response_time_metrics_read_the_time_from_the_intended_start() {
-        let mut stats = RunStats::default();
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
         stats.apply(Event::Request(Sample {
             method: "GET".into(),
             name: "/slow".into(),
@@ -556,7 +305,7 @@ mod tests {
     #[test]
     fn a_ratio_on_the_boundary_is_equal_despite_float_rounding() {
         // 0.7 / 100 is 0.006999999999999999 in f64, while 7 / 1000 is 0.007.
-        let mut stats = RunStats::default();
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
         for i in 0..1000 {
             request(&mut stats, "GET", "/a", 1, i >= 7);
         }
@@ -594,7 +343,7 @@ mod tests {
         }
         let empty = evaluate(
             &[Threshold::parse("error_rate<1%").expect("parses")],
-            &RunStats::default(),
+            &RunStats::new(&[]).expect("a valid layout"),
             Duration::from_secs(1),
         );
         assert_eq!(empty[0].measured, NO_DATA);
@@ -611,7 +360,7 @@ mod tests {
 
     #[test]
     fn a_name_that_only_looks_like_method_and_name_still_matches() {
-        let mut stats = RunStats::default();
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
         request(&mut stats, "GET", "LOGIN flow", 20, true);
         let threshold = Threshold::parse("LOGIN flow:max<=20ms").expect("parses");
         let verdicts = evaluate(&[threshold], &stats, Duration::from_secs(1));
@@ -640,36 +389,5 @@ mod tests {
         assert!(all_passed(&[]));
         assert!(all_passed(&[ok.clone(), ok.clone()]));
         assert!(!all_passed(&[ok, bad]));
-    }
-
-    #[test]
-    fn render_shows_each_row_and_a_summary() {
-        let thresholds: Vec<Threshold> = ["p95<=500ms", "error_rate<1%", "/typo:p95<1s"]
-            .iter()
-            .map(|text| text.parse().expect("parses"))
-            .collect();
-        let verdicts = evaluate(&thresholds, &run(), Duration::from_secs(10));
-        let table = render(&verdicts);
-        let lines: Vec<&str> = table.lines().collect();
-        assert_eq!(lines[0], "Thresholds");
-        assert!(lines[1].starts_with(" Threshold "), "{table}");
-        assert!(lines[1].contains("Measured") && lines[1].ends_with("Result"));
-        assert!(lines[2].starts_with(" p95<=500ms "), "{table}");
-        assert!(lines[2].ends_with(" pass"), "{table}");
-        assert!(lines[3].starts_with(" error_rate<1% "), "{table}");
-        assert!(lines[3].contains(" 2.50% "), "{table}");
-        assert!(lines[3].ends_with(" FAIL"), "{table}");
-        assert!(lines[4].contains(" no data "), "{table}");
-        assert!(lines[4].ends_with(" FAIL"), "{table}");
-        assert_eq!(lines[5], "2 of 3 thresholds failed");
-        // Columns line up.
-        let column = lines[1].find("Measured").expect("header");
-        assert_eq!(lines[3].find("2.50%"), Some(column), "{table}");
-
-        let passing = render(&verdicts[..1]);
-        assert!(passing.ends_with("the threshold passed\n"), "{passing}");
-        let two = render(&[verdicts[0].clone(), verdicts[0].clone()]);
-        assert!(two.ends_with("all 2 thresholds passed\n"), "{two}");
-        assert_eq!(render(&[]), "");
     }
 }

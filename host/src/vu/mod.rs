@@ -1,14 +1,18 @@
 //! One virtual user's sandbox: a Store with its own component instance, and the host
 //! imports that instance may call.
 
+mod context;
 mod guest_output;
 mod http_host;
+mod loaded;
 mod responses;
 mod runtime_host;
 mod state;
 #[cfg(test)]
 mod testing;
 
+pub use context::{RunContext, VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
+pub use loaded::LoadedScenario;
 pub use state::{Identity, VuState};
 
 use std::sync::Arc;
@@ -17,8 +21,6 @@ use std::time::Instant;
 use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{Scenario, ShapeStep, UserInfo};
-use crate::engine::LoadedScenario;
-use crate::run_context::RunContext;
 
 /// A user's live instance. After a trap it is poisoned: drop it and instantiate afresh.
 pub struct Vu {
@@ -33,7 +35,7 @@ impl Vu {
         ctx: Arc<RunContext>,
         identity: Identity,
     ) -> wasmtime::Result<Self> {
-        let budgets = ctx.budgets;
+        let budgets = ctx.options.budgets;
         let mut store = Store::new(&loaded.engine, VuState::new(ctx, identity));
         if budgets {
             Self::apply_budgets(&mut store);
@@ -49,10 +51,11 @@ impl Vu {
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|context| {
             let state = context.data();
-            if state.guest_since.elapsed() > state.ctx.task_timeout {
+            let task_timeout = state.ctx.options.task_timeout;
+            if state.guest_since.elapsed() > task_timeout {
                 Err(wasmtime::format_err!(
                     "task timeout: the guest computed for more than {} without calling the host",
-                    humantime::format_duration(state.ctx.task_timeout)
+                    humantime::format_duration(task_timeout)
                 ))
             } else {
                 Ok(UpdateDeadline::Yield(1))
@@ -150,7 +153,7 @@ impl Vu {
             return format!(
                 "{} (the user's memory is limited to {} by --vu-memory)",
                 line.trim(),
-                bytesize::ByteSize::b(self.store.data().ctx.vu_memory as u64)
+                bytesize::ByteSize::b(self.store.data().ctx.options.vu_memory as u64)
                     .display()
                     .iec()
             );

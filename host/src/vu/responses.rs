@@ -148,7 +148,7 @@ mod tests {
 
     #[tokio::test]
     async fn flushing_records_what_the_guest_still_held() {
-        let (recorder, aggregator, _live) = crate::metrics::channel();
+        let (recorder, aggregator, _live) = crate::metrics::channel(&[]).expect("a valid layout");
         let mut slab = ResponseSlab::default();
         slab.insert(response(200));
         let dropped = slab.insert(response(200));

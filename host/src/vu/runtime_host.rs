@@ -39,7 +39,7 @@ impl runtime::Host for VuState {
     }
 
     fn env(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.ctx.env.get(&key).cloned())
+        Ok(self.ctx.options.env.get(&key).cloned())
     }
 
     fn check(&mut self, name: String, passed: bool) -> wasmtime::Result<()> {

@@ -14,8 +14,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::guest_output::{GuestOutput, StderrTail};
 use super::responses::ResponseSlab;
+use super::RunContext;
 use crate::metrics::SampleTag;
-use crate::run_context::RunContext;
 
 /// Who a user is and how far it has come; survives the user's instance being replaced.
 #[derive(Debug, Clone)]
@@ -91,7 +91,7 @@ impl VuState {
             .allow_ip_name_lookup(false)
             .build();
         let limits = StoreLimitsBuilder::new()
-            .memory_size(ctx.vu_memory)
+            .memory_size(ctx.options.vu_memory)
             .instances(crate::engine::MAX_CORE_INSTANCES_PER_VU as usize)
             .build();
         Self {

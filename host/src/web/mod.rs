@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::LiveStats;
-use crate::scheduler::Step;
+use crate::plan::Step;
 
 /// The page, with its script and styles inline.
 const PAGE: &str = include_str!("page.html");

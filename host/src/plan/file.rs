@@ -17,7 +17,8 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 use serde::Deserialize;
 
-use crate::scheduler::{RateStage, Stage};
+use super::rate::{parse_rate_per_second, RateStage};
+use super::shape::Stage;
 
 /// What a plan file may set; everything is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -114,8 +115,7 @@ impl PlanFile {
             .map(|entry| {
                 Ok(RateStage {
                     duration: duration(&entry.duration)?,
-                    rate: crate::scheduler::parse_rate_per_second(&entry.rate)
-                        .map_err(|err| anyhow!(err))?,
+                    rate: parse_rate_per_second(&entry.rate).map_err(|err| anyhow!(err))?,
                 })
             })
             .collect()
@@ -128,7 +128,7 @@ impl PlanFile {
 }
 
 fn duration(text: &str) -> anyhow::Result<Duration> {
-    crate::cli::parse_duration(text).map_err(|err| anyhow!(err))
+    super::text::parse_duration(text).map_err(|err| anyhow!(err))
 }
 
 fn one_line(err: &toml::de::Error) -> String {
@@ -167,10 +167,10 @@ mod tests {
 
     #[test]
     fn the_example_wave_plan_matches_the_wave_as_flags() {
-        let text = include_str!("../../examples/plans/locust_wave.toml");
+        let text = include_str!("../../../examples/plans/locust_wave.toml");
         let plan = PlanFile::parse(text).expect("the example plan is valid");
         let flags =
-            crate::scheduler::parse_stages("30s:10:2,60s:50:5,30s:20:2,40s:80:10,20s:30:3,30s:0:5")
+            crate::plan::parse_stages("30s:10:2,60s:50:5,30s:20:2,40s:80:10,20s:30:3,30s:0:5")
                 .expect("valid stages");
         assert_eq!(plan.stages().expect("valid stages"), flags);
         assert_eq!(plan.thresholds, ["p95<300ms", "error_rate<1%"]);

@@ -99,7 +99,7 @@ pub fn parse_rate_per_second(text: &str) -> Result<f64, String> {
         "s" => 1.0,
         "m" | "min" => 60.0,
         "h" => 3600.0,
-        other => crate::cli::parse_duration(other)
+        other => super::text::parse_duration(other)
             .map_err(|_| error())?
             .as_secs_f64(),
     };
@@ -120,7 +120,7 @@ pub fn parse_rate_stages(text: &str) -> Result<Vec<RateStage>, String> {
                 .split_once(':')
                 .ok_or_else(|| format!("`{part}` is not a rate stage like 30s:100 or 1m:50/s"))?;
             Ok(RateStage {
-                duration: crate::cli::parse_duration(duration.trim())?,
+                duration: super::text::parse_duration(duration.trim())?,
                 rate: parse_rate_per_second(rate)?,
             })
         })

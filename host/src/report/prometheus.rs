@@ -14,7 +14,7 @@ use prometheus::{
 };
 use tokio::task::JoinHandle;
 
-use super::{Gauges, Sample};
+use crate::metrics::{Gauges, Sample, SampleObserver};
 
 /// Latency bucket bounds, in seconds.
 const BUCKETS: [f64; 16] = [
@@ -83,18 +83,6 @@ impl PrometheusMetrics {
         })
     }
 
-    /// Counts one finished request.
-    pub fn observe(&self, sample: &Sample) {
-        let labels = [sample.method.as_ref(), sample.name.as_str()];
-        self.requests.with_label_values(&labels).inc();
-        if sample.failure.is_some() {
-            self.failures.with_label_values(&labels).inc();
-        }
-        self.duration
-            .with_label_values(&labels)
-            .observe(sample.latency_us as f64 / 1e6);
-    }
-
     /// The exposition text, with the gauges read now.
     pub fn render(&self) -> String {
         self.users.set(i64::from(self.gauges.users()));
@@ -105,6 +93,20 @@ impl PrometheusMetrics {
             Ok(()) => String::from_utf8_lossy(&text).into_owned(),
             Err(err) => format!("# cannot encode the metrics: {err}\n"),
         }
+    }
+}
+
+impl SampleObserver for PrometheusMetrics {
+    /// Counts one finished request.
+    fn observe(&self, sample: &Sample) {
+        let labels = [sample.method.as_ref(), sample.name.as_str()];
+        self.requests.with_label_values(&labels).inc();
+        if sample.failure.is_some() {
+            self.failures.with_label_values(&labels).inc();
+        }
+        self.duration
+            .with_label_values(&labels)
+            .observe(sample.latency_us as f64 / 1e6);
     }
 }
 

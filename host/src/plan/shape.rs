@@ -95,13 +95,13 @@ pub fn parse_stages(text: &str) -> Result<Vec<Stage>, String> {
                 [duration, users, rate] => (duration, users, Some(rate)),
                 _ => return Err(format!("`{part}` is not a stage like 30s:10 or 1m:50:5")),
             };
-            let duration = crate::cli::parse_duration(duration)?;
+            let duration = super::text::parse_duration(duration)?;
             let users = users
                 .trim()
                 .parse::<u32>()
                 .map_err(|_| format!("`{users}` in `{part}` is not a number of users"))?;
             let spawn_rate = spawn_rate
-                .map(|rate| crate::cli::parse_rate(rate.trim()))
+                .map(|rate| super::text::parse_positive(rate.trim()))
                 .transpose()?;
             Ok(Stage {
                 duration,

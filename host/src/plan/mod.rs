@@ -1,0 +1,19 @@
+//! The plan of a run as plain data, and every parser of the text users write: durations,
+//! sizes, rates, stages, thresholds, plan files. The bottom room: it imports no other room,
+//! so the command line, the configuration and the scheduler all build on it.
+
+mod file;
+mod model;
+mod rate;
+mod shape;
+mod text;
+pub mod threshold;
+
+pub use file::PlanFile;
+pub use model::{LoadModel, OpenPlan};
+pub use rate::{parse_rate_per_second, parse_rate_stages, RateSchedule, RateStage};
+pub use shape::{parse_stages, Shape, Stage, Step};
+pub use text::{
+    parse_duration, parse_host, parse_key_value, parse_positive, parse_scenario_arg, parse_size,
+};
+pub use threshold::Threshold;

@@ -1,0 +1,174 @@
+//! One load test from start to exit code, as a sequence of steps: load the scenarios, describe
+//! them, check the target, start the views, run the plan, judge the thresholds, report.
+
+mod outputs;
+mod views;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::anyhow;
+use tokio::sync::watch;
+
+use crate::broker::{self, HttpBroker};
+use crate::config::RunConfig;
+use crate::engine;
+use crate::error::{Failure, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED};
+use crate::metrics::{self, Aggregator, LiveStats, RunStats};
+use crate::plan::Step;
+use crate::report::{self, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
+use crate::scheduler::{self, Model, Plan, RunOutcome, ScenarioSlot, StopSignals, Swarm};
+use crate::thresholds;
+use crate::vu::{LoadedScenario, RunContext};
+use views::Views;
+
+/// The result of a finished run.
+pub struct Finished {
+    /// The measurements.
+    pub stats: RunStats,
+    /// How the run went.
+    pub outcome: RunOutcome,
+    /// The process exit code the run earned.
+    pub exit_code: u8,
+}
+
+/// A run ready to start: its scenarios described, its model chosen, its target reachable.
+struct Prepared {
+    slots: Vec<ScenarioSlot>,
+    labels: Vec<ScenarioLabel>,
+    ctx: Arc<RunContext>,
+    model: Model,
+    users_control: Option<watch::Sender<Step>>,
+    aggregator: Aggregator,
+    live: LiveStats,
+}
+
+/// Runs `scenarios` (each a `.wasm` or a crate directory, with a weight) with `config`,
+/// prints the report to stdout and returns the result.
+pub async fn run_scenarios(
+    scenarios: &[(PathBuf, u32)],
+    config: RunConfig,
+) -> Result<Finished, Failure> {
+    let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
+    let prepared = prepare(scenarios, &config).await?;
+    let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
+    let Prepared {
+        slots,
+        labels,
+        ctx,
+        model,
+        users_control,
+        aggregator,
+        live,
+    } = prepared;
+    let (aggregator, exporter) = views::start_prometheus(&config, aggregator, &live).await?;
+    let collecting = tokio::spawn(aggregator.run());
+    let gauges = Arc::clone(&live.gauges);
+    let swarm = Arc::new(Swarm::new(slots, &weights, ctx, config.iterations, gauges));
+    let mut views = Views::start(&config, &live, &swarm, users_control, &mut signals).await?;
+    let plan = Plan {
+        model,
+        run_time: config.run_time,
+        stop_timeout: config.stop_timeout,
+    };
+    let outcome = scheduler::run(Arc::clone(&swarm), plan, &mut signals).await;
+    views.run_ended();
+    let users_by_scenario = swarm.users_by_scenario(&outcome);
+    drop(swarm);
+    let stats = collecting
+        .await
+        .map_err(|err| Failure::from(anyhow!("the metrics aggregator failed: {err}")))?;
+    let verdicts = thresholds::evaluate(&config.thresholds, &stats, outcome.elapsed);
+    let host = config.host.to_string();
+    let report = RunReport {
+        scenarios: &labels,
+        users_by_scenario: &users_by_scenario,
+        host: &host,
+        seed: config.vu.seed,
+        outcome,
+        stats: &stats,
+    };
+    print!("{}", report::render(&report));
+    print!("{}", report::render_verdicts(&verdicts));
+    outputs::write(&config, &report, &verdicts, &weights)?;
+    views.shut_down(exporter, &config, &mut signals).await;
+    let exit_code = if thresholds::all_passed(&verdicts) {
+        exit_code_for(&stats, config.exit_code_on_error)
+    } else {
+        EXIT_THRESHOLDS_FAILED
+    };
+    Ok(Finished {
+        stats,
+        outcome,
+        exit_code,
+    })
+}
+
+/// Loads and describes the scenarios, picks the model and checks that the target answers.
+async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Prepared, Failure> {
+    let loaded = load_scenarios(scenarios, config)?;
+    let (recorder, aggregator, live) = metrics::channel(&LOCUST_PERCENTILES)
+        .map_err(|err| Failure::from(anyhow!("cannot set up the statistics: {err}")))?;
+    let ctx = Arc::new(RunContext {
+        broker: HttpBroker::new(&config.broker).map_err(Failure::bad_input)?,
+        recorder,
+        options: config.vu.clone(),
+    });
+    let mut slots = Vec::with_capacity(loaded.len());
+    let mut labels = Vec::with_capacity(loaded.len());
+    for (index, loaded) in (0u16..).zip(loaded) {
+        let user = loaded.describe(&ctx, index).await?;
+        labels.push(ScenarioLabel {
+            file: loaded.path.display().to_string(),
+            user: user.name.clone(),
+        });
+        slots.push(ScenarioSlot::new(loaded, user));
+    }
+    let adjustable = config.outputs.web.is_some();
+    let (model, users_control) =
+        scheduler::model_for(&config.model, &slots, &ctx, config.max_users(), adjustable).await?;
+    broker::preflight(&config.host)
+        .await
+        .map_err(|why| Failure::bad_input(anyhow!("cannot reach --host {}: {why}", config.host)))?;
+    Ok(Prepared {
+        slots,
+        labels,
+        ctx,
+        model,
+        users_control,
+        aggregator,
+        live,
+    })
+}
+
+/// Builds or reads each scenario, then compiles and links it on one engine sized for the run.
+fn load_scenarios(
+    scenarios: &[(PathBuf, u32)],
+    config: &RunConfig,
+) -> Result<Vec<LoadedScenario>, Failure> {
+    if scenarios.is_empty() || scenarios.len() > usize::from(u16::MAX) {
+        return Err(Failure::bad_input(anyhow!(
+            "give between 1 and 65535 scenarios"
+        )));
+    }
+    let components = scenarios
+        .iter()
+        .map(|(path, _)| crate::scenario_build::resolve_scenario(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let engine = engine::build_engine(config.engine).map_err(Failure::from)?;
+    components
+        .iter()
+        .map(|component| LoadedScenario::link(engine::compile(&engine, component)?))
+        .collect()
+}
+
+/// 3 when the scenario raised exceptions, `on_error` when requests failed, else 0.
+pub fn exit_code_for(stats: &RunStats, on_error: u8) -> u8 {
+    if stats.total_exceptions() > 0 {
+        EXIT_SCENARIO_ERROR
+    } else if stats.total().failures > 0 {
+        on_error
+    } else {
+        EXIT_OK
+    }
+}

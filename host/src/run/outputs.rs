@@ -1,0 +1,56 @@
+//! The files a run writes at its end (`--csv`, `--json`, `--html`), also when it was
+//! interrupted; a file that cannot be written is named in one line.
+
+use std::path::PathBuf;
+
+use anyhow::anyhow;
+
+use crate::config::RunConfig;
+use crate::error::Failure;
+use crate::report::json_summary::SummaryConfig;
+use crate::report::{self, RunReport};
+use crate::thresholds::Verdict;
+
+/// Writes the files asked for; `weights` are the scenarios' weights, for the JSON summary.
+pub fn write(
+    config: &RunConfig,
+    report: &RunReport<'_>,
+    verdicts: &[Verdict],
+    weights: &[u32],
+) -> Result<(), Failure> {
+    let unwritable = |what: &str, err: anyhow::Error| {
+        Failure::bad_input(anyhow!("cannot write the {what}: {err:#}"))
+    };
+    let outputs = &config.outputs;
+    if let Some(prefix) = &outputs.csv {
+        let files = report::locust_csv::write(prefix, report)
+            .map_err(|err| unwritable("CSV files", err))?;
+        tracing::info!("wrote {}", display_paths(&files));
+    }
+    if let Some(path) = &outputs.json {
+        let summary_config = SummaryConfig {
+            model: config.model.name(),
+            run_time_s: config.run_time.map(|run_time| run_time.as_secs_f64()),
+            iterations: config.iterations,
+            thresholds: config.thresholds.iter().map(ToString::to_string).collect(),
+            weights: weights.to_vec(),
+        };
+        report::json_summary::write(path, report, &summary_config, verdicts)
+            .map_err(|err| unwritable("JSON summary", err))?;
+        tracing::info!("wrote {}", path.display());
+    }
+    if let Some(path) = &outputs.html {
+        report::html::write(path, report, verdicts)
+            .map_err(|err| unwritable("HTML report", err))?;
+        tracing::info!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

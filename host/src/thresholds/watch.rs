@@ -1,0 +1,43 @@
+//! `--abort-on-fail`: judges the thresholds every second while the run goes on, and asks the
+//! run to stop as soon as one fails.
+
+use std::time::Duration;
+
+use tokio::time::{interval, sleep, Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::evaluate;
+use crate::metrics::LiveStats;
+use crate::plan::Threshold;
+
+/// How often the thresholds are judged.
+const CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Checks `thresholds` every second once `grace` has passed, and cancels `abort` when one
+/// fails; run it as a task and abort the task when the run ends.
+pub async fn abort_on_failure(
+    thresholds: Vec<Threshold>,
+    live: LiveStats,
+    grace: Duration,
+    abort: CancellationToken,
+) {
+    let started = Instant::now();
+    sleep(grace).await;
+    let mut ticks = interval(CHECK_INTERVAL);
+    loop {
+        ticks.tick().await;
+        let verdicts = {
+            let stats = live.lock();
+            evaluate(&thresholds, &stats, started.elapsed())
+        };
+        if let Some(failed) = verdicts.iter().find(|verdict| !verdict.passed) {
+            tracing::warn!(
+                "threshold {} failed (measured {}): stopping the run (--abort-on-fail)",
+                failed.threshold,
+                failed.measured
+            );
+            abort.cancel();
+            return;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! What every virtual user of a run shares: the broker, the recorder, and the options that
+//! shape each user's sandbox.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::broker::HttpBroker;
+use crate::metrics::Recorder;
+
+/// `--task-timeout` when not given.
+pub const DEFAULT_TASK_TIMEOUT: Duration = Duration::from_secs(30);
+/// `--vu-memory` when not given.
+pub const DEFAULT_VU_MEMORY: usize = 64 << 20;
+
+/// The options of each user's sandbox.
+#[derive(Debug, Clone)]
+pub struct VuOptions {
+    /// Parameters from `--env`.
+    pub env: HashMap<String, String>,
+    /// Seed of the per-user random generators.
+    pub seed: u64,
+    /// Longest stretch of guest computation without a host call.
+    pub task_timeout: Duration,
+    /// Linear memory a user may grow to, in bytes.
+    pub vu_memory: usize,
+    /// Whether the task timeout and the memory limiter apply (`--no-budgets` turns them off).
+    pub budgets: bool,
+}
+
+impl Default for VuOptions {
+    /// No parameters, seed 0, a 30 s task timeout, 64 MiB of memory, budgets on.
+    fn default() -> Self {
+        Self {
+            env: HashMap::new(),
+            seed: 0,
+            task_timeout: DEFAULT_TASK_TIMEOUT,
+            vu_memory: DEFAULT_VU_MEMORY,
+            budgets: true,
+        }
+    }
+}
+
+/// What all users of a run share; each user's Store holds an `Arc` of it.
+#[derive(Debug)]
+pub struct RunContext {
+    /// The shared HTTP client and allow-list.
+    pub broker: HttpBroker,
+    /// Where samples, exceptions and checks go.
+    pub recorder: Recorder,
+    /// The options of each user's sandbox.
+    pub options: VuOptions,
+}

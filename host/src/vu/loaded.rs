@@ -1,0 +1,161 @@
+//! A scenario ready for its users: the compiled component linked against the host's imports
+//! (WASI and the `wasmload:scenario` interfaces) and pre-instantiated once, and its user
+//! description, read and checked before the run starts.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::anyhow;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::Engine;
+
+use super::{Identity, RunContext, Vu, VuState};
+use crate::bindings::{Scenario, ScenarioPre, UserInfo, WaitTime, CONTRACT};
+use crate::engine::Compiled;
+use crate::error::Failure;
+
+/// The id of the instance that describes a scenario before any user runs.
+const DESCRIBING_VU: u32 = u32::MAX;
+
+/// A compiled, linked and checked scenario, ready to instantiate once per user.
+pub struct LoadedScenario {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// The engine it was compiled with.
+    pub engine: Engine,
+    /// Its pre-instantiation, shared by all users.
+    pub pre: ScenarioPre<VuState>,
+    /// The compiled component, for listing its imports and exports.
+    pub component: Component,
+}
+
+impl LoadedScenario {
+    /// Links a compiled component against the host's imports, or explains in one line why
+    /// it is not a scenario this host can run.
+    pub fn link(compiled: Compiled) -> Result<Self, Failure> {
+        let Compiled {
+            path,
+            engine,
+            component,
+        } = compiled;
+        let mut linker = Linker::<VuState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
+        Scenario::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)?;
+        let instance_pre = linker.instantiate_pre(&component).map_err(|err| {
+            Failure::bad_input(anyhow!(
+                "{} needs an import wasmload does not provide: {}",
+                path.display(),
+                anyhow::Error::from(err)
+            ))
+        })?;
+        let pre = ScenarioPre::new(instance_pre).map_err(|_| {
+            let exports: Vec<String> = component
+                .component_type()
+                .exports(&engine)
+                .map(|(name, _)| name.to_string())
+                .collect();
+            Failure::bad_input(anyhow!(
+                "{} is not a {CONTRACT} scenario: it must export `{CONTRACT}`'s `user` interface, \
+                 but exports [{}]",
+                path.display(),
+                exports.join(", ")
+            ))
+        })?;
+        Ok(Self {
+            path,
+            engine,
+            pre,
+            component,
+        })
+    }
+
+    /// Instantiates the scenario once to read its user description, and checks it.
+    pub async fn describe(
+        &self,
+        ctx: &Arc<RunContext>,
+        scenario: u16,
+    ) -> Result<UserInfo, Failure> {
+        let path = self.path.display();
+        let identity = Identity::new(DESCRIBING_VU, scenario, ctx.options.seed);
+        let mut vu = Vu::instantiate(self, Arc::clone(ctx), identity)
+            .await
+            .map_err(|err| {
+                Failure::scenario(anyhow!(
+                    "{path} cannot be instantiated: {}",
+                    anyhow::Error::from(err)
+                ))
+            })?;
+        let user = match vu.describe().await {
+            Ok(user) => user,
+            Err(trap) => {
+                let reason = vu.explain_trap(&trap);
+                return Err(Failure::scenario(anyhow!(
+                    "{path}: describe trapped: {reason}"
+                )));
+            }
+        };
+        validate_user(&user).map_err(|err| Failure::scenario(anyhow!("{path}: {err}")))?;
+        Ok(user)
+    }
+}
+
+/// Checks what a scenario says about its user, so the scheduler can rely on it.
+fn validate_user(user: &UserInfo) -> anyhow::Result<()> {
+    if user.tasks.is_empty() {
+        anyhow::bail!("user `{}` has no tasks", user.name);
+    }
+    if user
+        .tasks
+        .iter()
+        .map(|task| u64::from(task.weight))
+        .sum::<u64>()
+        == 0
+    {
+        anyhow::bail!("user `{}` has no task with a weight above 0", user.name);
+    }
+    match user.wait {
+        WaitTime::Between((min, max)) if min > max => {
+            anyhow::bail!(
+                "user `{}` waits between {min} ms and {max} ms: min > max",
+                user.name
+            )
+        }
+        WaitTime::ConstantThroughput(rate) if !(rate.is_finite() && rate > 0.0) => {
+            anyhow::bail!("user `{}` has a constant throughput of {rate}/s", user.name)
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::types::Task;
+
+    fn user(tasks: &[u32], wait: WaitTime) -> UserInfo {
+        UserInfo {
+            name: "U".into(),
+            tasks: tasks
+                .iter()
+                .enumerate()
+                .map(|(i, &weight)| Task {
+                    name: format!("t{i}"),
+                    weight,
+                })
+                .collect(),
+            wait,
+            custom_shape: false,
+        }
+    }
+
+    #[test]
+    fn users_need_a_weighted_task_and_a_sane_wait() {
+        assert!(validate_user(&user(&[1, 2], WaitTime::None)).is_ok());
+        assert!(validate_user(&user(&[], WaitTime::None)).is_err());
+        assert!(validate_user(&user(&[0, 0], WaitTime::None)).is_err());
+        assert!(validate_user(&user(&[1], WaitTime::Between((3000, 1000)))).is_err());
+        assert!(validate_user(&user(&[1], WaitTime::ConstantThroughput(0.0))).is_err());
+        assert!(validate_user(&user(&[1], WaitTime::ConstantThroughput(2.0))).is_ok());
+    }
+}
