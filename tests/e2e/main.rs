@@ -1,6 +1,9 @@
 //! End-to-end tests: the `wasmload` binary runs real scenario components against the demo API
 //! on 127.0.0.1, and the tests compare what it reports with what the server saw.
 
+// Test code: an expectation that does not hold is a failed test.
+#![allow(clippy::expect_used)]
+
 mod support;
 
 mod accounting;

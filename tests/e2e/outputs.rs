@@ -25,6 +25,37 @@ fn header(path: &Path) -> String {
     text.lines().next().unwrap_or_default().to_string()
 }
 
+/// Checks the summary against `host/schemas/summary-v1.schema.json`.
+fn assert_follows_the_schema(summary: &serde_json::Value) {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("host/schemas/summary-v1.schema.json"))
+            .expect("the schema"),
+    )
+    .expect("the schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(summary)
+        .map(|err| format!("{} at {}", err, err.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+}
+
+/// The summary's request counts by (method, name).
+fn json_row_counts(summary: &serde_json::Value) -> BTreeMap<(String, String), u64> {
+    summary["requests"]
+        .as_array()
+        .expect("request rows")
+        .iter()
+        .map(|row| {
+            let key = (
+                row["method"].as_str().unwrap_or_default().to_string(),
+                row["name"].as_str().unwrap_or_default().to_string(),
+            );
+            (key, row["count"].as_u64().unwrap_or_default())
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn csv_and_json_agree_and_follow_their_formats() {
     let out = scratch_dir("outputs");
@@ -53,17 +84,7 @@ async fn csv_and_json_agree_and_follow_their_formats() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).expect("the summary"))
             .expect("valid JSON");
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace().join("host/schemas/summary-v1.schema.json"))
-            .expect("the schema"),
-    )
-    .expect("the schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
-    let errors: Vec<String> = validator
-        .iter_errors(&summary)
-        .map(|err| format!("{} at {}", err, err.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "schema violations: {errors:#?}");
+    assert_follows_the_schema(&summary);
 
     // The CSV rows and the JSON rows are the same numbers.
     let stats = rows(&stats_path);
@@ -72,18 +93,7 @@ async fn csv_and_json_agree_and_follow_their_formats() {
     let total: u64 = aggregated[2].parse().expect("a count");
     assert_eq!(summary["aggregated"]["count"], total);
     assert_eq!(total, served, "every request served is counted");
-    let json_rows: BTreeMap<(String, String), u64> = summary["requests"]
-        .as_array()
-        .expect("request rows")
-        .iter()
-        .map(|row| {
-            let key = (
-                row["method"].as_str().unwrap_or_default().to_string(),
-                row["name"].as_str().unwrap_or_default().to_string(),
-            );
-            (key, row["count"].as_u64().unwrap_or_default())
-        })
-        .collect();
+    let json_rows = json_row_counts(&summary);
     let csv_rows: BTreeMap<(String, String), u64> = stats[..stats.len() - 1]
         .iter()
         .map(|row| {

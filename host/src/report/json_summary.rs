@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::{ReportRow, RunReport, LOCUST_PERCENTILES};
 use crate::metrics::{ms, RequestStats, TimePoint};
-use crate::scheduler::StopReason;
+use crate::scheduler::{RunOutcome, StopReason};
 use crate::thresholds::Verdict;
 
 /// The schema the summary follows; bumped when a field changes meaning or goes away.
@@ -146,30 +146,8 @@ fn summary<'a>(
     config: &'a SummaryConfig,
     verdicts: &'a [Verdict],
 ) -> anyhow::Result<Summary<'a>> {
-    let outcome = &report.outcome;
     let stats = report.stats;
-    let mut rows = report.rows();
-    let aggregated = match rows.pop() {
-        Some(total) => row_stats(&total)?,
-        None => stats_of(&stats.total(), 0.0, 0.0)?,
-    };
-    let requests = rows
-        .iter()
-        .filter_map(|row| Some((row.key?, row)))
-        .map(|(key, row)| {
-            Ok(RowEntry {
-                scenario: key.scenario,
-                method: &key.method,
-                name: &key.name,
-                stats: row_stats(row)?,
-                response: row
-                    .stats
-                    .response()
-                    .map(|response| stats_of(response, row.rps, row.failures_per_s))
-                    .transpose()?,
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (requests, aggregated) = request_entries(report)?;
     let lateness = &stats.start_lateness;
     let start_lateness = (lateness.count > 0)
         .then(|| stats_of(lateness, report.per_second(lateness.count), 0.0))
@@ -177,31 +155,11 @@ fn summary<'a>(
     Ok(Summary {
         schema: SCHEMA_ID,
         wasmload_version: env!("CARGO_PKG_VERSION"),
-        scenarios: report
-            .scenarios
-            .iter()
-            .enumerate()
-            .map(|(index, label)| ScenarioEntry {
-                file: &label.file,
-                user: &label.user,
-                weight: config.weights.get(index).copied().unwrap_or(1),
-                users_started: (!outcome.open_model)
-                    .then(|| report.users_by_scenario.get(index).copied())
-                    .flatten(),
-            })
-            .collect(),
+        scenarios: scenario_entries(report, config),
         host: report.host,
         seed: report.seed,
         config,
-        outcome: Outcome {
-            reason: reason_name(outcome.reason),
-            elapsed_s: outcome.elapsed.as_secs_f64(),
-            users_spawned: outcome.users_spawned,
-            peak_users: outcome.peak_users,
-            iterations: outcome.iterations,
-            dropped_iterations: outcome.dropped_iterations,
-            users_cancelled: outcome.users_cancelled,
-        },
+        outcome: outcome_entry(&report.outcome),
         requests,
         aggregated,
         failures: stats
@@ -232,20 +190,80 @@ fn summary<'a>(
         thresholds: verdicts,
         start_lateness,
         timeline: stats.timeline.points(),
-        cpu: Cpu {
-            guest_seconds: (0..report.scenarios.len())
-                .map(|index| {
-                    stats
-                        .guest_time_us
-                        .get(&(index as u16))
-                        .copied()
-                        .unwrap_or(0) as f64
-                        / 1e6
-                })
-                .collect(),
-            generator_peak: stats.generator_cpu_peak,
-        },
+        cpu: cpu_entry(report),
     })
+}
+
+/// The request rows, then the Aggregated row.
+fn request_entries<'a>(report: &'a RunReport<'a>) -> anyhow::Result<(Vec<RowEntry<'a>>, Stats)> {
+    let mut rows = report.rows();
+    let aggregated = match rows.pop() {
+        Some(total) => row_stats(&total)?,
+        None => stats_of(&report.stats.total(), 0.0, 0.0)?,
+    };
+    let requests = rows
+        .iter()
+        .filter_map(|row| Some((row.key?, row)))
+        .map(|(key, row)| {
+            Ok(RowEntry {
+                scenario: key.scenario,
+                method: &key.method,
+                name: &key.name,
+                stats: row_stats(row)?,
+                response: row
+                    .stats
+                    .response()
+                    .map(|response| stats_of(response, row.rps, row.failures_per_s))
+                    .transpose()?,
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok((requests, aggregated))
+}
+
+fn scenario_entries<'a>(
+    report: &'a RunReport<'a>,
+    config: &SummaryConfig,
+) -> Vec<ScenarioEntry<'a>> {
+    report
+        .scenarios
+        .iter()
+        .enumerate()
+        .map(|(index, label)| ScenarioEntry {
+            file: &label.file,
+            user: &label.user,
+            weight: config.weights.get(index).copied().unwrap_or(1),
+            users_started: (!report.outcome.open_model)
+                .then(|| report.users_by_scenario.get(index).copied())
+                .flatten(),
+        })
+        .collect()
+}
+
+fn outcome_entry(outcome: &RunOutcome) -> Outcome {
+    Outcome {
+        reason: reason_name(outcome.reason),
+        elapsed_s: outcome.elapsed.as_secs_f64(),
+        users_spawned: outcome.users_spawned,
+        peak_users: outcome.peak_users,
+        iterations: outcome.iterations,
+        dropped_iterations: outcome.dropped_iterations,
+        users_cancelled: outcome.users_cancelled,
+    }
+}
+
+fn cpu_entry(report: &RunReport<'_>) -> Cpu {
+    let guest_seconds = (0..report.scenarios.len())
+        .map(|index| {
+            let scenario = u16::try_from(index).unwrap_or(u16::MAX);
+            let micros = report.stats.guest_time_us.get(&scenario).copied();
+            micros.unwrap_or(0) as f64 / 1e6
+        })
+        .collect();
+    Cpu {
+        guest_seconds,
+        generator_peak: report.stats.generator_cpu_peak,
+    }
 }
 
 /// The entry of a report row.

@@ -22,88 +22,30 @@ const GUEST_SHAPE_INTERVAL: Duration = Duration::from_secs(1);
 /// Runs users in the closed model until the shape ends or the run must stop.
 pub(super) async fn run(
     swarm: &Arc<Swarm>,
-    mut shape: ClosedShape,
+    shape: ClosedShape,
     started: Instant,
     ending: &mut Ending<'_>,
     users: &mut JoinSet<()>,
 ) -> RunOutcome {
-    let mut crowd = Crowd::default();
-    let mut step: Option<Step> = None;
-    let mut announced: Option<Step> = None;
-    let mut next_ask = started;
-    let mut next_change = started;
+    let mut controller = Controller::new(shape, started);
     let reason = loop {
         let now = Instant::now();
-        let elapsed = now - started;
-        match &mut shape {
-            ClosedShape::Host(host) => step = host.step_at(elapsed),
-            ClosedShape::Controlled(users) => step = Some(*users.borrow()),
-            ClosedShape::Guest { vu, max_users } if now >= next_ask => {
-                step = ask_guest(swarm, vu, elapsed).await.map(|step| Step {
-                    users: step.users.min(*max_users),
-                    ..step
-                });
-                next_ask = now + GUEST_SHAPE_INTERVAL;
-            }
-            ClosedShape::Guest { .. } => {}
-        }
-        let Some(current) = step else {
+        let Some(current) = controller.step(swarm, now - started).await else {
             break StopReason::ShapeEnded;
         };
-        if announced != Some(current) {
-            tracing::info!(
-                "ramping to {} users at {} per second",
-                current.users,
-                format_rate(current.spawn_rate)
-            );
-            announced = Some(current);
-        }
         let exhausted = swarm.iterations_exhausted();
         if exhausted && users.is_empty() {
             break StopReason::Completed;
         }
-        let target = current.users as usize;
-        let before = crowd.active.len();
-        let moving = before != target && !(before < target && exhausted);
-        if moving {
-            let interval = step_interval(current.spawn_rate);
-            while next_change <= now && crowd.active.len() != target {
-                if crowd.active.len() < target {
-                    crowd.spawn(swarm, users);
-                } else {
-                    crowd.retire();
-                }
-                next_change += interval;
-            }
-        } else {
-            next_change = now;
-        }
-        if moving && crowd.active.len() == target {
-            tracing::info!("{target} users running");
-        }
-        swarm
-            .gauges
-            .set_users(crowd.active.len() as u32, current.users);
-        if crowd.active.len() != before {
-            tracing::debug!(
-                "users: t={:.3}s running={} target={target}",
-                elapsed.as_secs_f64(),
-                crowd.active.len()
-            );
-        }
-        let wake = if moving {
-            next_change.min(now + TICK)
-        } else {
-            now + TICK
-        };
+        let wake = controller.follow(swarm, users, current, now, exhausted);
         tokio::select! {
             _ = sleep_until(wake) => {}
             reason = ending.reached() => break reason,
             Some(joined) = users.join_next_with_id(), if !users.is_empty() => {
                 match joined {
-                    Ok((id, ())) => crowd.left(id),
+                    Ok((id, ())) => controller.crowd.left(id),
                     Err(err) => {
-                        crowd.left(err.id());
+                        controller.crowd.left(err.id());
                         report_panic(swarm, Err(err));
                     }
                 }
@@ -112,9 +54,100 @@ pub(super) async fn run(
     };
     RunOutcome {
         reason,
-        users_spawned: crowd.next_vu,
-        peak_users: crowd.peak,
+        users_spawned: controller.crowd.next_vu,
+        peak_users: controller.crowd.peak,
         ..RunOutcome::default()
+    }
+}
+
+/// Follows the shape: what it asks for now, and the users started or retired to get there.
+struct Controller {
+    shape: ClosedShape,
+    crowd: Crowd,
+    step: Option<Step>,
+    announced: Option<Step>,
+    next_ask: Instant,
+    next_change: Instant,
+}
+
+impl Controller {
+    fn new(shape: ClosedShape, started: Instant) -> Self {
+        Self {
+            shape,
+            crowd: Crowd::default(),
+            step: None,
+            announced: None,
+            next_ask: started,
+            next_change: started,
+        }
+    }
+
+    /// The step the shape asks for at `elapsed`; `None` once it has ended.
+    async fn step(&mut self, swarm: &Swarm, elapsed: Duration) -> Option<Step> {
+        let now = Instant::now();
+        match &mut self.shape {
+            ClosedShape::Host(host) => self.step = host.step_at(elapsed),
+            ClosedShape::Controlled(users) => self.step = Some(*users.borrow()),
+            ClosedShape::Guest { vu, max_users } if now >= self.next_ask => {
+                self.step = ask_guest(swarm, vu, elapsed).await.map(|step| Step {
+                    users: step.users.min(*max_users),
+                    ..step
+                });
+                self.next_ask = now + GUEST_SHAPE_INTERVAL;
+            }
+            ClosedShape::Guest { .. } => {}
+        }
+        let current = self.step?;
+        if self.announced != Some(current) {
+            tracing::info!(
+                "ramping to {} users at {} per second",
+                current.users,
+                format_rate(current.spawn_rate)
+            );
+            self.announced = Some(current);
+        }
+        Some(current)
+    }
+
+    /// Starts or retires the users due by `now` on the way to `current` (no new ones once
+    /// the iterations are `exhausted`); returns when to look again.
+    fn follow(
+        &mut self,
+        swarm: &Arc<Swarm>,
+        users: &mut JoinSet<()>,
+        current: Step,
+        now: Instant,
+        exhausted: bool,
+    ) -> Instant {
+        let target = current.users as usize;
+        let before = self.crowd.active.len();
+        let moving = before != target && !(before < target && exhausted);
+        if moving {
+            let interval = step_interval(current.spawn_rate);
+            while self.next_change <= now && self.crowd.active.len() != target {
+                if self.crowd.active.len() < target {
+                    self.crowd.spawn(swarm, users);
+                } else {
+                    self.crowd.retire();
+                }
+                self.next_change += interval;
+            }
+            if self.crowd.active.len() == target {
+                tracing::info!("{target} users running");
+            }
+        } else {
+            self.next_change = now;
+        }
+        let running = self.crowd.active.len();
+        swarm.gauges.set_users(running as u32, current.users);
+        if running != before {
+            tracing::debug!("users: running={running} target={target}");
+        }
+        if moving {
+            self.next_change.min(now + TICK)
+        } else {
+            now + TICK
+        }
     }
 }
 

@@ -3,6 +3,9 @@
 //! Every test ends with [`harness::Harness::finish`], which checks that the server counted
 //! exactly the requests the test sent.
 
+// Test code: an expectation that does not hold is a failed test.
+#![allow(clippy::expect_used)]
+
 mod account;
 mod auth;
 mod harness;
