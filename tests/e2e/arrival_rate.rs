@@ -1,7 +1,11 @@
 //! The open model: iterations start on schedule, and a stall that delays iterations shows in
 //! the response time from the intended start while the service time hides it.
 
-use crate::support::{run_against_demo, Run};
+use std::time::Duration;
+
+use demo_api::DemoConfig;
+
+use crate::support::{demo_server_with, guest, run, run_against_demo, run_args, Run};
 
 /// The number before `label` on the report's "arrival rate:" line.
 fn arrival_number(run: &Run, label: &str) -> u64 {
@@ -34,13 +38,51 @@ fn intended_start_row(run: &Run) -> Vec<f64> {
         .collect()
 }
 
+/// The p-th percentile of `values`, sorted in place.
+fn percentile(values: &mut [f64], p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let index = ((values.len() - 1) as f64 * p / 100.0).round() as usize;
+    values[index]
+}
+
+/// The median and p99 iteration start lateness (ms) of the report's lateness line.
+fn reported_lateness(run: &Run) -> (f64, f64) {
+    let line = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("iteration start lateness"))
+        .unwrap_or_else(|| panic!("no lateness line in:\n{}", run.stdout));
+    let number_after = |label: &str| -> f64 {
+        line.split(label)
+            .nth(1)
+            .and_then(|rest| rest.split([',', ' ']).find(|word| !word.is_empty()))
+            .and_then(|word| word.parse().ok())
+            .unwrap_or_else(|| panic!("no `{label}` figure in {line}"))
+    };
+    (number_after("median "), number_after("p99 "))
+}
+
 #[tokio::test]
 async fn a_constant_rate_starts_iterations_on_schedule() {
-    let (run, served) = run_against_demo(
-        "status_checks",
-        &["--rate", "200/s", "--run-time", "5s", "--max-users", "100"],
-    )
+    // status_checks sends one request per iteration, so the server sees the schedule itself.
+    const RATE: f64 = 200.0;
+    let server = demo_server_with(DemoConfig {
+        record_arrivals: true,
+        ..DemoConfig::default()
+    })
     .await;
+    let flags = [
+        "--rate",
+        "200/s",
+        "--run-time",
+        "5s",
+        "--max-users",
+        "100",
+        "--quiet",
+    ];
+    let run = run(run_args(&guest("status_checks"), &server.url(), &flags)).await;
+    let arrivals = server.traffic().arrivals();
+    server.shutdown().await;
     run.assert(run.code == 0, "the arrival-rate run succeeds");
     let started = arrival_number(&run, " iterations started");
     run.assert(
@@ -50,8 +92,29 @@ async fn a_constant_rate_starts_iterations_on_schedule() {
     run.assert(arrival_number(&run, " dropped") == 0, "nothing dropped");
     let (requests, failures) = run.aggregated();
     run.assert(
-        requests == served && failures == 0,
+        requests == arrivals.len() as u64 && failures == 0,
         "every request counted once",
+    );
+    // The n-th request reached the server n / RATE after the first, give or take: a
+    // dispatcher that fell behind and caught up in bursts would show here.
+    let first = arrivals.first().copied().unwrap_or_default();
+    let mut drift_ms: Vec<f64> = arrivals
+        .iter()
+        .enumerate()
+        .map(|(n, at)| {
+            let due = first + Duration::from_secs_f64(n as f64 / RATE);
+            (at.as_secs_f64() - due.as_secs_f64()).abs() * 1000.0
+        })
+        .collect();
+    let drift_p99 = percentile(&mut drift_ms, 99.0);
+    run.assert(
+        drift_p99 <= 50.0,
+        &format!("requests reached the server on schedule: p99 drift {drift_p99:.1} ms"),
+    );
+    let (median, p99) = reported_lateness(&run);
+    run.assert(
+        median <= 5.0 && p99 <= 50.0,
+        &format!("iterations started late by median {median} ms, p99 {p99} ms"),
     );
 }
 

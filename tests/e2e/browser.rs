@@ -4,40 +4,26 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
 
 use crate::support::{run_all_status_endpoints, scratch_dir, workspace};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// Installs what the browser check needs, once per test run: Debian's Chromium (as `.ci/run`
-/// does) and the pinned Playwright from `tests/browser/package-lock.json`.
+/// The page check's directory, once its tools are there: Debian's Chromium and the pinned
+/// Playwright of `tests/browser/package-lock.json`, which `tests/run.sh` installs.
 fn browser_tools() -> PathBuf {
-    static READY: OnceLock<PathBuf> = OnceLock::new();
-    READY
-        .get_or_init(|| {
-            if !Path::new(CHROMIUM).exists() {
-                let installed = Command::new("sh")
-                    .args(["-c", "apt-get update -qq && apt-get install -y -qq chromium"])
-                    .status()
-                    .is_ok_and(|status| status.success());
-                assert!(
-                    installed && Path::new(CHROMIUM).exists(),
-                    "the browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
-                );
-            }
-            let dir = workspace().join("tests").join("browser");
-            if !dir.join("node_modules").join("playwright-core").is_dir() {
-                let status = Command::new("npm")
-                    .args(["ci", "--no-audit", "--no-fund"])
-                    .current_dir(&dir)
-                    .status()
-                    .expect("npm runs");
-                assert!(status.success(), "npm ci in tests/browser failed");
-            }
-            dir
-        })
-        .clone()
+    let dir = workspace().join("tests").join("browser");
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "the browser tests need Debian's chromium at {CHROMIUM}: run `bash tests/run.sh`, \
+         which installs it, or `apt-get install chromium`"
+    );
+    assert!(
+        dir.join("node_modules").join("playwright-core").is_dir(),
+        "the browser tests need Playwright in tests/browser: run `bash tests/run.sh`, or \
+         `npm ci` in tests/browser"
+    );
+    dir
 }
 
 /// Runs the page check, requiring `min_points` points on every chart line; returns what it

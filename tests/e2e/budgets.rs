@@ -1,7 +1,7 @@
 //! Budgets and hostile guests: a guest that outgrows `--vu-memory` or floods the log harms
 //! only itself, and every request is still counted once.
 
-use crate::support::run_against_demo;
+use crate::support::{demo_server, guest, run, run_against_demo, Run};
 
 #[tokio::test]
 async fn a_memory_bomb_hits_its_budget_and_restarts() {
@@ -33,28 +33,74 @@ async fn a_memory_bomb_hits_its_budget_and_restarts() {
     assert_eq!(requests, served, "reported vs served");
 }
 
+/// Requests of the `Paced` users (two of them, one `/health` call every 100 ms each, for
+/// 3 s), alone or beside `neighbour`'s two users; with the run and what the server served.
+async fn paced_requests(neighbour: Option<&str>) -> (u64, Run, u64) {
+    let server = demo_server().await;
+    let paced = guest("paced_health").display().to_string();
+    let mut args = vec!["run".to_string(), paced];
+    let users = match neighbour {
+        Some(name) => {
+            args.push(guest(name).display().to_string());
+            "4"
+        }
+        None => "2",
+    };
+    for flag in [
+        "--host",
+        &server.url(),
+        "--users",
+        users,
+        "--run-time",
+        "3s",
+        "--quiet",
+    ] {
+        args.push(flag.to_string());
+    }
+    let result = run(args).await;
+    let served = server.requests_served();
+    server.shutdown().await;
+    let name = if neighbour.is_some() {
+        "Paced: /health"
+    } else {
+        "/health"
+    };
+    let paced = result
+        .rows()
+        .iter()
+        .find(|row| row.name == name)
+        .map_or(0, |row| row.requests);
+    (paced, result, served)
+}
+
 #[tokio::test]
 async fn a_guest_flooding_the_log_only_slows_itself() {
-    let (run, served) = run_against_demo(
-        "log_flood",
-        &["--users", "2", "--run-time", "2s", "--quiet"],
-    )
-    .await;
-    run.assert(run.code == 0, "a noisy guest is not an error");
-    let (requests, failures) = run.aggregated();
-    run.assert(requests > 0 && failures == 0, "the requests go on");
+    let (alone, solo, _) = paced_requests(None).await;
+    solo.assert(
+        alone >= 40,
+        &format!("two paced users made {alone} calls alone"),
+    );
+    let (beside, result, served) = paced_requests(Some("log_flood")).await;
+    result.assert(result.code == 0, "a noisy guest is not an error");
+    let (requests, failures) = result.aggregated();
+    result.assert(failures == 0, "the requests go on");
     assert_eq!(requests, served, "reported vs served");
-    run.assert(
-        run.stderr.contains("[vu 0] log line 999") && run.stderr.contains("stdout line 999"),
+    result.assert(
+        beside * 10 >= alone * 9,
+        &format!("the paced users kept their pace beside the flood: {beside} calls, {alone} alone"),
+    );
+    result.assert(
+        result.stderr.contains("[vu 1] log line 999")
+            && result.stderr.contains("[vu 1] stdout: stdout line 999"),
         "guest output reaches the log with the user's id",
     );
-    let guest_seconds: f64 = run
+    let guest_seconds: f64 = result
         .stdout
         .lines()
-        .find_map(|line| line.strip_prefix("cpu: guest code LogFlood "))
+        .find_map(|line| line.split("LogFlood ").nth(1))
         .and_then(|rest| rest.split('s').next()?.parse().ok())
         .unwrap_or(0.0);
-    run.assert(
+    result.assert(
         guest_seconds > 0.1,
         "the noisy guest's CPU time is reported",
     );

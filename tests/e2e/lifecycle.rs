@@ -1,10 +1,9 @@
 //! How runs start and end: building a scenario crate directory, the demo command, and
 //! stopping on SIGINT with the report still printed and nothing lost.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::{demo_server, guest, guest_target_dir, run, wasmload, workspace};
+use crate::support::{demo_server, eventually, guest, guest_target_dir, run, Background};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scenario_crate_directory_is_built_and_run() {
@@ -86,23 +85,20 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
         "--html",
         &html_arg,
     ];
+    let run = Background::spawn(&args);
     // Every user logs in first, so 100 requests mean the run is under way.
-    let output = run_then_signal(&server, &args, 100, &["-INT"], Duration::from_secs(120)).await;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("(interrupted)"), "{stdout}");
-    let requests: u64 = stdout
-        .lines()
-        .find(|line| line.trim_start().starts_with("Aggregated"))
-        .and_then(|row| {
-            row.split('|')
-                .next()?
-                .split_whitespace()
-                .nth(1)?
-                .parse()
-                .ok()
-        })
-        .expect("an Aggregated row");
+    eventually("100 requests", Duration::from_secs(60), || {
+        server.requests_served() >= 100
+    })
+    .await;
+    run.signal("-INT");
+    let result = run.finish(Duration::from_secs(120)).await;
+    result.assert(result.code == 0, "an interrupted clean run exits 0");
+    result.assert(
+        result.stdout.contains("(interrupted)"),
+        "the report says why it ended",
+    );
+    let (requests, _) = result.aggregated();
     assert_eq!(requests, server.requests_served(), "reported vs served");
     for suffix in [
         "_stats.csv",
@@ -119,9 +115,12 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
         serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON summary"))
             .expect("valid JSON");
     assert_eq!(summary["outcome"]["reason"], "interrupted");
-    assert!(html.is_file(), "the HTML report is written");
     assert_eq!(summary["aggregated"]["count"], requests);
-    assert!(workspace().exists());
+    let page = std::fs::read_to_string(&html).expect("the HTML report");
+    assert!(
+        page.contains("interrupted"),
+        "the HTML report says why the run ended"
+    );
     server.shutdown().await;
 }
 
@@ -147,25 +146,39 @@ async fn a_second_sigint_cancels_at_once_and_still_reports() {
         "STALL_MS=60000",
         "--quiet",
     ];
-    // Well before the 5 minute stop timeout and the stalled calls' minute.
-    let output = run_then_signal(
-        &server,
-        &args,
-        3,
-        &["-INT", "-INT"],
-        Duration::from_secs(30),
-    )
+    let run = Background::spawn(&args);
+    eventually("3 stalled calls", Duration::from_secs(60), || {
+        server.requests_served() >= 3
+    })
     .await;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("(interrupted)"), "{stdout}");
-    assert!(
-        stdout.contains("3 users did not finish within --stop-timeout and were cancelled"),
-        "{stdout}"
+    run.signal("-INT");
+    // The second signal only counts once the first has been taken: wait for the run to say
+    // it is stopping.
+    eventually("the stopping message", Duration::from_secs(30), || {
+        run.stderr_contains("Ctrl-C again cancels them")
+    })
+    .await;
+    run.signal("-INT");
+    // Well before the 5 minute stop timeout and the stalled calls' minute.
+    let result = run.finish(Duration::from_secs(30)).await;
+    result.assert(
+        result.stdout.contains("(interrupted)"),
+        "the report says why",
     );
-    assert!(
-        stdout.contains("cancelled: the run stopped before the response arrived"),
-        "in-flight requests are counted as cancelled: {stdout}"
+    result.assert(
+        result
+            .stdout
+            .contains("3 users did not finish within --stop-timeout and were cancelled"),
+        "the second signal cancelled the three users",
     );
+    result.assert(
+        result
+            .stdout
+            .contains("cancelled: the run stopped before the response arrived"),
+        "in-flight requests are counted as cancelled",
+    );
+    let (requests, _) = result.aggregated();
+    assert_eq!(requests, server.requests_served(), "reported vs served");
     server.shutdown().await;
 }
 
@@ -175,49 +188,19 @@ async fn sigterm_stops_the_run_gracefully_too() {
     let component = guest("status_checks").display().to_string();
     let url = server.url();
     let args = ["run", &component, "--host", &url, "--users", "4", "--quiet"];
-    let output = run_then_signal(&server, &args, 4, &["-TERM"], Duration::from_secs(120)).await;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("(interrupted)"), "{stdout}");
+    let run = Background::spawn(&args);
+    eventually("4 requests", Duration::from_secs(60), || {
+        server.requests_served() >= 4
+    })
+    .await;
+    run.signal("-TERM");
+    let result = run.finish(Duration::from_secs(120)).await;
+    result.assert(result.code == 0, "a terminated clean run exits 0");
+    result.assert(
+        result.stdout.contains("(interrupted)"),
+        "the report says why",
+    );
+    let (requests, _) = result.aggregated();
+    assert_eq!(requests, server.requests_served(), "reported vs served");
     server.shutdown().await;
-}
-
-/// Starts `wasmload` with `args`, waits until `server` has served `served` requests (the run
-/// is under way, with no run time set), sends each of `signals` (300 ms apart) and returns
-/// what the process printed, waiting at most `within` for it to exit.
-async fn run_then_signal(
-    server: &demo_api::DemoServer,
-    args: &[&str],
-    served: u64,
-    signals: &[&str],
-    within: std::time::Duration,
-) -> std::process::Output {
-    let child = tokio::process::Command::from(wasmload(args))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("wasmload starts");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
-    while server.requests_served() < served {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the run never got going"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let pid = child.id().expect("a pid").to_string();
-    for (index, signal) in signals.iter().enumerate() {
-        if index > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        }
-        let killed = std::process::Command::new("kill")
-            .args([signal, pid.as_str()])
-            .status()
-            .expect("kill runs");
-        assert!(killed.success());
-    }
-    tokio::time::timeout(within, child.wait_with_output())
-        .await
-        .expect("wasmload exits in time")
-        .expect("wasmload exits")
 }

@@ -1,4 +1,9 @@
 //! Several scenarios in one run: users split by weight, rows kept apart per scenario.
+//!
+//! Users 0, 1, 3, 4, 5 and 7 run `status_checks` (weight 3) and users 2 and 6 run
+//! `browse_products` (weight 1). With `--seed 3` the first tasks of the `status_checks` users
+//! pick all three of its endpoints and user 2's first task lists the products, and every user
+//! runs its first task at once, so each row below exists whatever the timing.
 
 use crate::support::{demo_server, guest, run};
 
@@ -15,11 +20,15 @@ async fn users_are_split_by_weight_and_rows_stay_apart() {
         &server.url(),
         "--users",
         "8",
+        "--seed",
+        "3",
         "--run-time",
         "2s",
+        "--quiet",
     ];
     let result = run(args.iter().map(|s| s.to_string()).collect()).await;
     let served = server.requests_served();
+    let server_routes = server.traffic().requests_by_route();
     server.shutdown().await;
     result.assert(result.code == 0, "the mixed run succeeds");
     result.assert(
@@ -28,20 +37,43 @@ async fn users_are_split_by_weight_and_rows_stay_apart() {
             .contains("users by scenario: APIUser 6, FastAPIBasicUser 2"),
         "8 users split 3:1",
     );
-    let rows: Vec<&str> = result
-        .stdout
-        .lines()
-        .take_while(|line| !line.starts_with("Response time percentiles"))
-        .collect();
-    result.assert(
-        rows.iter().any(|line| line.contains("APIUser: /status")),
-        "status_checks rows carry their user's name",
-    );
-    result.assert(
+    // Each row is the server's count of its route: no request of one scenario is counted
+    // under the other, and none is lost.
+    let routes = server_routes;
+    let rows = result.rows();
+    let count = |name: &str| {
         rows.iter()
-            .any(|line| line.contains("FastAPIBasicUser: /api/v1/products")),
-        "browse_products rows carry their user's name",
-    );
+            .find(|row| row.name == name)
+            .map_or(0, |row| row.requests)
+    };
+    for (row, route) in [
+        ("APIUser: /", "/"),
+        ("APIUser: /users", "/users"),
+        ("APIUser: /status", "/status"),
+        ("FastAPIBasicUser: /health", "/health"),
+        ("FastAPIBasicUser: /api/v1/products", "/api/v1/products"),
+        (
+            "FastAPIBasicUser: /api/v1/products/:id",
+            "/api/v1/products/{product_id}",
+        ),
+    ] {
+        let served = routes.get(route).copied().unwrap_or(0);
+        result.assert(
+            count(row) == served,
+            &format!("row `{row}`: {} reported, {served} served", count(row)),
+        );
+    }
+    for row in [
+        "APIUser: /",
+        "APIUser: /users",
+        "APIUser: /status",
+        "FastAPIBasicUser: /api/v1/products",
+    ] {
+        result.assert(
+            count(row) > 0,
+            &format!("the seed's first tasks reach `{row}`"),
+        );
+    }
     let (requests, failures) = result.aggregated();
     result.assert(
         requests == served && failures == 0,

@@ -3,7 +3,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::{demo_server, free_port, guest, http, scratch_dir, wasmload};
+use crate::support::{demo_server, eventually, free_port, guest, http, scratch_dir, wasmload};
 
 async fn scrape(port: u16) -> String {
     let (status, body) = http(port, "GET", "/metrics").await;
@@ -55,14 +55,10 @@ async fn metrics_parse_and_match_the_summary() {
     .spawn()
     .expect("wasmload starts");
     // The summary is written after the run and before the endpoint lingers.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !json.is_file() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the run never finished"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually("the end of the run", Duration::from_secs(60), || {
+        json.is_file()
+    })
+    .await;
     let text = scrape(port).await;
     child.kill().await.expect("wasmload stops");
     server.shutdown().await;

@@ -1,4 +1,4 @@
-//! Each seed journey in `scripts/` runs against the demo API with no failures, and every
+//! Each guide journey in `scripts/` runs against the demo API with no failures, and every
 //! request row the journey names shows up.
 
 use crate::support::run_against_demo;

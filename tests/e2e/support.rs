@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use demo_api::{DemoConfig, DemoServer};
 
@@ -27,6 +28,7 @@ const GUESTS: &[&str] = &[
     "future_contract",
     "fault_paths",
     "escape_artist",
+    "paced_health",
 ];
 
 /// The workspace root.
@@ -109,9 +111,26 @@ pub fn scratch_dir(test: &str) -> PathBuf {
 
 /// Starts the demo API on a free 127.0.0.1 port.
 pub async fn demo_server() -> DemoServer {
-    DemoServer::start(([127, 0, 0, 1], 0).into(), DemoConfig::default())
+    demo_server_with(DemoConfig::default()).await
+}
+
+/// Starts the demo API with `config` on a free 127.0.0.1 port.
+pub async fn demo_server_with(config: DemoConfig) -> DemoServer {
+    DemoServer::start(([127, 0, 0, 1], 0).into(), config)
         .await
         .expect("the demo API starts")
+}
+
+/// Polls `ready` every 50 ms until it holds; fails the test naming `what` after `within`.
+pub async fn eventually(what: &str, within: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + within;
+    while !ready() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} did not happen within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// A `wasmload` command with the test environment set.
@@ -156,14 +175,33 @@ impl Run {
 
     /// The request and failure counts of the row for `method` `name`, if it exists.
     pub fn row(&self, method: &str, name: &str) -> Option<(u64, u64)> {
+        self.rows()
+            .into_iter()
+            .find(|row| row.method == method && row.name == name)
+            .map(|row| (row.requests, row.failures))
+    }
+
+    /// Every request row of the report's first table (the Aggregated row left out).
+    pub fn rows(&self) -> Vec<Row> {
         self.stdout
             .lines()
-            .take_while(|line| !line.starts_with("Response time percentiles"))
-            .find(|line| {
-                let mut fields = line.split_whitespace();
-                fields.next() == Some(method) && fields.next() == Some(name)
+            .skip_while(|line| !line.starts_with("Type "))
+            .skip(2)
+            .take_while(|line| !line.starts_with("---"))
+            .filter_map(|line| {
+                let (method, rest) = line.split_once(' ')?;
+                let before_bar = rest.split('|').next()?;
+                let fields: Vec<&str> = before_bar.split_whitespace().collect();
+                let name = fields.get(..fields.len().checked_sub(2)?)?.join(" ");
+                let (requests, failures) = counts(line);
+                Some(Row {
+                    method: method.to_string(),
+                    name,
+                    requests,
+                    failures,
+                })
             })
-            .map(counts)
+            .collect()
     }
 
     /// Exception occurrences whose message contains `text`.
@@ -186,6 +224,15 @@ impl Run {
     }
 }
 
+/// One row of the report's request table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub method: String,
+    pub name: String,
+    pub requests: u64,
+    pub failures: u64,
+}
+
 /// Parses "# reqs" and "# fails" from a request row: the two fields before the first `|`.
 fn counts(row: &str) -> (u64, u64) {
     let before_bar = row.split('|').next().unwrap_or_default();
@@ -199,6 +246,76 @@ fn counts(row: &str) -> (u64, u64) {
         .and_then(|n| n.parse().ok())
         .expect("# fails is a number");
     (requests, failures)
+}
+
+/// A `wasmload` process in the background, whose stderr is read as it is written.
+pub struct Background {
+    child: tokio::process::Child,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Background {
+    /// Starts `wasmload` with `args`.
+    pub fn spawn(args: &[&str]) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = tokio::process::Command::from(wasmload(args))
+            .spawn()
+            .expect("wasmload starts");
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let pipe = child.stderr.take().expect("a stderr pipe");
+        let sink = std::sync::Arc::clone(&stderr);
+        let reader = tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(pipe).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let mut text = sink.lock().unwrap_or_else(|err| err.into_inner());
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        Self {
+            child,
+            stderr,
+            reader,
+        }
+    }
+
+    /// Whether stderr has shown `text` so far.
+    pub fn stderr_contains(&self, text: &str) -> bool {
+        self.stderr
+            .lock()
+            .unwrap_or_else(|err| err.into_inner())
+            .contains(text)
+    }
+
+    /// Sends `signal` (such as `-INT`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let pid = self.child.id().expect("a running process").to_string();
+        let sent = Command::new("kill")
+            .args([signal, pid.as_str()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill {signal} {pid}");
+    }
+
+    /// Waits at most `within` for the process to exit, and returns what it printed.
+    pub async fn finish(self, within: Duration) -> Run {
+        let output = tokio::time::timeout(within, self.child.wait_with_output())
+            .await
+            .expect("wasmload exits in time")
+            .expect("wasmload exits");
+        self.reader.await.expect("the stderr reader");
+        let stderr = self
+            .stderr
+            .lock()
+            .unwrap_or_else(|err| err.into_inner())
+            .clone();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr,
+        }
+    }
 }
 
 /// Runs `wasmload` to completion off the async runtime.

@@ -16,7 +16,6 @@
 
 mod auth;
 mod catalog;
-mod counter;
 mod customers;
 mod dates;
 mod error;
@@ -27,9 +26,9 @@ mod server;
 mod slow;
 mod state;
 mod tickets;
+mod traffic;
 mod users;
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,6 +37,7 @@ use axum::routing::{get, patch, post};
 use axum::Router;
 
 pub use server::DemoServer;
+pub use traffic::{Traffic, UNMATCHED};
 
 /// Tunables of the service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +46,9 @@ pub struct DemoConfig {
     pub token_ttl: Duration,
     /// Inclusive range of the random delay before a requested report completes.
     pub report_delay: (Duration, Duration),
+    /// Whether to keep the arrival time of every request (for tests of request timing;
+    /// memory grows with the requests served).
+    pub record_arrivals: bool,
 }
 
 impl Default for DemoConfig {
@@ -54,6 +57,7 @@ impl Default for DemoConfig {
         DemoConfig {
             token_ttl: Duration::from_secs(15 * 60),
             report_delay: (Duration::from_millis(200), Duration::from_millis(1500)),
+            record_arrivals: false,
         }
     }
 }
@@ -61,19 +65,19 @@ impl Default for DemoConfig {
 /// Largest accepted upload for `POST /api/v1/imports/customers`.
 const IMPORT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// Builds the service's router and returns it with the served-request counter.
+/// Builds the service's router and returns it with what it will see of its traffic.
 ///
 /// Every request through the router is counted except `GET /__stats`.
-pub fn router(config: DemoConfig) -> (Router, Arc<AtomicU64>) {
-    let requests = Arc::new(AtomicU64::new(0));
-    let state = state::Shared::new(config, requests.clone());
+pub fn router(config: DemoConfig) -> (Router, Arc<Traffic>) {
+    let traffic = Arc::new(Traffic::new(config.record_arrivals));
+    let state = state::Shared::new(config, Arc::clone(&traffic));
     let router = Router::new()
         .route("/health", get(flask::health))
         .route("/", get(flask::index))
         .route("/users", get(flask::users))
         .route("/status", get(flask::status))
         .route("/slow", get(slow::stall))
-        .route(counter::STATS_PATH, get(counter::stats))
+        .route(traffic::STATS_PATH, get(traffic::stats))
         .route("/api/v1/products", get(catalog::list))
         .route("/api/v1/products/{product_id}", get(catalog::get))
         .route("/api/v1/auth/login", post(auth::login))
@@ -102,8 +106,8 @@ pub fn router(config: DemoConfig) -> (Router, Arc<AtomicU64>) {
         .fallback(flask::not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(
-            requests.clone(),
-            counter::count_requests,
+            Arc::clone(&traffic),
+            traffic::count_requests,
         ));
-    (router, requests)
+    (router, traffic)
 }

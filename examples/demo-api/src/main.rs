@@ -34,6 +34,7 @@ async fn main() -> ExitCode {
             Duration::from_millis(args.report_delay_min_ms),
             Duration::from_millis(args.report_delay_max_ms),
         ),
+        record_arrivals: false,
     };
     let server = match DemoServer::start(args.addr, config).await {
         Ok(server) => server,

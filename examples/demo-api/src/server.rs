@@ -2,7 +2,6 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::{router, DemoConfig};
+use crate::{router, DemoConfig, Traffic};
 
 /// How long [`DemoServer::shutdown`] waits for open connections before aborting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -20,7 +19,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct DemoServer {
     addr: SocketAddr,
-    requests: Arc<AtomicU64>,
+    traffic: Arc<Traffic>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
@@ -34,7 +33,7 @@ impl DemoServer {
             // Small JSON responses: don't let Nagle delay them. Failure only costs latency.
             let _ = tcp.set_nodelay(true);
         });
-        let (app, requests) = router(config);
+        let (app, traffic) = router(config);
         let (stop, stopped) = oneshot::channel::<()>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             // Either an explicit stop or the handle being dropped ends the server.
@@ -43,7 +42,7 @@ impl DemoServer {
         let task = tokio::spawn(async move { serve.await });
         Ok(DemoServer {
             addr,
-            requests,
+            traffic,
             stop: Some(stop),
             task: Some(task),
         })
@@ -61,7 +60,12 @@ impl DemoServer {
 
     /// Requests served so far (every path and status, except `GET /__stats`).
     pub fn requests_served(&self) -> u64 {
-        self.requests.load(Ordering::SeqCst)
+        self.traffic.requests()
+    }
+
+    /// What the server has seen of its traffic: requests by route, arrival times.
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
     }
 
     /// Graceful shutdown; waits for the server task (aborting connections still open after 5 s)

@@ -13,6 +13,7 @@ use crate::customers::{self, Customer};
 use crate::imports::ImportRecord;
 use crate::reports::Report;
 use crate::tickets::TicketStore;
+use crate::traffic::Traffic;
 use crate::users::{self, Notification, Order, Preferences};
 use crate::DemoConfig;
 
@@ -41,8 +42,8 @@ pub(crate) struct Shared {
     pub imports: Mutex<HashMap<String, ImportRecord>>,
     /// Sales reports, by report id.
     pub reports: Mutex<HashMap<String, Report>>,
-    /// Requests served so far (shared with the counting middleware).
-    pub requests: Arc<AtomicU64>,
+    /// What the server has seen (shared with the counting middleware).
+    pub traffic: Arc<Traffic>,
     /// Calls of `GET /slow` so far, to stall every N-th.
     pub slow_calls: AtomicU64,
     /// Randomness for ids and report delays.
@@ -51,7 +52,7 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Seeds every store and generates a fresh signing secret.
-    pub fn new(config: DemoConfig, requests: Arc<AtomicU64>) -> AppState {
+    pub fn new(config: DemoConfig, traffic: Arc<Traffic>) -> AppState {
         let seed = auth::os_random_u64();
         let accounts = auth::ACCOUNTS;
         Arc::new(Shared {
@@ -77,7 +78,7 @@ impl Shared {
             reports: Mutex::new(HashMap::new()),
             slow_calls: AtomicU64::new(0),
             rng: Mutex::new(SmallRng::seed_from_u64(seed)),
-            requests,
+            traffic,
             config,
         })
     }

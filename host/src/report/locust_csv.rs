@@ -14,7 +14,7 @@ fn percentile_columns() -> impl Iterator<Item = String> {
 }
 
 /// Columns of `PREFIX_stats.csv`.
-pub fn stats_columns() -> Vec<String> {
+fn stats_columns() -> Vec<String> {
     let mut columns: Vec<String> = [
         "Type",
         "Name",
@@ -35,7 +35,7 @@ pub fn stats_columns() -> Vec<String> {
 }
 
 /// Columns of `PREFIX_stats_history.csv`.
-pub fn history_columns() -> Vec<String> {
+fn history_columns() -> Vec<String> {
     let mut columns: Vec<String> = [
         "Timestamp",
         "User Count",
@@ -63,10 +63,10 @@ pub fn history_columns() -> Vec<String> {
 }
 
 /// Columns of `PREFIX_failures.csv`.
-pub const FAILURES_COLUMNS: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
+const FAILURES_COLUMNS: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
 
 /// Columns of `PREFIX_exceptions.csv`.
-pub const EXCEPTIONS_COLUMNS: [&str; 4] = ["Count", "Message", "Traceback", "Nodes"];
+const EXCEPTIONS_COLUMNS: [&str; 4] = ["Count", "Message", "Traceback", "Nodes"];
 
 /// Writes the four files next to `prefix` and returns their paths.
 pub fn write(prefix: &Path, report: &RunReport<'_>) -> anyhow::Result<Vec<PathBuf>> {

@@ -63,6 +63,7 @@ pub(super) async fn run(
 /// Follows the shape: what it asks for now, and the users started or retired to get there.
 struct Controller {
     shape: ClosedShape,
+    started: Instant,
     crowd: Crowd,
     step: Option<Step>,
     announced: Option<Step>,
@@ -74,6 +75,7 @@ impl Controller {
     fn new(shape: ClosedShape, started: Instant) -> Self {
         Self {
             shape,
+            started,
             crowd: Crowd::default(),
             step: None,
             announced: None,
@@ -141,7 +143,8 @@ impl Controller {
         let running = self.crowd.active.len();
         swarm.gauges.set_users(running as u32, current.users);
         if running != before {
-            tracing::debug!("users: running={running} target={target}");
+            let elapsed = (now - self.started).as_secs_f64();
+            tracing::debug!("users: t={elapsed:.3}s running={running} target={target}");
         }
         if moving {
             self.next_change.min(now + TICK)

@@ -235,6 +235,14 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
         Model::Open(open) => open::run(&swarm, open, started, &mut ending, &mut users).await,
     };
     swarm.stop.cancel();
+    if !users.is_empty() {
+        tracing::info!(
+            "stopping ({}): {} users finish their task and on_stop within {}; Ctrl-C again cancels them",
+            outcome.reason.describe(),
+            users.len(),
+            humantime::format_duration(plan.stop_timeout)
+        );
+    }
     outcome.users_cancelled = drain(&swarm, &mut users, plan.stop_timeout, ending.signals).await;
     outcome.elapsed = started.elapsed().saturating_sub(outcome.warm_up);
     outcome.iterations = swarm

@@ -1,5 +1,5 @@
 //! `browse_products` — the Locust `FastAPIBasicUser` from the LoadForge
-//! *FastAPI Load Testing Guide* (seed 001, "Writing Your First Load Test"):
+//! *FastAPI Load Testing Guide* ("Writing Your First Load Test"):
 //! a user that checks service health, browses the laptop listing and opens a
 //! product detail page, waiting 1–3 s between tasks.
 

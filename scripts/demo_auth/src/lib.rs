@@ -1,4 +1,4 @@
-//! `demo_auth` — the login every authenticated seed journey starts with, shared by the
+//! `demo_auth` — the login every authenticated guide journey starts with, shared by the
 //! scenarios: `POST /api/v1/auth/login` with a username and password, then the returned JWT
 //! as a default `Authorization: Bearer` header for every later request of the user.
 

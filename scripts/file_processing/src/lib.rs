@@ -1,6 +1,6 @@
 //! `file_processing` — the Locust `FastAPIFileProcessingUser` from the
-//! LoadForge *FastAPI Load Testing Guide* (seed 001, "File upload and report
-//! generation scenario"): an operations user logs in, uploads generated
+//! LoadForge *FastAPI Load Testing Guide* ("File upload and report generation
+//! scenario"): an operations user logs in, uploads generated
 //! customer CSV imports as multipart forms, and requests sales reports,
 //! polling their status and downloading them once completed, waiting 3–6 s
 //! between tasks.
@@ -47,7 +47,7 @@ impl User for FastAPIFileProcessingUser {
 }
 
 impl FastAPIFileProcessingUser {
-    /// The seed's `generate_csv_file`: a header and 100 customers with a
+    /// The guide's `generate_csv_file`: a header and 100 customers with a
     /// random plan, written like Python's `csv.writer` (CRLF line endings).
     fn generate_csv_file() -> Vec<u8> {
         let mut csv = String::from("email,first_name,last_name,plan\r\n");

@@ -1,6 +1,6 @@
 //! `login_flow` — the Locust `FastAPIAuthenticatedUser` from the LoadForge
-//! *FastAPI Load Testing Guide* (seed 001, "Authenticated JWT workflow with
-//! FastAPI OAuth2"): each user logs in once as one of three test accounts,
+//! *FastAPI Load Testing Guide* ("Authenticated JWT workflow with FastAPI
+//! OAuth2"): each user logs in once as one of three test accounts,
 //! sends the JWT as a default `Authorization` header, then reads its
 //! profile, orders and notifications and refreshes its token, waiting 1–2 s
 //! between tasks.
@@ -8,7 +8,7 @@
 use demo_auth::{login, Credentials};
 use wasmload_guest::prelude::*;
 
-/// The accounts `on_start` picks from, like the seed's `random.choice`.
+/// The accounts `on_start` picks from, like the guide's `random.choice`.
 const CREDENTIALS: [Credentials; 3] = [
     Credentials {
         username: "loadtest1@example.com",

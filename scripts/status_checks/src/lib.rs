@@ -1,5 +1,5 @@
 //! `status_checks` — the Locust `APIUser` from Better Stack's *Load Testing
-//! with Locust* guide (seed 002, "Step 5 — Testing additional API endpoints
+//! with Locust* guide ("Step 5 — Testing additional API endpoints
 //! and adding conditional checks"): a user of the example Flask API that
 //! hits `/` (weight 3), `/users` (2) and `/status` (1), waiting 1–3 s
 //! between tasks, and marks responses as failures when the status or the

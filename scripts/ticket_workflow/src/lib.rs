@@ -1,6 +1,6 @@
 //! `ticket_workflow` — the Locust `FastAPIWorkflowUser` from the LoadForge
-//! *FastAPI Load Testing Guide* (seed 001, "API write operations and
-//! validation-heavy endpoints"): a support agent logs in, then searches
+//! *FastAPI Load Testing Guide* ("API write operations and validation-heavy
+//! endpoints"): a support agent logs in, then searches
 //! customers, opens billing tickets and updates their preferences, waiting
 //! 2–5 s between tasks.
 
@@ -8,7 +8,7 @@ use demo_auth::{login, Credentials};
 use serde::Serialize;
 use wasmload_guest::prelude::*;
 
-/// `POST /api/v1/tickets`'s body, fields in the seed's order.
+/// `POST /api/v1/tickets`'s body, fields in the guide's order.
 #[derive(Serialize)]
 struct NewTicket {
     customer_id: u32,
@@ -72,7 +72,7 @@ impl FastAPIWorkflowUser {
     /// `@task(2)`: `POST /api/v1/tickets` with a random customer, subject
     /// suffix and priority.
     fn create_ticket(&mut self, client: &Client) -> TaskResult {
-        // Drawn in the seed's order: customer id, subject suffix, priority.
+        // Drawn in the guide's order: customer id, subject suffix, priority.
         let customer_id = random_range(1000..=1500);
         let subject = format!("Payment issue {}", random_hex(8));
         let priority = *choose(&["low", "medium", "high"]);

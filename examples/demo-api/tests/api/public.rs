@@ -145,3 +145,26 @@ async fn slow_stalls_every_nth_call() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     h.finish().await;
 }
+
+#[tokio::test]
+async fn traffic_is_counted_by_route_and_timed_when_asked() {
+    let mut h = Harness::start(DemoConfig {
+        record_arrivals: true,
+        ..DemoConfig::default()
+    })
+    .await;
+    for id in [1001, 1002, 1003] {
+        h.get(&format!("/api/v1/products/{id}"), None).await;
+    }
+    h.get("/health", None).await;
+    h.get("/no/such/route", None).await;
+    let traffic = h.server.traffic();
+    let by_route = traffic.requests_by_route();
+    assert_eq!(by_route.get("/api/v1/products/{product_id}"), Some(&3));
+    assert_eq!(by_route.get("/health"), Some(&1));
+    assert_eq!(by_route.get(demo_api::UNMATCHED), Some(&1));
+    let arrivals = traffic.arrivals();
+    assert_eq!(arrivals.len(), 5);
+    assert!(arrivals.windows(2).all(|pair| pair[0] <= pair[1]));
+    h.finish().await;
+}

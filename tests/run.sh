@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what the tests need when it is missing
+# (the wasm32-wasip2 target, Debian's Chromium, the pinned Playwright of tests/browser), then
+# runs every unit, doc and end-to-end test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Guest components build for wasm32-wasip2.
+rustup target add wasm32-wasip2 >/dev/null
+# The browser tests drive Debian's Chromium with Playwright.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing Debian's chromium for the browser tests ..."
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund)
+fi
+
+cargo test --release --workspace
