@@ -126,8 +126,7 @@ awk -v started="$STARTED" -v dropped="$DROPPED" -v p99="$P99" -v rate="$RATE" -v
   printf "iteration start lateness p99: %.2f ms (target <= 5 ms)\n", p99 }' | tee "$OUT/arrival-rate.txt"
 
 # --- 5. the cost of the budgets on the normal path ----------------------------------------------
-# Target: with the budgets on, at most 3% fewer requests/s than with them off (--no-budgets,
-# a hidden flag for this measurement only).
+# Target: with the budgets on, at most 3% fewer requests/s than with them off (--no-budgets).
 echo "== budget overhead, 50 users, ${ROUNDS} rounds of ${DURATION}s each way"
 rps_of() {
   taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \

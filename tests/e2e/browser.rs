@@ -48,11 +48,22 @@ pub fn check_page(url: &str, screenshot: &Path, tables: &[&str], min_points: usi
     stdout
 }
 
-/// Where a test keeps a screenshot.
+/// Where a test keeps a screenshot; an older one is removed, so the file shows this run.
 pub fn artifact(name: &str) -> PathBuf {
     let dir = workspace().join("target").join("browser-artifacts");
     std::fs::create_dir_all(&dir).expect("the artifacts directory");
-    dir.join(name)
+    let path = dir.join(name);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// The data points of each series of chart `id`, from the page check's `id=N/M` output.
+pub fn chart_points(printed: &str, id: &str) -> Vec<u64> {
+    printed
+        .split([',', ' ', '\n'])
+        .find_map(|part| part.strip_prefix(&format!("{id}=")))
+        .map(|points| points.split('/').filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -69,6 +80,11 @@ async fn the_html_report_renders_offline_with_data() {
         &["requests", "percentiles", "thresholds"],
         2,
     );
-    assert!(printed.contains("chart-rps="), "{printed}");
+    // A 3-second run: a point a second on both series (req/s and failures/s).
+    let points = chart_points(&printed, "chart-rps");
+    assert!(
+        points.len() == 2 && points.iter().all(|&n| n >= 3),
+        "{printed}"
+    );
     assert!(screenshot.is_file(), "a screenshot was saved");
 }

@@ -33,12 +33,15 @@ async fn a_memory_bomb_hits_its_budget_and_restarts() {
     assert_eq!(requests, served, "reported vs served");
 }
 
-/// Requests of the `Paced` users (two of them, one `/health` call every 100 ms each, for
-/// 3 s), alone or beside `neighbour`'s two users; with the run and what the server served.
+/// Two `Paced` users (one `/health` call every 100 ms each) for 3 s, alone or beside two
+/// users of `neighbour`; returns the Paced row's count, the run, and the server's count of
+/// `/health` (which only the Paced users call).
 async fn paced_requests(neighbour: Option<&str>) -> (u64, Run, u64) {
     let server = demo_server().await;
-    let paced = guest("paced_health").display().to_string();
-    let mut args = vec!["run".to_string(), paced];
+    let mut args = vec![
+        "run".to_string(),
+        guest("paced_health").display().to_string(),
+    ];
     let users = match neighbour {
         Some(name) => {
             args.push(guest(name).display().to_string());
@@ -58,7 +61,12 @@ async fn paced_requests(neighbour: Option<&str>) -> (u64, Run, u64) {
         args.push(flag.to_string());
     }
     let result = run(args).await;
-    let served = server.requests_served();
+    let health = server
+        .traffic()
+        .requests_by_route()
+        .get("/health")
+        .copied()
+        .unwrap_or(0);
     server.shutdown().await;
     let name = if neighbour.is_some() {
         "Paced: /health"
@@ -70,23 +78,25 @@ async fn paced_requests(neighbour: Option<&str>) -> (u64, Run, u64) {
         .iter()
         .find(|row| row.name == name)
         .map_or(0, |row| row.requests);
-    (paced, result, served)
+    (paced, result, health)
 }
 
 #[tokio::test]
 async fn a_guest_flooding_the_log_only_slows_itself() {
-    let (alone, solo, _) = paced_requests(None).await;
+    let (alone, solo, served_alone) = paced_requests(None).await;
     solo.assert(
-        alone >= 40,
-        &format!("two paced users made {alone} calls alone"),
+        alone == served_alone && alone >= 40,
+        &format!("two paced users made {alone} calls alone, {served_alone} served"),
     );
-    let (beside, result, served) = paced_requests(Some("log_flood")).await;
+    let (beside, result, served_beside) = paced_requests(Some("log_flood")).await;
     result.assert(result.code == 0, "a noisy guest is not an error");
-    let (requests, failures) = result.aggregated();
-    result.assert(failures == 0, "the requests go on");
-    assert_eq!(requests, served, "reported vs served");
+    result.assert(result.aggregated().1 == 0, "the requests go on");
     result.assert(
-        beside * 10 >= alone * 9,
+        beside == served_beside,
+        "the paced calls counted are the ones served",
+    );
+    result.assert(
+        beside * 5 >= alone * 4,
         &format!("the paced users kept their pace beside the flood: {beside} calls, {alone} alone"),
     );
     result.assert(
@@ -97,7 +107,8 @@ async fn a_guest_flooding_the_log_only_slows_itself() {
     let guest_seconds: f64 = result
         .stdout
         .lines()
-        .find_map(|line| line.split("LogFlood ").nth(1))
+        .find(|line| line.starts_with("cpu: guest code"))
+        .and_then(|line| line.split("LogFlood ").nth(1))
         .and_then(|rest| rest.split('s').next()?.parse().ok())
         .unwrap_or(0.0);
     result.assert(

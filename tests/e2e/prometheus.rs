@@ -61,7 +61,7 @@ async fn metrics_parse_and_match_the_summary() {
     .await;
     let text = scrape(port).await;
     child.kill().await.expect("wasmload stops");
-    server.shutdown().await;
+    let served = server.shutdown().await;
 
     let lines = text.lines().map(|line| Ok(line.to_string()));
     let parsed = prometheus_parse::Scrape::parse(lines).expect("Prometheus text");
@@ -70,6 +70,10 @@ async fn metrics_parse_and_match_the_summary() {
             .expect("valid JSON");
     let total = summary["aggregated"]["count"].as_f64().expect("a count");
     assert!(total > 0.0);
+    assert_eq!(
+        total, served as f64,
+        "the summary counts what the server served"
+    );
     assert_eq!(sum(&parsed, "wasmload_requests_total"), total, "{text}");
     assert_eq!(
         sum(&parsed, "wasmload_request_failures_total"),

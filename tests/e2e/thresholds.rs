@@ -78,11 +78,33 @@ async fn abort_on_fail_stops_the_run_early() {
         run.stdout.contains("aborted by a failed threshold"),
         "the run says why it ended",
     );
+    // The header says `… tasks in 2.3s (aborted by a failed threshold)`.
+    let seconds: f64 = run
+        .stdout
+        .split(" tasks in ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next()?.parse().ok())
+        .unwrap_or(f64::MAX);
+    run.assert(
+        seconds < 15.0,
+        &format!("the run ended after {seconds}s, long before its 60 s"),
+    );
 }
 
 #[tokio::test]
 async fn a_malformed_threshold_is_bad_input() {
     let run = run_with(&["p95<3q"], &["--users", "1", "--run-time", "1s"]).await;
     run.assert(run.code == 2, "bad input exits 2");
-    run.assert(run.stderr.lines().count() == 1, "one clear line");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    run.assert(
+        lines.len() == 1
+            && lines[0].starts_with("error: ")
+            && lines[0].contains("--threshold")
+            && lines[0].contains("`3q` is not a duration"),
+        "one line naming the flag and the bad value",
+    );
+    run.assert(
+        run.stdout.is_empty(),
+        "no report for a run that never started",
+    );
 }

@@ -16,6 +16,7 @@
 
 mod auth;
 mod catalog;
+mod connections;
 mod customers;
 mod dates;
 mod error;

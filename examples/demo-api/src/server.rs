@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::connections::CountingListener;
 use crate::{router, DemoConfig, Traffic};
 
 /// How long [`DemoServer::shutdown`] waits for open connections before aborting them.
@@ -29,11 +29,8 @@ impl DemoServer {
     pub async fn start(addr: SocketAddr, config: DemoConfig) -> io::Result<DemoServer> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let listener = listener.tap_io(|tcp| {
-            // Small JSON responses: don't let Nagle delay them. Failure only costs latency.
-            let _ = tcp.set_nodelay(true);
-        });
         let (app, traffic) = router(config);
+        let listener = CountingListener::new(listener, Arc::clone(&traffic));
         let (stop, stopped) = oneshot::channel::<()>();
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
             // Either an explicit stop or the handle being dropped ends the server.

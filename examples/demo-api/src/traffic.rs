@@ -1,6 +1,6 @@
 //! What the server saw, so tests can compare a load tester's numbers with the server's own:
-//! every request counted (in all and by route), the arrival time of each when asked for, and
-//! `GET /__stats`.
+//! every request counted (in all and by route), the arrival time of each when asked for, the
+//! connections accepted and held, and `GET /__stats`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +27,9 @@ pub struct Traffic {
     requests: AtomicU64,
     by_route: Mutex<BTreeMap<String, u64>>,
     arrivals: Option<Mutex<Vec<Instant>>>,
+    connections_accepted: AtomicU64,
+    connections_open: AtomicU64,
+    connections_peak: AtomicU64,
 }
 
 impl Traffic {
@@ -37,7 +40,35 @@ impl Traffic {
             requests: AtomicU64::new(0),
             by_route: Mutex::new(BTreeMap::new()),
             arrivals: record_arrivals.then(|| Mutex::new(Vec::new())),
+            connections_accepted: AtomicU64::new(0),
+            connections_open: AtomicU64::new(0),
+            connections_peak: AtomicU64::new(0),
         }
+    }
+
+    /// Connections accepted so far.
+    pub fn connections_accepted(&self) -> u64 {
+        self.connections_accepted.load(Ordering::SeqCst)
+    }
+
+    /// Connections open now.
+    pub fn connections_open(&self) -> u64 {
+        self.connections_open.load(Ordering::SeqCst)
+    }
+
+    /// The most connections open at once so far.
+    pub fn connections_peak(&self) -> u64 {
+        self.connections_peak.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn connection_opened(&self) {
+        self.connections_accepted.fetch_add(1, Ordering::SeqCst);
+        let open = self.connections_open.fetch_add(1, Ordering::SeqCst) + 1;
+        self.connections_peak.fetch_max(open, Ordering::SeqCst);
+    }
+
+    pub(crate) fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Requests served so far (every path and status, except `GET /__stats`).

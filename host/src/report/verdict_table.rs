@@ -44,7 +44,7 @@ pub fn render(verdicts: &[Verdict]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Event, RunStats, Sample};
+    use crate::metrics::RunStats;
     use crate::plan::Threshold;
     use crate::thresholds::evaluate;
     use std::time::Duration;
@@ -53,14 +53,7 @@ mod tests {
     fn run() -> RunStats {
         let mut stats = RunStats::new(&[]).expect("a valid layout");
         let mut request = |method: &'static str, name: &str, latency_ms: u64, ok: bool| {
-            stats.apply(Event::Request(Sample {
-                method: method.into(),
-                name: name.into(),
-                latency_us: latency_ms * 1000,
-                bytes: 10,
-                failure: (!ok).then(|| "HTTP 500".to_string()),
-                tag: Default::default(),
-            }))
+            stats.apply(crate::test_support::request(method, name, latency_ms, ok))
         };
         for ms in 1..=100 {
             request("GET", "/orders", ms, ms % 50 != 0);

@@ -52,22 +52,18 @@ pub async fn run_scenarios(
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
     let prepared = prepare(scenarios, &config).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
-    let Prepared {
-        slots,
-        labels,
-        ctx,
-        model,
-        users_control,
-        aggregator,
-        live,
-    } = prepared;
-    let (aggregator, exporter) = views::start_prometheus(&config, aggregator, &live).await?;
+    let live = prepared.live;
+    let (aggregator, exporter) =
+        views::start_prometheus(&config, prepared.aggregator, &live).await?;
     let collecting = tokio::spawn(aggregator.run());
     let gauges = Arc::clone(&live.gauges);
-    let swarm = Arc::new(Swarm::new(slots, &weights, ctx, config.iterations, gauges));
-    let mut views = Views::start(&config, &live, &swarm, users_control, &mut signals).await?;
+    let (slots, ctx, iterations) = (prepared.slots, prepared.ctx, config.iterations);
+    let swarm = Arc::new(Swarm::new(slots, &weights, ctx, iterations, gauges));
+    let control = prepared.users_control;
+    let mut views = Views::start(&config, &live, &swarm, control, &mut signals).await?;
+    let labels = prepared.labels;
     let plan = Plan {
-        model,
+        model: prepared.model,
         run_time: config.run_time,
         stop_timeout: config.stop_timeout,
     };

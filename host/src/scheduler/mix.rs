@@ -30,11 +30,25 @@ mod tests {
 
     #[test]
     fn users_are_split_by_weight_in_every_prefix() {
-        let pattern = weighted_pattern(&[3, 1]);
-        assert_eq!(pattern, [0, 0, 1, 0]);
-        let pattern = weighted_pattern(&[1, 2, 1]);
-        assert_eq!(pattern.len(), 4);
-        assert_eq!(pattern.iter().filter(|&&s| s == 1).count(), 2);
+        assert_eq!(weighted_pattern(&[3, 1]), [0, 0, 1, 0]);
         assert_eq!(weighted_pattern(&[1]), [0]);
+        for weights in [&[3, 1][..], &[1, 2, 1], &[5, 3, 2], &[1, 1, 1, 7], &[10, 1]] {
+            let pattern = weighted_pattern(weights);
+            let total: u32 = weights.iter().sum();
+            assert_eq!(pattern.len(), total as usize);
+            for prefix in 1..=pattern.len() {
+                for (scenario, &weight) in weights.iter().enumerate() {
+                    let taken = pattern[..prefix]
+                        .iter()
+                        .filter(|&&s| usize::from(s) == scenario)
+                        .count() as f64;
+                    let share = prefix as f64 * f64::from(weight) / f64::from(total);
+                    assert!(
+                        (taken - share).abs() < 1.0 + 1e-9,
+                        "{weights:?}: scenario {scenario} has {taken} of the first {prefix}, share {share}"
+                    );
+                }
+            }
+        }
     }
 }

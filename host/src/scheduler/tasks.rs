@@ -69,24 +69,11 @@ pub fn wait_after(policy: &WaitTime, took: Duration, rng: &mut impl Rng) -> Dura
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::types::Task;
     use rand::rngs::SmallRng;
     use rand::SeedableRng;
 
     fn user(weights: &[u32]) -> UserInfo {
-        UserInfo {
-            name: "U".into(),
-            tasks: weights
-                .iter()
-                .enumerate()
-                .map(|(i, &weight)| Task {
-                    name: format!("t{i}"),
-                    weight,
-                })
-                .collect(),
-            wait: WaitTime::None,
-            custom_shape: false,
-        }
+        crate::test_support::user(weights, WaitTime::None)
     }
 
     #[test]

@@ -154,14 +154,7 @@ mod tests {
     use crate::metrics::{Event, Sample};
 
     fn request(stats: &mut RunStats, method: &'static str, name: &str, latency_ms: u64, ok: bool) {
-        stats.apply(Event::Request(Sample {
-            method: method.into(),
-            name: name.into(),
-            latency_us: latency_ms * 1000,
-            bytes: 10,
-            failure: (!ok).then(|| "HTTP 500".to_string()),
-            tag: Default::default(),
-        }));
+        stats.apply(crate::test_support::request(method, name, latency_ms, ok));
     }
 
     fn check(stats: &mut RunStats, name: &str, passed: bool) {

@@ -131,23 +131,7 @@ fn validate_user(user: &UserInfo) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::types::Task;
-
-    fn user(tasks: &[u32], wait: WaitTime) -> UserInfo {
-        UserInfo {
-            name: "U".into(),
-            tasks: tasks
-                .iter()
-                .enumerate()
-                .map(|(i, &weight)| Task {
-                    name: format!("t{i}"),
-                    weight,
-                })
-                .collect(),
-            wait,
-            custom_shape: false,
-        }
-    }
+    use crate::test_support::user;
 
     #[test]
     fn users_need_a_weighted_task_and_a_sane_wait() {

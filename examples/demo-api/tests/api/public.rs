@@ -168,3 +168,36 @@ async fn traffic_is_counted_by_route_and_timed_when_asked() {
     assert!(arrivals.windows(2).all(|pair| pair[0] <= pair[1]));
     h.finish().await;
 }
+
+#[tokio::test]
+async fn connections_are_counted_while_open() {
+    let mut h = Harness::start(DemoConfig::default()).await;
+    for _ in 0..3 {
+        h.get("/health", None).await;
+    }
+    let traffic = h.server.traffic();
+    assert_eq!(
+        traffic.connections_accepted(),
+        1,
+        "one keep-alive connection"
+    );
+    assert_eq!(traffic.connections_open(), 1);
+    let other = reqwest::Client::new();
+    other
+        .get(format!("{}/health", h.server.url()))
+        .send()
+        .await
+        .expect("a response");
+    h.sent += 1;
+    assert_eq!(traffic.connections_peak(), 2);
+    drop(other);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while traffic.connections_open() != 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the closed connection is counted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    h.finish().await;
+}

@@ -1,5 +1,5 @@
 //! `log_flood`: each task writes a thousand log lines and a thousand stdout lines around one
-//! request, to show that a noisy guest slows only itself.
+//! request of `/`, to show that a noisy guest slows only itself.
 
 use wasmload_guest::prelude::*;
 
@@ -19,7 +19,7 @@ impl LogFlood {
             log_info(format!("log line {line}"));
             println!("stdout line {line}");
         }
-        client.get("/health").send()?;
+        client.get("/").send()?;
         Ok(())
     }
 }

@@ -1,13 +1,18 @@
 //! `task_error` — an end-to-end test guest: its only task sends
 //! `GET /health` and then returns the error "task said no" every time, so
 //! the host can check that task errors are counted as exceptions without a
-//! trap.
+//! trap. The check "same instance" passes while the user's own count of its
+//! tasks keeps up with the host's iteration count, which a restarted
+//! instance (starting its count again) would not.
 
 use wasmload_guest::prelude::*;
 
 /// A user whose task always fails.
 #[derive(Default)]
-struct TaskError;
+struct TaskError {
+    /// Tasks this instance ran.
+    tasks_run: u64,
+}
 
 impl User for TaskError {
     fn spec() -> UserSpec<Self> {
@@ -19,6 +24,8 @@ impl User for TaskError {
 
 impl TaskError {
     fn always_errors(&mut self, client: &Client) -> TaskResult {
+        self.tasks_run += 1;
+        check("same instance", self.tasks_run == iteration());
         client.get("/health").name("/health").send()?;
         Err(Error::msg("task said no"))
     }

@@ -1,0 +1,34 @@
+//! Builders the unit tests of several rooms share: a user description and request events.
+
+use crate::bindings::types::Task;
+use crate::bindings::{UserInfo, WaitTime};
+use crate::metrics::{Event, Sample};
+
+/// A user `U` with tasks `t0`, `t1`, … of these weights, waiting as `wait`.
+pub fn user(weights: &[u32], wait: WaitTime) -> UserInfo {
+    UserInfo {
+        name: "U".into(),
+        tasks: weights
+            .iter()
+            .enumerate()
+            .map(|(i, &weight)| Task {
+                name: format!("t{i}"),
+                weight,
+            })
+            .collect(),
+        wait,
+        custom_shape: false,
+    }
+}
+
+/// A finished request of `latency_ms` with 10 body bytes, failed with `HTTP 500` unless `ok`.
+pub fn request(method: &'static str, name: &str, latency_ms: u64, ok: bool) -> Event {
+    Event::Request(Sample {
+        method: method.into(),
+        name: name.into(),
+        latency_us: latency_ms * 1000,
+        bytes: 10,
+        failure: (!ok).then(|| "HTTP 500".to_string()),
+        tag: Default::default(),
+    })
+}
