@@ -6,10 +6,14 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{LoadOptions, Outputs};
+use url::Url;
+
+use crate::broker::{TlsOptions, DEFAULT_MAX_REDIRECTS};
+use crate::config::{LoadOptions, NetworkOptions, Outputs};
 use crate::plan::{
-    parse_duration, parse_key_value, parse_positive, parse_rate_per_second, parse_rate_stages,
-    parse_scenario_arg, parse_size, parse_stages, RateStage, Stage, Threshold,
+    parse_connection_mode, parse_duration, parse_host, parse_key_value, parse_positive,
+    parse_rate_per_second, parse_rate_stages, parse_resolve, parse_scenario_arg, parse_size,
+    parse_stages, ConnectionMode, HttpVersion, RateStage, ResolveEntry, Stage, Threshold,
 };
 
 /// `wasmload`: load tests whose virtual users are sandboxed WebAssembly components.
@@ -206,6 +210,85 @@ pub struct LoadArgs {
     /// No live progress view while the run goes on.
     #[arg(short = 'q', long)]
     pub quiet: bool,
+
+    /// Connections, TLS and the network.
+    #[command(flatten)]
+    pub network: NetworkArgs,
+}
+
+/// How requests reach the target.
+#[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Connections, TLS and network")]
+pub struct NetworkArgs {
+    /// Who owns the connections: `per-user` (each user keeps its own, as a browser does),
+    /// `shared` (one pool for all users, as behind a gateway) or `per-iteration` (fresh ones
+    /// each task, to load handshakes).
+    #[arg(long, value_name = "MODE", value_parser = parse_connection_mode, default_value = "per-user")]
+    pub connections: ConnectionMode,
+
+    /// Redirects one request may follow.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REDIRECTS)]
+    pub max_redirects: usize,
+
+    /// Speak HTTP/1.1 only.
+    #[arg(long, conflicts_with = "http2")]
+    pub http1: bool,
+
+    /// Speak HTTP/2 only (over plain TCP with prior knowledge); by default TLS negotiates it.
+    #[arg(long)]
+    pub http2: bool,
+
+    /// Accept any TLS certificate (a self-signed staging server); the report says so.
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+
+    /// Also trust the CA certificates in this PEM file (besides the web PKI roots and the
+    /// system's store); repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_certs: Vec<PathBuf>,
+
+    /// A client certificate (PEM) for mutual TLS; needs `--client-key`.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of `--client-cert`.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+
+    /// Send every request through this HTTP proxy (a CONNECT tunnel), e.g.
+    /// `http://proxy.corp:3128`; without it, `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` apply.
+    #[arg(long, value_name = "URL", value_parser = parse_proxy)]
+    pub proxy: Option<Url>,
+
+    /// Send connections for HOST:PORT to ADDR, as curl's `--resolve` (the URL, `Host` and TLS
+    /// still name HOST); repeatable.
+    #[arg(long, value_name = "HOST:PORT:ADDR", value_parser = parse_resolve)]
+    pub resolve: Vec<ResolveEntry>,
+}
+
+fn parse_proxy(text: &str) -> Result<Url, String> {
+    parse_host(text).map_err(|err| format!("the proxy {err}"))
+}
+
+impl From<NetworkArgs> for NetworkOptions {
+    fn from(args: NetworkArgs) -> Self {
+        Self {
+            connections: args.connections,
+            max_redirects: args.max_redirects,
+            http_version: match (args.http1, args.http2) {
+                (true, _) => HttpVersion::Http1,
+                (_, true) => HttpVersion::Http2,
+                _ => HttpVersion::Auto,
+            },
+            tls: TlsOptions {
+                insecure: args.insecure,
+                ca_certs: args.ca_certs,
+                client_identity: args.client_cert.zip(args.client_key),
+            },
+            proxy: args.proxy,
+            resolve: args.resolve,
+        }
+    }
 }
 
 /// The value of `--stages`.
@@ -250,6 +333,7 @@ impl From<LoadArgs> for LoadOptions {
             max_body: args.max_body,
             no_budgets: args.no_budgets,
             exit_code_on_error: args.exit_code_on_error,
+            network: args.network.into(),
             outputs: Outputs {
                 csv: args.csv,
                 json: args.json,

@@ -8,12 +8,14 @@ use std::time::Duration;
 use anyhow::{anyhow, bail};
 use url::Url;
 
-use crate::broker::{BrokerOptions, DEFAULT_MAX_BODY, DEFAULT_REQUEST_TIMEOUT};
+use crate::broker::{
+    BrokerOptions, TlsOptions, DEFAULT_MAX_BODY, DEFAULT_MAX_REDIRECTS, DEFAULT_REQUEST_TIMEOUT,
+};
 use crate::engine::EngineOptions;
 use crate::error::{EXIT_OK, EXIT_REQUEST_FAILURES};
 use crate::plan::{
-    parse_host, parse_rate_per_second, LoadModel, OpenPlan, PlanFile, RateSchedule, RateStage,
-    Shape, Stage, Step, Threshold,
+    parse_host, parse_rate_per_second, ConnectionMode, HttpVersion, LoadModel, OpenPlan, PlanFile,
+    RateSchedule, RateStage, ResolveEntry, Shape, Stage, Step, Threshold,
 };
 use crate::vu::{VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
 
@@ -78,8 +80,43 @@ pub struct LoadOptions {
     pub no_budgets: bool,
     /// `--exit-code-on-error`.
     pub exit_code_on_error: Option<u8>,
+    /// The network: connections, TLS, proxy, name overrides.
+    pub network: NetworkOptions,
     /// The files and views asked for.
     pub outputs: Outputs,
+}
+
+/// How requests reach the target: `--connections`, `--max-redirects`, `--http1`/`--http2`,
+/// TLS, `--proxy` and `--resolve`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NetworkOptions {
+    /// `--connections`.
+    pub connections: ConnectionMode,
+    /// `--max-redirects`.
+    pub max_redirects: usize,
+    /// `--http1` or `--http2`.
+    pub http_version: HttpVersion,
+    /// `--insecure`, `--ca-cert`, `--client-cert` and `--client-key`.
+    pub tls: TlsOptions,
+    /// `--proxy`.
+    pub proxy: Option<Url>,
+    /// `--resolve`.
+    pub resolve: Vec<ResolveEntry>,
+}
+
+impl Default for NetworkOptions {
+    /// Per-user connections, 10 redirects, the HTTP version ALPN picks, verified TLS, the
+    /// environment's proxy.
+    fn default() -> Self {
+        Self {
+            connections: ConnectionMode::default(),
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            http_version: HttpVersion::default(),
+            tls: TlsOptions::default(),
+            proxy: None,
+            resolve: Vec::new(),
+        }
+    }
 }
 
 impl Default for LoadOptions {
@@ -108,6 +145,7 @@ impl Default for LoadOptions {
             max_body: DEFAULT_MAX_BODY,
             no_budgets: false,
             exit_code_on_error: None,
+            network: NetworkOptions::default(),
             outputs: Outputs::default(),
         }
     }
@@ -209,12 +247,7 @@ impl RunConfig {
         };
         let budgets = !options.no_budgets;
         Ok(Self {
-            broker: BrokerOptions {
-                base: host.clone(),
-                allow_hosts: options.allow_hosts.clone(),
-                request_timeout: options.request_timeout,
-                max_body: options.max_body,
-            },
+            broker: broker_options(&host, options),
             engine: EngineOptions {
                 max_users: max_users.max(1),
                 vu_memory: options.vu_memory,
@@ -244,6 +277,23 @@ impl RunConfig {
     /// The most users alive at once.
     pub fn max_users(&self) -> u32 {
         self.engine.max_users
+    }
+}
+
+/// The broker's options: the target, the allow-list, limits and the network.
+fn broker_options(host: &Url, options: &LoadOptions) -> BrokerOptions {
+    let network = &options.network;
+    BrokerOptions {
+        base: host.clone(),
+        allow_hosts: options.allow_hosts.clone(),
+        request_timeout: options.request_timeout,
+        max_body: options.max_body,
+        max_redirects: network.max_redirects,
+        connections: network.connections,
+        http_version: network.http_version,
+        tls: network.tls.clone(),
+        proxy: network.proxy.clone(),
+        resolve: network.resolve.clone(),
     }
 }
 

@@ -91,6 +91,9 @@ async fn bad_flag_values_are_rejected() {
         ("--stages", "10s"),
         ("--vu-memory", "lots"),
         ("--threshold", "p95<3q"),
+        ("--connections", "pooled"),
+        ("--resolve", "api.example:443"),
+        ("--proxy", "not a url"),
     ] {
         let args = run_args(&guest("login_flow"), "http://127.0.0.1:9", &[flag, value]);
         assert_rejected(&run(args).await, value);
@@ -182,4 +185,31 @@ async fn a_malformed_plan_file_is_rejected() {
         &run(missing).await,
         "cannot read plan file does/not/exist.toml",
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_tls_files_are_named() {
+    let missing = run_args(
+        &guest("login_flow"),
+        "http://127.0.0.1:9",
+        &["--ca-cert", "does/not/exist.pem"],
+    );
+    assert_rejected(&run(missing).await, "--ca-cert does/not/exist.pem");
+    let dir = workspace().join("target").join("e2e-inputs");
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let not_pem = dir.join("not-a-certificate.pem");
+    std::fs::write(&not_pem, "no certificate here\n").expect("write");
+    let not_pem = not_pem.display().to_string();
+    let empty = run_args(
+        &guest("login_flow"),
+        "http://127.0.0.1:9",
+        &["--ca-cert", &not_pem],
+    );
+    assert_rejected(&run(empty).await, "no certificate in the file");
+    let half = run_args(
+        &guest("login_flow"),
+        "http://127.0.0.1:9",
+        &["--client-cert", &not_pem],
+    );
+    assert_rejected(&run(half).await, "--client-key");
 }

@@ -150,6 +150,10 @@ async fn every_kind_of_target_fault_is_counted_under_its_endpoint() {
     .await;
     result.assert(result.code == 1, "failed requests exit 1");
     result.assert(!result.stderr.contains("panicked"), "no panic");
+    result.assert(
+        result.exceptions_containing("") == 0,
+        "a target's faults are failed requests, not exceptions",
+    );
     let rows = rows(&result);
     let row = |name: &str| rows.get(name).copied().unwrap_or_default();
     result.assert(
@@ -255,9 +259,22 @@ async fn a_server_killed_and_restarted_mid_run_loses_nothing() {
     run.signal("-INT");
     let result = run.finish(Duration::from_secs(60)).await;
     let served_after = restarted.shutdown().await;
-    // The guest's tasks return the failed sends as errors, so the run ends with exit code 3.
-    result.assert(result.code == 3, "the refused requests fail the run");
+    // The guest's tasks return the failed sends as errors: failed requests, not exceptions.
+    result.assert(
+        result.code == 1,
+        "refused requests are failed requests: exit code 1",
+    );
     result.assert(!result.stderr.contains("panicked"), "no panic");
+    result.assert(
+        result.exceptions_containing("") == 0,
+        "no exception: the scenario is not to blame",
+    );
+    result.assert(
+        result
+            .stdout
+            .contains("tasks ended early because one of their requests failed"),
+        "the report says how many tasks a failed request cut short",
+    );
     let (total, failures) = result.aggregated();
     result.assert(
         failures_with(&result, &["connection failed"]) > 0,

@@ -132,7 +132,7 @@ fn assert_stopped_gracefully(result: &Run, served: u64) {
         &format!("{requests} reported, {served} served, {failures} failed"),
     );
     result.assert(
-        !result.stdout.contains("cancelled"),
+        !result.stdout.contains("cancelled") && !result.stdout.contains("cut off"),
         "no user or request was cut off",
     );
 }
@@ -187,8 +187,12 @@ async fn a_second_sigint_cancels_at_once_and_still_reports() {
     result.assert(
         result
             .stdout
-            .contains("cancelled: the run stopped before the response arrived"),
-        "in-flight requests are counted as cancelled",
+            .contains("3 requests were cut off in flight by the stop"),
+        "in-flight requests are counted as cut off",
+    );
+    result.assert(
+        result.code == 0 && result.aggregated().1 == 0,
+        "requests the stop cut off are not the server's failures",
     );
     let (requests, _) = result.aggregated();
     assert_eq!(requests, server.requests_served(), "reported vs served");
@@ -215,4 +219,38 @@ async fn sigterm_stops_the_run_gracefully_too() {
     );
     assert_stopped_gracefully(&result, server.requests_served());
     server.shutdown().await;
+}
+
+#[tokio::test]
+async fn requests_cut_off_by_the_stop_count_but_fail_nothing() {
+    // Every call stalls for a minute; the run stops after a second with no grace, so all
+    // three users' calls are cut off in flight.
+    let flags = [
+        "--users",
+        "3",
+        "--run-time",
+        "1s",
+        "--stop-timeout",
+        "0s",
+        "--env",
+        "EVERY=1",
+        "--env",
+        "STALL_MS=60000",
+        "--threshold",
+        "error_rate<1%",
+        "--quiet",
+    ];
+    let (result, served) = crate::support::run_against_demo("slow_calls", &flags).await;
+    result.assert(result.code == 0, "a clean run stopped mid-request exits 0");
+    let (requests, failures) = result.aggregated();
+    result.assert(
+        requests == served && requests == 3 && failures == 0,
+        "the three cut-off requests are counted, none as a failure",
+    );
+    result.assert(
+        result
+            .stdout
+            .contains("3 requests were cut off in flight by the stop"),
+        "the report says so",
+    );
 }

@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used)]
 
 mod support;
+mod targets;
 
 mod accounting;
 mod arrival_rate;
@@ -17,8 +18,10 @@ mod isolation;
 mod lifecycle;
 mod load_shapes;
 mod mixed;
+mod network;
 mod outputs;
 mod prometheus;
+mod redirects;
 mod reproducibility;
 mod scenarios;
 mod thresholds;

@@ -20,9 +20,13 @@ fn rows(path: &Path) -> Vec<csv::StringRecord> {
         .collect()
 }
 
+/// The first line of the file, with its line end.
 fn header(path: &Path) -> String {
     let text = std::fs::read_to_string(path).expect("a CSV file");
-    text.lines().next().unwrap_or_default().to_string()
+    match text.find('\n') {
+        Some(end) => text[..=end].to_string(),
+        None => text,
+    }
 }
 
 /// Checks the summary against `host/schemas/summary-v1.schema.json`.
@@ -76,10 +80,21 @@ async fn csv_and_json_agree_and_follow_their_formats() {
     let stats_path = out.join("run_stats.csv");
     let history_path = out.join("run_stats_history.csv");
     let failures_path = out.join("run_failures.csv");
-    assert_eq!(header(&stats_path), LOCUST_STATS);
-    assert_eq!(header(&history_path), LOCUST_HISTORY);
-    assert_eq!(header(&failures_path), LOCUST_FAILURES);
-    assert_eq!(header(&out.join("run_exceptions.csv")), LOCUST_EXCEPTIONS);
+    // Whole lines, with Locust's (Python's csv) `\r\n` line ends.
+    assert_eq!(header(&stats_path), format!("{LOCUST_STATS}\r\n"));
+    assert_eq!(header(&history_path), format!("{LOCUST_HISTORY}\r\n"));
+    assert_eq!(header(&failures_path), format!("{LOCUST_FAILURES}\r\n"));
+    assert_eq!(
+        header(&out.join("run_exceptions.csv")),
+        format!("{LOCUST_EXCEPTIONS}\r\n")
+    );
+    let stats_text = std::fs::read_to_string(&stats_path).expect("the stats file");
+    assert!(
+        stats_text
+            .split_inclusive('\n')
+            .all(|line| line.ends_with("\r\n")),
+        "every line ends with \\r\\n"
+    );
 
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json_path).expect("the summary"))

@@ -29,6 +29,7 @@ const GUESTS: &[&str] = &[
     "fault_paths",
     "escape_artist",
     "paced_health",
+    "redirect_paths",
 ];
 
 /// The workspace root.
@@ -320,9 +321,19 @@ impl Background {
 
 /// Runs `wasmload` to completion off the async runtime.
 pub async fn run(args: Vec<String>) -> Run {
+    run_with_env(args, &[]).await
+}
+
+/// Runs `wasmload` to completion off the async runtime, with `env` set for it.
+pub async fn run_with_env(args: Vec<String>, env: &[(&str, &str)]) -> Run {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .collect();
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        Run::from_output(wasmload(&args).output().expect("wasmload runs"))
+        let output = wasmload(&args).envs(env).output().expect("wasmload runs");
+        Run::from_output(output)
     })
     .await
     .expect("the wasmload runner thread")

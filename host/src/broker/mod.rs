@@ -1,42 +1,42 @@
-//! The HTTP broker: every guest request goes through one shared, pooled client, is checked
-//! against the allow-list (redirects included), and is timed from send to the last body byte.
+//! The HTTP broker: every guest request goes through the run's one client stack (one runtime,
+//! one TLS configuration, one resolver), on connections each user owns by default; it is
+//! checked against the allow-list (redirects included) and timed from send to the last body
+//! byte.
 
+mod agent;
+mod connector;
+mod exchange;
 mod origins;
 mod preflight;
+mod tls;
 
+pub use agent::UserAgent;
 pub use origins::OriginPolicy;
 pub use preflight::preflight;
+pub use tls::TlsOptions;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use anyhow::Context;
 use bytes::Bytes;
-use http::header::{
-    HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
-    USER_AGENT,
-};
-use http::{Method, StatusCode};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http::header::HeaderMap;
+use http::Method;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use url::Url;
+
+use crate::plan::{ConnectionMode, HttpVersion, ResolveEntry};
+use agent::{ClientFactory, HttpClient};
+use connector::NetConnector;
 
 /// `--request-timeout` when not given.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// `--max-body` when not given.
 pub const DEFAULT_MAX_BODY: usize = 16 << 20;
-
-/// How many redirects one request may follow.
-const MAX_REDIRECTS: usize = 10;
-/// How long an idle pooled connection is kept.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// `--max-redirects` when not given.
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 /// The longest a connection attempt may take, whatever the request timeout.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The shared client: HTTP/1.1 and HTTP/2, plain or TLS (rustls with the webpki roots).
-type HttpClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// Why a request produced no response; the `Display` text is the recorded failure message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,54 +95,99 @@ pub struct BrokerOptions {
     pub request_timeout: Duration,
     /// Largest request or response body, in bytes.
     pub max_body: usize,
+    /// Redirects one request may follow.
+    pub max_redirects: usize,
+    /// Who owns the connections.
+    pub connections: ConnectionMode,
+    /// The HTTP version spoken.
+    pub http_version: HttpVersion,
+    /// What TLS trusts and presents.
+    pub tls: TlsOptions,
+    /// `--proxy`; without it, the environment's `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`.
+    pub proxy: Option<Url>,
+    /// `--resolve` entries.
+    pub resolve: Vec<ResolveEntry>,
 }
 
 impl BrokerOptions {
-    /// Options for requests to `base` only, with the default timeout and body cap.
+    /// Options for requests to `base` only, with every default.
     pub fn new(base: Url) -> Self {
         Self {
             base,
             allow_hosts: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_body: DEFAULT_MAX_BODY,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            connections: ConnectionMode::default(),
+            http_version: HttpVersion::default(),
+            tls: TlsOptions::default(),
+            proxy: None,
+            resolve: Vec::new(),
         }
     }
 }
 
-/// The shared client and the rules every request obeys.
+/// The run's client stack and the rules every request obeys.
 #[derive(Debug, Clone)]
 pub struct HttpBroker {
-    client: HttpClient,
+    factory: ClientFactory,
+    shared: HttpClient,
+    net: NetConnector,
+    mode: ConnectionMode,
     base: Url,
     origins: Arc<OriginPolicy>,
     timeout: Duration,
     max_body: usize,
+    max_redirects: usize,
 }
 
 impl HttpBroker {
-    /// Builds the shared client for a run.
+    /// Builds the run's client stack; an unreadable certificate or key is named.
     pub fn new(options: &BrokerOptions) -> anyhow::Result<Self> {
         let origins = Arc::new(OriginPolicy::new(&options.base, &options.allow_hosts)?);
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.enforce_http(false);
-        connector.set_connect_timeout(Some(options.request_timeout.min(MAX_CONNECT_TIMEOUT)));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .wrap_connector(connector);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build(https);
+        let connect_timeout = options.request_timeout.min(MAX_CONNECT_TIMEOUT);
+        let net = NetConnector::new(connect_timeout, &options.resolve, options.proxy.as_ref());
+        let tls =
+            tls::client_config(&options.tls, options.http_version).context("cannot set up TLS")?;
+        let connector = HttpsConnector::from((net.clone(), Arc::new(tls)));
+        let factory = ClientFactory::new(connector, options.http_version);
         Ok(Self {
-            client,
+            shared: factory.client(),
+            factory,
+            net,
+            mode: options.connections,
             base: options.base.clone(),
             origins,
             timeout: options.request_timeout,
             max_body: options.max_body,
+            max_redirects: options.max_redirects,
         })
+    }
+
+    /// A new user's agent: its connections (per `--connections`) and an empty cookie jar.
+    pub fn new_agent(&self) -> UserAgent {
+        UserAgent::new(&self.factory, &self.shared, self.mode)
+    }
+
+    /// A user begins a task; with `--connections per-iteration` it gets fresh connections.
+    pub fn begin_task(&self, agent: &mut UserAgent) {
+        agent.begin_task(&self.factory);
+    }
+
+    /// Where a connection to `url`'s host really goes: the proxy that tunnels it, or the
+    /// address `--resolve` names, if either applies.
+    pub fn route_of(&self, url: &Url) -> Route {
+        if let Some(proxy) = self.net.proxy_for(url) {
+            return Route::Proxy(proxy.to_string());
+        }
+        let port = url.port_or_known_default().unwrap_or(80);
+        match url
+            .host_str()
+            .and_then(|host| self.net.resolved(host, port))
+        {
+            Some(addr) => Route::Address(addr),
+            None => Route::Direct,
+        }
     }
 
     /// Turns the guest's URL (absolute, or a path joined to `--host`) and query pairs into an
@@ -190,151 +235,22 @@ impl HttpBroker {
         }
         resolved
     }
-
-    /// Sends a request, follows allowed redirects and reads the whole response; returns the
-    /// outcome and the time from send to the last body byte (or to the error).
-    pub async fn execute(&self, outgoing: Outgoing) -> (Result<Received, BrokerError>, Duration) {
-        let timeout = outgoing.timeout.unwrap_or(self.timeout);
-        let started = Instant::now();
-        let result = tokio::time::timeout(timeout, self.follow(outgoing))
-            .await
-            .unwrap_or(Err(BrokerError::Timeout));
-        (result, started.elapsed())
-    }
-
-    async fn follow(&self, outgoing: Outgoing) -> Result<Received, BrokerError> {
-        let Outgoing {
-            mut method,
-            mut url,
-            mut headers,
-            body,
-            ..
-        } = outgoing;
-        headers
-            .entry(USER_AGENT)
-            .or_insert(HeaderValue::from_static(concat!(
-                "wasmload/",
-                env!("CARGO_PKG_VERSION")
-            )));
-        let mut body = body.map(Bytes::from).unwrap_or_default();
-        if body.len() > self.max_body {
-            return Err(BrokerError::InvalidRequest(format!(
-                "the request body of {} bytes is larger than --max-body ({})",
-                body.len(),
-                display_size(self.max_body)
-            )));
-        }
-        for _ in 0..=MAX_REDIRECTS {
-            let response = self
-                .send_once(&method, &url, &headers, body.clone())
-                .await?;
-            let Some(next) = redirect_target(response.status(), response.headers(), &url) else {
-                return read_whole(response, self.max_body).await;
-            };
-            if !self.origins.allows(&next) {
-                return Err(BrokerError::Refused(format!(
-                    "redirect {}",
-                    OriginPolicy::refusal(&next)
-                )));
-            }
-            let status = response.status();
-            if status == StatusCode::SEE_OTHER
-                || (matches!(status.as_u16(), 301 | 302) && method == Method::POST)
-            {
-                method = Method::GET;
-                body = Bytes::new();
-                headers.remove(CONTENT_TYPE);
-                headers.remove(CONTENT_LENGTH);
-            }
-            if next.origin() != url.origin() {
-                headers.remove(AUTHORIZATION);
-                headers.remove(COOKIE);
-            }
-            url = next;
-        }
-        Err(BrokerError::Transport(format!(
-            "more than {MAX_REDIRECTS} redirects"
-        )))
-    }
-
-    async fn send_once(
-        &self,
-        method: &Method,
-        url: &Url,
-        headers: &HeaderMap,
-        body: Bytes,
-    ) -> Result<http::Response<hyper::body::Incoming>, BrokerError> {
-        let mut request = http::Request::builder()
-            .method(method.clone())
-            .uri(url.as_str())
-            .body(Full::new(body))
-            .map_err(|err| BrokerError::InvalidRequest(err.to_string()))?;
-        *request.headers_mut() = headers.clone();
-        self.client.request(request).await.map_err(|err| {
-            if err.is_connect() {
-                BrokerError::Connect(root_cause(&err))
-            } else {
-                BrokerError::Transport(root_cause(&err))
-            }
-        })
-    }
 }
 
-/// Where a redirect response points, resolved against the URL that answered.
-fn redirect_target(status: StatusCode, headers: &HeaderMap, current: &Url) -> Option<Url> {
-    if !matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308) {
-        return None;
-    }
-    let location = headers.get(LOCATION)?.to_str().ok()?;
-    current.join(location).ok()
-}
-
-/// Reads the whole body of a response.
-async fn read_whole(
-    response: http::Response<hyper::body::Incoming>,
-    max_body: usize,
-) -> Result<Received, BrokerError> {
-    let (parts, body) = response.into_parts();
-    let body = Limited::new(body, max_body)
-        .collect()
-        .await
-        .map_err(|err| {
-            if err.is::<LengthLimitError>() {
-                BrokerError::Transport(format!(
-                    "the response body is larger than --max-body ({})",
-                    display_size(max_body)
-                ))
-            } else {
-                BrokerError::Transport(root_cause(err.as_ref()))
-            }
-        })?
-        .to_bytes();
-    Ok(Received {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-    })
-}
-
-/// A byte count as `16.0 MiB`.
-fn display_size(bytes: usize) -> String {
-    bytesize::ByteSize::b(bytes as u64)
-        .display()
-        .iec()
-        .to_string()
+/// Where connections to a host go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// To the host's own addresses.
+    Direct,
+    /// Through a tunnel of this proxy.
+    Proxy(String),
+    /// To this address (`--resolve`).
+    Address(std::net::SocketAddr),
 }
 
 /// Whether `url` is a path on the base origin: it starts with one `/` (two would name a host).
 fn is_origin_relative(url: &str) -> bool {
     url.starts_with('/') && !url.starts_with("//")
-}
-
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = err;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
 }
 
 #[cfg(test)]
@@ -419,7 +335,7 @@ mod tests {
             body: Some(b"payload".to_vec()),
             timeout: None,
         };
-        broker.execute(outgoing).await.0
+        broker.execute(&mut broker.new_agent(), outgoing).await.0
     }
 
     #[tokio::test]
@@ -474,7 +390,7 @@ mod tests {
             body: Some(vec![0; (1 << 20) + 1]),
             timeout: None,
         };
-        let upload = capped.execute(outgoing).await.0;
+        let upload = capped.execute(&mut capped.new_agent(), outgoing).await.0;
         assert!(
             matches!(&upload, Err(BrokerError::InvalidRequest(m)) if m.contains("--max-body")),
             "{upload:?}"

@@ -8,23 +8,41 @@ use tokio::net::{lookup_host, TcpStream};
 use tokio::time::timeout;
 use url::Url;
 
+use super::Route;
+
 /// How long the name lookup, and each connection attempt, may take.
 const PREFLIGHT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Connects once to `host`'s address; the error says why nothing accepted.
-pub async fn preflight(host: &Url) -> Result<(), String> {
-    let name = host.host_str().unwrap_or_default();
-    let port = host.port_or_known_default().unwrap_or(80);
+/// Connects once to where requests to `host` go by `route` (its own address, the one
+/// `--resolve` names, or the proxy); the error says why nothing accepted.
+pub async fn preflight(host: &Url, route: &Route) -> Result<(), String> {
+    let (name, port) = match route {
+        Route::Address(addr) => return connect_any(&[*addr]).await,
+        Route::Proxy(proxy) => {
+            let proxy = Url::parse(proxy).map_err(|err| format!("the proxy {proxy}: {err}"))?;
+            let port = proxy.port_or_known_default().unwrap_or(80);
+            (proxy.host_str().unwrap_or_default().to_string(), port)
+        }
+        Route::Direct => (
+            host.host_str().unwrap_or_default().to_string(),
+            host.port_or_known_default().unwrap_or(80),
+        ),
+    };
     let addrs: Vec<SocketAddr> = timeout(
         PREFLIGHT_TIMEOUT,
-        lookup_host((name.trim_matches(['[', ']']), port)),
+        lookup_host((name.trim_matches(['[', ']']).to_string(), port)),
     )
     .await
     .map_err(|_| "name lookup timed out".to_string())?
     .map_err(|err| err.to_string())?
     .collect();
+    connect_any(&addrs).await
+}
+
+/// Connects to the first of `addrs` that accepts.
+async fn connect_any(addrs: &[SocketAddr]) -> Result<(), String> {
     let mut last_error = String::from("the name has no addresses");
-    for addr in addrs {
+    for &addr in addrs {
         match timeout(PREFLIGHT_TIMEOUT, TcpStream::connect(addr)).await {
             Ok(Ok(_)) => return Ok(()),
             Ok(Err(err)) => last_error = err.to_string(),
@@ -45,9 +63,11 @@ mod tests {
             .expect("bind");
         let open =
             Url::parse(&format!("http://{}", listener.local_addr().expect("addr"))).expect("a URL");
-        assert_eq!(preflight(&open).await, Ok(()));
+        assert_eq!(preflight(&open, &Route::Direct).await, Ok(()));
         drop(listener);
-        let refused = preflight(&open).await.expect_err("nothing listens");
+        let refused = preflight(&open, &Route::Direct)
+            .await
+            .expect_err("nothing listens");
         assert!(refused.contains("refused"), "{refused}");
     }
 }

@@ -61,8 +61,17 @@ pub struct Sample {
 pub enum Event {
     /// A request finished.
     Request(Sample),
+    /// A request the run's stop cut off before its response came: counted, but neither a
+    /// failure nor a latency.
+    Cancelled(Sample),
     /// The guest trapped or a hook returned an error.
     Exception(String),
+    /// A task of scenario `scenario` returned an error after one of its requests failed
+    /// without a response: the failure is counted already, the error is not an exception.
+    TaskCutShort {
+        /// Index of the scenario.
+        scenario: u16,
+    },
     /// A named check passed or failed.
     Check {
         /// The check's name.
@@ -94,6 +103,16 @@ impl Recorder {
         self.send(Event::Request(sample));
     }
 
+    /// Records a request cut off by the run's stop.
+    pub fn cancelled(&self, sample: Sample) {
+        self.send(Event::Cancelled(sample));
+    }
+
+    /// Records a task that ended with an error after a request of it failed.
+    pub fn task_cut_short(&self, scenario: u16) {
+        self.send(Event::TaskCutShort { scenario });
+    }
+
     /// Records an exception (a trap or an error returned by the guest).
     pub fn exception(&self, message: impl Into<String>) {
         self.send(Event::Exception(message.into()));
@@ -123,11 +142,14 @@ impl Recorder {
     }
 }
 
-/// Something that sees every finished request as the aggregator takes it in, such as a live
+/// Something that sees every request as the aggregator takes it in, such as a live
 /// exporter; it is called on the aggregator's task, so it must be quick.
 pub trait SampleObserver: Send + Sync {
     /// One finished request.
     fn observe(&self, sample: &Sample);
+
+    /// One request cut off by the run's stop.
+    fn cancelled(&self, sample: &Sample);
 }
 
 /// The receiving side: folds events into [`RunStats`] until every [`Recorder`] is dropped.
@@ -160,8 +182,8 @@ impl Aggregator {
                     }
                     let mut stats = self.live.lock();
                     for event in batch.drain(..) {
-                        if let (Some(observer), Event::Request(sample)) = (&self.observer, &event) {
-                            observer.observe(sample);
+                        if let Some(observer) = &self.observer {
+                            observe(observer.as_ref(), &event);
                         }
                         stats.apply(event);
                     }
@@ -182,6 +204,15 @@ impl Aggregator {
         };
         stats.finish_timeline(started.elapsed(), self.live.gauges.users());
         stats
+    }
+}
+
+/// Shows `event` to `observer` if it is a request.
+fn observe(observer: &dyn SampleObserver, event: &Event) {
+    match event {
+        Event::Request(sample) => observer.observe(sample),
+        Event::Cancelled(sample) => observer.cancelled(sample),
+        _ => {}
     }
 }
 

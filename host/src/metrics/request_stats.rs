@@ -17,6 +17,8 @@ pub struct RequestStats {
     pub count: u64,
     /// Requests recorded as failures.
     pub failures: u64,
+    /// Requests the run's stop cut off: in `count`, but neither failures nor latencies.
+    pub cancelled: u64,
     /// Response body bytes received.
     pub bytes: u64,
     /// Sum of all latencies, for an exact mean.
@@ -49,6 +51,7 @@ impl RequestStats {
         Self {
             count: 0,
             failures: 0,
+            cancelled: 0,
             bytes: 0,
             total_us: 0,
             min_us: u64::MAX,
@@ -68,6 +71,17 @@ impl RequestStats {
         self.max_us = self.max_us.max(latency_us);
         self.histogram
             .saturating_record(latency_us.clamp(1, MAX_TRACKED_US));
+    }
+
+    /// Records a request the run's stop cut off.
+    pub fn record_cancelled(&mut self) {
+        self.count += 1;
+        self.cancelled += 1;
+    }
+
+    /// Requests with a measured latency (the cancelled ones have none).
+    fn measured(&self) -> u64 {
+        self.count - self.cancelled
     }
 
     /// Records one request of an arrival-rate iteration that started `lateness_us` late: its
@@ -102,6 +116,7 @@ impl RequestStats {
         }
         self.count += other.count;
         self.failures += other.failures;
+        self.cancelled += other.cancelled;
         self.bytes += other.bytes;
         self.total_us += other.total_us;
         self.min_us = self.min_us.min(other.min_us);
@@ -117,7 +132,7 @@ impl RequestStats {
 
     /// Mean latency, or zero when empty.
     pub fn mean(&self) -> Duration {
-        match self.count {
+        match self.measured() {
             0 => Duration::ZERO,
             n => Duration::from_nanos(self.total_us.saturating_mul(1000) / n),
         }
@@ -125,7 +140,7 @@ impl RequestStats {
 
     /// Smallest latency, or zero when empty.
     pub fn min(&self) -> Duration {
-        match self.count {
+        match self.measured() {
             0 => Duration::ZERO,
             _ => Duration::from_micros(self.min_us),
         }
@@ -138,7 +153,7 @@ impl RequestStats {
 
     /// The latency at `percentile` (0..=100), within the histogram's precision; zero when empty.
     pub fn percentile(&self, percentile: f64) -> Duration {
-        if self.count == 0 {
+        if self.measured() == 0 {
             return Duration::ZERO;
         }
         if percentile >= 100.0 {
@@ -150,7 +165,7 @@ impl RequestStats {
 
     /// Mean response size in bytes.
     pub fn mean_bytes(&self) -> u64 {
-        self.bytes.checked_div(self.count).unwrap_or(0)
+        self.bytes.checked_div(self.measured()).unwrap_or(0)
     }
 
     /// Failures as a fraction of requests (0.0 when empty).
@@ -247,6 +262,23 @@ mod tests {
         assert!(close(stats.percentile(50.0), 1_000));
         assert!(close(stats.percentile(99.0), 1_000));
         assert!(close(stats.percentile(99.9), 500_000));
+    }
+
+    #[test]
+    fn cancelled_requests_count_but_measure_nothing() {
+        let mut stats = stats_of(&[1_000, 3_000]);
+        stats.record_cancelled();
+        assert_eq!((stats.count, stats.cancelled, stats.failures), (3, 1, 0));
+        assert_eq!(stats.mean(), Duration::from_micros(2_000));
+        assert_eq!(stats.min(), Duration::from_micros(1_000));
+        assert_eq!(stats.mean_bytes(), 100);
+        let mut merged = empty();
+        merged.merge(&stats);
+        assert_eq!((merged.count, merged.cancelled), (3, 1));
+        let mut only_cancelled = empty();
+        only_cancelled.record_cancelled();
+        assert_eq!(only_cancelled.percentile(50.0), Duration::ZERO);
+        assert_eq!(only_cancelled.mean(), Duration::ZERO);
     }
 
     #[test]

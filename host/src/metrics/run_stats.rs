@@ -49,6 +49,8 @@ pub struct RunStats {
     pub failures: BTreeMap<FailureKey, u64>,
     /// Exception occurrences by message.
     pub exceptions: BTreeMap<String, u64>,
+    /// Tasks that ended with an error after a request of theirs failed, by scenario.
+    pub tasks_cut_short: BTreeMap<u16, u64>,
     /// Checks by name.
     pub checks: BTreeMap<String, CheckCount>,
     /// How late arrival-rate iterations started (empty in a closed-model run).
@@ -79,6 +81,7 @@ impl RunStats {
             requests: BTreeMap::new(),
             failures: BTreeMap::new(),
             exceptions: BTreeMap::new(),
+            tasks_cut_short: BTreeMap::new(),
             checks: BTreeMap::new(),
             start_lateness: empty_row.empty_like(),
             timeline: Timeline::new(empty_row.empty_like(), percentiles),
@@ -97,7 +100,18 @@ impl RunStats {
     pub fn apply(&mut self, event: Event) {
         match event {
             Event::Request(sample) => self.record(sample),
+            Event::Cancelled(sample) => {
+                let key = RequestKey {
+                    scenario: sample.tag.scenario,
+                    name: sample.name,
+                    method: sample.method,
+                };
+                self.row(key).record_cancelled();
+            }
             Event::Exception(message) => *self.exceptions.entry(message).or_default() += 1,
+            Event::TaskCutShort { scenario } => {
+                *self.tasks_cut_short.entry(scenario).or_default() += 1;
+            }
             Event::Check { name, passed } => {
                 let count = self.checks.entry(name).or_default();
                 if passed {
@@ -134,15 +148,11 @@ impl RunStats {
             *self.failures.entry(key).or_default() += 1;
         }
         self.timeline.record(latency_us, bytes, failure.is_some());
-        let empty_row = &self.empty_row;
-        let row = self
-            .requests
-            .entry(RequestKey {
-                scenario: tag.scenario,
-                name,
-                method,
-            })
-            .or_insert_with(|| empty_row.empty_like());
+        let row = self.row(RequestKey {
+            scenario: tag.scenario,
+            name,
+            method,
+        });
         match tag.lateness_us {
             Some(lateness_us) => {
                 row.record_with_lateness(latency_us, lateness_us, bytes, failure.is_some())
@@ -170,6 +180,19 @@ impl RunStats {
     pub fn finish_timeline(&mut self, elapsed: std::time::Duration, users: u32) {
         let total = self.total();
         self.timeline.finish(elapsed, users, &total);
+    }
+
+    /// The row of `key`, made if it is new.
+    fn row(&mut self, key: RequestKey) -> &mut RequestStats {
+        let empty_row = &self.empty_row;
+        self.requests
+            .entry(key)
+            .or_insert_with(|| empty_row.empty_like())
+    }
+
+    /// Tasks cut short by a failed request, in all.
+    pub fn total_tasks_cut_short(&self) -> u64 {
+        self.tasks_cut_short.values().sum()
     }
 
     /// Exceptions of every kind.

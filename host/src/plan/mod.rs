@@ -4,6 +4,7 @@
 
 mod file;
 mod model;
+mod network;
 mod rate;
 mod shape;
 mod text;
@@ -11,6 +12,9 @@ pub mod threshold;
 
 pub use file::PlanFile;
 pub use model::{LoadModel, OpenPlan};
+pub use network::{
+    parse_connection_mode, parse_resolve, ConnectionMode, HttpVersion, ResolveEntry,
+};
 pub use rate::{parse_rate_per_second, parse_rate_stages, RateSchedule, RateStage};
 pub use shape::{parse_stages, Shape, Stage, Step};
 pub use text::{

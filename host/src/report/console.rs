@@ -82,7 +82,40 @@ fn header(out: &mut String, report: &RunReport<'_>) {
             outcome.users_cancelled
         );
     }
+    for note in notes(report) {
+        let _ = writeln!(out, "{note}");
+    }
     out.push('\n');
+}
+
+/// What a reader of the numbers should know: unverified TLS, requests the stop cut off, and
+/// tasks that a failed request ended.
+pub fn notes(report: &RunReport<'_>) -> Vec<String> {
+    let mut notes = Vec::new();
+    if report.insecure {
+        notes.push(
+            "TLS certificates were not verified (--insecure): the server was not authenticated"
+                .to_string(),
+        );
+    }
+    let cancelled: u64 = report
+        .stats
+        .requests
+        .values()
+        .map(|row| row.cancelled)
+        .sum();
+    if cancelled > 0 {
+        notes.push(format!(
+            "{cancelled} requests were cut off in flight by the stop: counted, but neither failures nor latencies"
+        ));
+    }
+    let cut_short = report.stats.total_tasks_cut_short();
+    if cut_short > 0 {
+        notes.push(format!(
+            "{cut_short} tasks ended early because one of their requests failed (counted as failures, not exceptions)"
+        ));
+    }
+    notes
 }
 
 /// Where the CPU went: the generator's busiest second and each scenario's guest code.
@@ -352,6 +385,7 @@ mod tests {
             users_by_scenario: &[2],
             host: "http://127.0.0.1:8000",
             seed: 42,
+            insecure: false,
             outcome: RunOutcome {
                 reason: StopReason::TimeUp,
                 elapsed: Duration::from_secs(10),

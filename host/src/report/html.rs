@@ -84,6 +84,9 @@ fn header(page: &mut String, report: &RunReport<'_>) {
         outcome.reason.describe(),
         report.seed,
     );
+    for note in super::notes(report) {
+        let _ = write!(page, "<p class=\"params\">{}</p>", escape(&note));
+    }
 }
 
 fn charts(page: &mut String, report: &RunReport<'_>) {
@@ -288,6 +291,7 @@ mod tests {
             users_by_scenario: &[5],
             host: "http://127.0.0.1:1",
             seed: 9,
+            insecure: false,
             outcome: RunOutcome {
                 elapsed: Duration::from_secs(3),
                 users_spawned: 5,

@@ -30,6 +30,10 @@ pub struct SummaryConfig {
     pub thresholds: Vec<String>,
     /// Scenario weights, in scenario order.
     pub weights: Vec<u32>,
+    /// `--connections`: `per-user`, `shared` or `per-iteration`.
+    pub connections: &'static str,
+    /// `--insecure`.
+    pub insecure: bool,
 }
 
 #[derive(Serialize)]
@@ -78,6 +82,7 @@ struct Outcome {
     iterations: u64,
     dropped_iterations: u64,
     users_cancelled: usize,
+    tasks_cut_short: u64,
 }
 
 #[derive(Serialize)]
@@ -96,6 +101,7 @@ struct RowEntry<'a> {
 struct Stats {
     count: u64,
     failures: u64,
+    cancelled: u64,
     bytes: u64,
     rps: f64,
     failures_per_s: f64,
@@ -159,7 +165,7 @@ fn summary<'a>(
         host: report.host,
         seed: report.seed,
         config,
-        outcome: outcome_entry(&report.outcome),
+        outcome: outcome_entry(&report.outcome, stats.total_tasks_cut_short()),
         requests,
         aggregated,
         failures: stats
@@ -240,7 +246,7 @@ fn scenario_entries<'a>(
         .collect()
 }
 
-fn outcome_entry(outcome: &RunOutcome) -> Outcome {
+fn outcome_entry(outcome: &RunOutcome, tasks_cut_short: u64) -> Outcome {
     Outcome {
         reason: reason_name(outcome.reason),
         elapsed_s: outcome.elapsed.as_secs_f64(),
@@ -249,6 +255,7 @@ fn outcome_entry(outcome: &RunOutcome) -> Outcome {
         iterations: outcome.iterations,
         dropped_iterations: outcome.dropped_iterations,
         users_cancelled: outcome.users_cancelled,
+        tasks_cut_short,
     }
 }
 
@@ -276,6 +283,7 @@ fn stats_of(row: &RequestStats, rps: f64, failures_per_s: f64) -> anyhow::Result
     Ok(Stats {
         count: row.count,
         failures: row.failures,
+        cancelled: row.cancelled,
         bytes: row.bytes,
         rps,
         failures_per_s,

@@ -68,6 +68,13 @@ const FAILURES_COLUMNS: [&str; 4] = ["Method", "Name", "Error", "Occurrences"];
 /// Columns of `PREFIX_exceptions.csv`.
 const EXCEPTIONS_COLUMNS: [&str; 4] = ["Count", "Message", "Traceback", "Nodes"];
 
+/// A CSV writer with Python's `csv` defaults, which Locust writes with: `\r\n` line ends.
+fn writer(path: &Path) -> csv::Result<Writer<std::fs::File>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_path(path)
+}
+
 /// Writes the four files next to `prefix` and returns their paths.
 pub fn write(prefix: &Path, report: &RunReport<'_>) -> anyhow::Result<Vec<PathBuf>> {
     let path = |suffix: &str| {
@@ -89,7 +96,7 @@ pub fn write(prefix: &Path, report: &RunReport<'_>) -> anyhow::Result<Vec<PathBu
 }
 
 fn stats(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
-    let mut out = Writer::from_path(path)?;
+    let mut out = writer(path)?;
     out.write_record(stats_columns())?;
     for row in report.rows() {
         out.write_record(stats_record(&row))?;
@@ -134,7 +141,7 @@ fn whole_ms(row: &RequestStats, percentile: f64) -> String {
 }
 
 fn history(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
-    let mut out = Writer::from_path(path)?;
+    let mut out = writer(path)?;
     out.write_record(history_columns())?;
     for point in report.stats.timeline.points() {
         let mut record = vec![
@@ -168,7 +175,7 @@ fn history(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
 }
 
 fn failures(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
-    let mut out = Writer::from_path(path)?;
+    let mut out = writer(path)?;
     out.write_record(FAILURES_COLUMNS)?;
     for (key, count) in &report.stats.failures {
         out.write_record([
@@ -183,7 +190,7 @@ fn failures(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
 }
 
 fn exceptions(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
-    let mut out = Writer::from_path(path)?;
+    let mut out = writer(path)?;
     out.write_record(EXCEPTIONS_COLUMNS)?;
     for (message, count) in &report.stats.exceptions {
         out.write_record([

@@ -12,7 +12,7 @@ pub mod prometheus;
 mod svg_chart;
 mod verdict_table;
 
-pub use console::render;
+pub use console::{notes, render};
 pub use verdict_table::render as render_verdicts;
 
 use std::borrow::Cow;
@@ -69,6 +69,8 @@ pub struct RunReport<'a> {
     pub host: &'a str,
     /// The seed, so the run can be repeated.
     pub seed: u64,
+    /// Whether TLS certificates went unverified (`--insecure`).
+    pub insecure: bool,
     /// How the run went.
     pub outcome: RunOutcome,
     /// The measurements.

@@ -97,6 +97,12 @@ impl PrometheusMetrics {
 }
 
 impl SampleObserver for PrometheusMetrics {
+    /// Counts the request, without a latency.
+    fn cancelled(&self, sample: &Sample) {
+        let labels = [sample.method.as_ref(), sample.name.as_str()];
+        self.requests.with_label_values(&labels).inc();
+    }
+
     /// Counts one finished request.
     fn observe(&self, sample: &Sample) {
         let labels = [sample.method.as_ref(), sample.name.as_str()];

@@ -1,6 +1,7 @@
 //! One load test from start to exit code, as a sequence of steps: load the scenarios, describe
 //! them, check the target, start the views, run the plan, judge the thresholds, report.
 
+mod limits;
 mod outputs;
 mod views;
 
@@ -81,6 +82,7 @@ pub async fn run_scenarios(
         users_by_scenario: &users_by_scenario,
         host: &host,
         seed: config.vu.seed,
+        insecure: config.broker.tls.insecure,
         outcome,
         stats: &stats,
     };
@@ -123,7 +125,9 @@ async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Pre
     let adjustable = config.outputs.web.is_some();
     let (model, users_control) =
         scheduler::model_for(&config.model, &slots, &ctx, config.max_users(), adjustable).await?;
-    broker::preflight(&config.host)
+    limits::check_open_files(config, model.peak_users(config.max_users()))?;
+    let route = ctx.broker.route_of(&config.host);
+    broker::preflight(&config.host, &route)
         .await
         .map_err(|why| Failure::bad_input(anyhow!("cannot reach --host {}: {why}", config.host)))?;
     Ok(Prepared {

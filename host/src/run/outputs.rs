@@ -7,6 +7,7 @@ use anyhow::anyhow;
 
 use crate::config::RunConfig;
 use crate::error::Failure;
+use crate::plan::ConnectionMode;
 use crate::report::json_summary::SummaryConfig;
 use crate::report::{self, RunReport};
 use crate::thresholds::Verdict;
@@ -34,6 +35,12 @@ pub fn write(
             iterations: config.iterations,
             thresholds: config.thresholds.iter().map(ToString::to_string).collect(),
             weights: weights.to_vec(),
+            connections: match config.broker.connections {
+                ConnectionMode::PerUser => "per-user",
+                ConnectionMode::Shared => "shared",
+                ConnectionMode::PerIteration => "per-iteration",
+            },
+            insecure: config.broker.tls.insecure,
         };
         report::json_summary::write(path, report, &summary_config, verdicts)
             .map_err(|err| unwritable("JSON summary", err))?;

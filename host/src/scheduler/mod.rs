@@ -36,6 +36,18 @@ pub enum Model {
     Open(OpenPlan),
 }
 
+impl Model {
+    /// The most users the model can run at once; `max_users` bounds the shapes that are
+    /// decided while the run goes on (the dashboard's, a scenario's own).
+    pub fn peak_users(&self, max_users: u32) -> u32 {
+        match self {
+            Model::Closed(ClosedShape::Host(shape)) => shape.peak_users(),
+            Model::Closed(ClosedShape::Controlled(_) | ClosedShape::Guest { .. }) => max_users,
+            Model::Open(open) => open.max_users,
+        }
+    }
+}
+
 /// Where a closed-model run takes its user count from.
 pub enum ClosedShape {
     /// Computed by the host (fixed or staged).

@@ -62,14 +62,14 @@ impl Cadence {
                 address,
                 idle,
             } => {
-                if swarm.stop.is_cancelled() {
-                    return None;
-                }
-                let ticket = match first.take() {
+                // A ticket handed out before the stop is run: it is counted as started.
+                let ticket = match first.take().or_else(|| inbox.try_recv().ok()) {
                     Some(ticket) => ticket,
+                    None if swarm.stop.is_cancelled() => return None,
                     None => {
                         idle.send((scenario, address.clone())).ok()?;
                         tokio::select! {
+                            biased;
                             ticket = inbox.recv() => ticket?,
                             _ = swarm.stop.cancelled() => return None,
                         }
@@ -157,15 +157,16 @@ async fn run_instance(
     cadence: &mut Cadence,
 ) -> InstanceEnd {
     let recorder = &swarm.ctx.recorder;
+    let scenario = vu.identity().scenario;
     match vu.on_start().await {
         Ok(Ok(())) => {}
+        Ok(Err(_)) if vu.task_had_failed_request() => recorder.task_cut_short(scenario),
         Ok(Err(message)) => recorder.exception(format!("on_start: {message}")),
         Err(trap) => {
             recorder.exception(format!("on_start: {}", vu.explain_trap(&trap)));
             return trapped(&vu, RESTART_BACKOFF);
         }
     }
-    let scenario = vu.identity().scenario;
     while let Some(lateness) = cadence.next(swarm, scenario).await {
         if let Some(lateness) = lateness {
             let lateness_us = lateness.as_micros().min(u128::from(u64::MAX)) as u64;
@@ -176,6 +177,8 @@ async fn run_instance(
         let started = Instant::now();
         match vu.run_task(index).await {
             Ok(Ok(())) => {}
+            // The error only carries a failed request, counted already, out of the task.
+            Ok(Err(_)) if vu.task_had_failed_request() => recorder.task_cut_short(scenario),
             Ok(Err(message)) => {
                 recorder.exception(format!("{}: {message}", slot.picker.name(index)))
             }

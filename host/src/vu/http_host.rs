@@ -5,10 +5,8 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ::http::header::{HeaderMap, HeaderName, HeaderValue, COOKIE, SET_COOKIE};
+use ::http::header::{HeaderMap, HeaderName, HeaderValue};
 use ::http::Method as HttpMethod;
-use cookie_store::CookieStore;
-use url::Url;
 use wasmtime::component::Resource;
 
 use super::responses::{PendingResponse, Verdict};
@@ -35,17 +33,15 @@ impl http::Host for VuState {
             Ok(outgoing) => outgoing,
             Err(err) => return Ok(Err(self.fail(method_label, name, 0, err))),
         };
-        let url = outgoing.url.clone();
         let ctx = Arc::clone(&self.ctx);
         let tag = self.sample_tag();
         let in_flight = InFlight::new(self.ctx.recorder.clone(), method_label, name, tag);
-        let (result, elapsed) = ctx.broker.execute(outgoing).await;
+        let (result, elapsed) = ctx.broker.execute(&mut self.agent, outgoing).await;
         let (method_label, name) = in_flight.landed();
         self.guest_since = Instant::now();
         let latency_us = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
         match result {
             Ok(received) => {
-                self.store_cookies(&url, &received.headers);
                 let id = self.responses.insert(PendingResponse {
                     method: method_label,
                     name,
@@ -62,20 +58,13 @@ impl http::Host for VuState {
 }
 
 impl VuState {
-    /// Resolves the URL and merges session headers, cookies and the request's own headers.
+    /// Resolves the URL and merges the session's default headers with the request's own (the
+    /// broker adds the cookies of each hop).
     fn prepare(&self, method: HttpMethod, request: &Request) -> Result<Outgoing, BrokerError> {
         let url = self.ctx.broker.resolve(&request.url, &request.query)?;
         let mut headers = HeaderMap::new();
         for (name, value) in &self.session.default_headers {
             headers.insert(name.clone(), value.clone());
-        }
-        if let Some(cookies) = self
-            .session
-            .cookies
-            .as_deref()
-            .and_then(|jar| cookie_header(jar, &url))
-        {
-            headers.insert(COOKIE, cookies);
         }
         let mut replaced = Vec::new();
         for (name, value) in &request.headers {
@@ -99,12 +88,13 @@ impl VuState {
 
     /// Records a request that got no response and returns the guest-visible error.
     fn fail(
-        &self,
+        &mut self,
         method: Cow<'static, str>,
         name: String,
         latency_us: u64,
         err: BrokerError,
     ) -> HttpError {
+        self.failed_sends += 1;
         self.ctx.recorder.request(Sample {
             method,
             name,
@@ -119,20 +109,6 @@ impl VuState {
             BrokerError::Connect(message) => HttpError::Connect(message),
             BrokerError::Timeout => HttpError::Timeout,
             BrokerError::Transport(message) => HttpError::Transport(message),
-        }
-    }
-
-    fn store_cookies(&mut self, url: &Url, headers: &HeaderMap) {
-        let mut set_cookies = headers.get_all(SET_COOKIE).iter().peekable();
-        if set_cookies.peek().is_none() {
-            return;
-        }
-        let jar = self.session.cookies.get_or_insert_with(Box::default);
-        for value in set_cookies {
-            if let Ok(text) = value.to_str() {
-                // A malformed or foreign cookie is ignored, as a browser would.
-                let _ = jar.parse(text, url);
-            }
         }
     }
 
@@ -231,13 +207,13 @@ impl session::Host for VuState {
     }
 
     fn clear_cookies(&mut self) -> wasmtime::Result<()> {
-        self.session.cookies = None;
+        self.agent.clear_cookies();
         Ok(())
     }
 }
 
 /// Records a request as cancelled if the user is stopped while it is in flight, so every
-/// request sent is counted exactly once.
+/// request sent is counted exactly once (as a request, not as a failure).
 struct InFlight {
     recorder: Recorder,
     method: Cow<'static, str>,
@@ -272,29 +248,15 @@ impl InFlight {
 impl Drop for InFlight {
     fn drop(&mut self) {
         if !self.landed {
-            self.recorder.request(Sample {
+            self.recorder.cancelled(Sample {
                 method: std::mem::take(&mut self.method),
                 name: std::mem::take(&mut self.name),
                 latency_us: self.started.elapsed().as_micros() as u64,
                 bytes: 0,
-                failure: Some("cancelled: the run stopped before the response arrived".into()),
+                failure: None,
                 tag: self.tag,
             });
         }
-    }
-}
-
-/// The `Cookie` header a user's jar holds for `url`, if any.
-fn cookie_header(jar: &CookieStore, url: &Url) -> Option<HeaderValue> {
-    let value = jar
-        .get_request_values(url)
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("; ");
-    if value.is_empty() {
-        None
-    } else {
-        HeaderValue::from_str(&value).ok()
     }
 }
 
@@ -400,25 +362,25 @@ mod tests {
 
     #[test]
     fn each_user_keeps_its_own_cookies() {
+        use ::http::header::SET_COOKIE;
+        use url::Url;
         let mut state = vu_state();
-        let url = Url::parse("http://127.0.0.1:9/login").expect("url");
+        let login = Url::parse("http://127.0.0.1:9/login").expect("url");
+        let cart = Url::parse("http://127.0.0.1:9/cart").expect("url");
         let mut received = HeaderMap::new();
         received.insert(SET_COOKIE, HeaderValue::from_static("sid=abc; Path=/"));
-        state.store_cookies(&url, &received);
-        let next = state
-            .prepare(HttpMethod::GET, &get("/cart", &[]))
-            .expect("allowed");
-        assert_eq!(next.headers["cookie"], "sid=abc");
-        let other_user = vu_state();
-        let theirs = other_user
-            .prepare(HttpMethod::GET, &get("/cart", &[]))
-            .expect("allowed");
-        assert!(theirs.headers.get("cookie").is_none());
+        state.agent.store_cookies(&login, &received);
+        assert_eq!(
+            state.agent.cookie_header(&cart),
+            Some(HeaderValue::from_static("sid=abc"))
+        );
+        assert_eq!(
+            vu_state().agent.cookie_header(&cart),
+            None,
+            "another user's jar"
+        );
         state.clear_cookies().expect("clear");
-        let cleared = state
-            .prepare(HttpMethod::GET, &get("/cart", &[]))
-            .expect("allowed");
-        assert!(cleared.headers.get("cookie").is_none());
+        assert_eq!(state.agent.cookie_header(&cart), None);
     }
 
     #[test]

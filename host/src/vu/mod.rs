@@ -90,6 +90,7 @@ impl Vu {
     /// Runs task `index`, counting it as this user's next iteration.
     pub async fn run_task(&mut self, index: u32) -> wasmtime::Result<Result<(), String>> {
         self.store.data_mut().identity.iteration += 1;
+        self.store.data_mut().begin_task();
         self.enter();
         let result = self
             .scenario
@@ -122,6 +123,12 @@ impl Vu {
             .await;
         self.store.data_mut().leave_guest();
         result
+    }
+
+    /// Whether a request of the last task failed without a response, so an error the task
+    /// returned may only carry that failure out of it.
+    pub fn task_had_failed_request(&self) -> bool {
+        self.store.data().failed_sends > 0
     }
 
     /// Sets how late the next iterations started, for response times from the intended

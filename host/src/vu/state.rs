@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cookie_store::CookieStore;
 use http::header::{HeaderName, HeaderValue};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -15,6 +14,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::guest_output::{GuestOutput, StderrTail};
 use super::responses::ResponseSlab;
 use super::RunContext;
+use crate::broker::UserAgent;
 use crate::metrics::SampleTag;
 
 /// Who a user is and how far it has come; survives the user's instance being replaced.
@@ -45,13 +45,11 @@ impl Identity {
     }
 }
 
-/// Per-user HTTP session: default headers and a cookie jar, created on first use.
+/// Per-user HTTP session defaults; the cookie jar lives in the user's [`UserAgent`].
 #[derive(Default)]
 pub struct Session {
     /// Headers sent with every request, in the order set.
     pub default_headers: Vec<(HeaderName, HeaderValue)>,
-    /// Cookies received, if any.
-    pub cookies: Option<Box<CookieStore>>,
 }
 
 /// Everything a user's Store holds.
@@ -60,8 +58,12 @@ pub struct VuState {
     pub ctx: Arc<RunContext>,
     /// Identity, carried over to a fresh instance after a trap.
     pub identity: Identity,
-    /// Default headers and cookies.
+    /// Default headers.
     pub session: Session,
+    /// The user's connections and cookie jar.
+    pub agent: UserAgent,
+    /// Requests of the current task that failed without a response.
+    pub failed_sends: u32,
     /// Responses the guest has not dropped yet; recorded when dropped.
     pub responses: ResponseSlab,
     /// When the guest last got control back from the host (for the task timeout).
@@ -95,6 +97,8 @@ impl VuState {
             .instances(crate::engine::MAX_CORE_INSTANCES_PER_VU as usize)
             .build();
         Self {
+            agent: ctx.broker.new_agent(),
+            failed_sends: 0,
             ctx,
             identity,
             session: Session::default(),
@@ -129,6 +133,13 @@ impl VuState {
             self.ctx.recorder.guest_time(self.identity.scenario, micros);
         }
         self.guest_time = Duration::ZERO;
+    }
+
+    /// A task begins: its failed-request count starts afresh, and with `--connections
+    /// per-iteration` its connections too.
+    pub fn begin_task(&mut self) {
+        self.failed_sends = 0;
+        self.ctx.broker.begin_task(&mut self.agent);
     }
 
     /// What this user's samples carry besides their row.
