@@ -36,7 +36,7 @@ async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
     let loaded = compile(&engine, path.as_ref())
         .and_then(LoadedScenario::link)
         .map_err(|err| anyhow::anyhow!("{err}"))?;
-    let (recorder, _aggregator, _live) = metrics::channel(&[])?;
+    let (recorder, _aggregator, _live) = metrics::channel(&[], metrics::DEFAULT_MAX_ROWS)?;
     let ctx = Arc::new(RunContext {
         broker: HttpBroker::new(&BrokerOptions::new("http://127.0.0.1:9".parse()?))?,
         recorder,

@@ -4,12 +4,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use url::Url;
 
 use crate::broker::{TlsOptions, DEFAULT_MAX_REDIRECTS};
 use crate::config::{LoadOptions, NetworkOptions, Outputs};
+use crate::metrics::DEFAULT_MAX_ROWS;
 use crate::plan::{
     parse_connection_mode, parse_duration, parse_host, parse_key_value, parse_positive,
     parse_rate_per_second, parse_rate_stages, parse_resolve, parse_scenario_arg, parse_size,
@@ -180,6 +182,11 @@ pub struct LoadArgs {
     #[arg(long)]
     pub exit_code_on_error: Option<u8>,
 
+    /// The most distinct request names kept as rows; later names are counted under one
+    /// `(other names)` row, with a warning (give URLs with ids one `.name(..)`).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
+    pub max_rows: usize,
+
     /// Write Locust's four CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv,
     /// PREFIX_failures.csv and PREFIX_exceptions.csv.
     #[arg(long, value_name = "PREFIX")]
@@ -333,6 +340,7 @@ impl From<LoadArgs> for LoadOptions {
             max_body: args.max_body,
             no_budgets: args.no_budgets,
             exit_code_on_error: args.exit_code_on_error,
+            max_rows: args.max_rows,
             network: args.network.into(),
             outputs: Outputs {
                 csv: args.csv,

@@ -13,6 +13,7 @@ use crate::broker::{
 };
 use crate::engine::EngineOptions;
 use crate::error::{EXIT_OK, EXIT_REQUEST_FAILURES};
+use crate::metrics::DEFAULT_MAX_ROWS;
 use crate::plan::{
     parse_host, parse_rate_per_second, ConnectionMode, HttpVersion, LoadModel, OpenPlan, PlanFile,
     RateSchedule, RateStage, ResolveEntry, Shape, Stage, Step, Threshold,
@@ -80,6 +81,8 @@ pub struct LoadOptions {
     pub no_budgets: bool,
     /// `--exit-code-on-error`.
     pub exit_code_on_error: Option<u8>,
+    /// `--max-rows`.
+    pub max_rows: usize,
     /// The network: connections, TLS, proxy, name overrides.
     pub network: NetworkOptions,
     /// The files and views asked for.
@@ -145,6 +148,7 @@ impl Default for LoadOptions {
             max_body: DEFAULT_MAX_BODY,
             no_budgets: false,
             exit_code_on_error: None,
+            max_rows: DEFAULT_MAX_ROWS,
             network: NetworkOptions::default(),
             outputs: Outputs::default(),
         }
@@ -204,6 +208,8 @@ pub struct RunConfig {
     pub stop_timeout: Duration,
     /// Exit code for a run with failed requests.
     pub exit_code_on_error: u8,
+    /// The most distinct request rows kept; later names share one overflow row.
+    pub max_rows: usize,
     /// Pass/fail gates: the plan file's, then the flags'.
     pub thresholds: Vec<Threshold>,
     /// Whether a failed threshold stops the run early.
@@ -267,6 +273,7 @@ impl RunConfig {
             iterations: options.iterations,
             stop_timeout: options.stop_timeout,
             exit_code_on_error: options.exit_code_on_error.unwrap_or(on_error),
+            max_rows: options.max_rows,
             thresholds,
             abort_on_fail: options.abort_on_fail || plan.abort_on_fail.unwrap_or(false),
             abort_grace: options.abort_grace,

@@ -21,8 +21,14 @@ const SPARE_SLOTS: u32 = 16;
 /// Bytes of each fiber stack kept resident between calls, so a task does not page-fault its
 /// stack in again every iteration.
 const STACK_KEEP_RESIDENT: usize = 64 << 10;
-/// Memory slots the pool reserves at most: each reserves address space, not memory.
-const MAX_MEMORY_SLOTS: u32 = 24_000;
+/// Memories a user's component may have (a Rust scenario has one; composed ones more).
+const MEMORIES_PER_USER: u32 = 2;
+/// Address space each memory slot reserves by default: 4 GiB, so that guest loads and
+/// stores need no bounds checks, and a guard region.
+const FULL_RESERVATION: u64 = (4 << 30) + (32 << 20);
+/// Address space the memory pool may reserve in all (x86-64 user space is 128 TiB); a run
+/// whose users would need more reserves only `--vu-memory` per memory, with bounds checks.
+const ADDRESS_BUDGET: u64 = 64 << 40;
 
 /// Sizes the engine for a run.
 #[derive(Debug, Clone, Copy)]
@@ -39,11 +45,12 @@ pub struct EngineOptions {
 /// epoch ticker that lets the host interrupt a guest that never yields.
 pub fn build_engine(options: EngineOptions) -> anyhow::Result<Engine> {
     let slots = options.max_users.saturating_add(SPARE_SLOTS);
+    let memories = slots.saturating_mul(MEMORIES_PER_USER);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(slots)
         .total_core_instances(slots.saturating_mul(4))
         .max_core_instances_per_component(MAX_CORE_INSTANCES_PER_VU)
-        .total_memories(slots.saturating_mul(2).min(MAX_MEMORY_SLOTS).max(slots))
+        .total_memories(memories)
         .total_tables(slots.saturating_mul(4))
         .total_stacks(slots)
         .async_stack_keep_resident(STACK_KEEP_RESIDENT)
@@ -52,10 +59,16 @@ pub fn build_engine(options: EngineOptions) -> anyhow::Result<Engine> {
     config
         .epoch_interruption(options.budgets)
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    if slots > MAX_MEMORY_SLOTS {
+    if u64::from(memories) * FULL_RESERVATION > ADDRESS_BUDGET {
         config.memory_reservation(options.vu_memory as u64);
     }
-    let engine = Engine::new(&config).map_err(anyhow::Error::from)?;
+    let engine = Engine::new(&config).map_err(|err| {
+        anyhow::anyhow!(
+            "cannot reserve the memory of {} users ({}): run fewer users in this process",
+            options.max_users,
+            anyhow::Error::from(err)
+        )
+    })?;
     if !options.budgets {
         return Ok(engine);
     }

@@ -36,7 +36,8 @@ pub async fn inspect(path: &Path) -> Result<u8, Failure> {
 /// Instantiates the scenario once, with no target, to read its user.
 async fn describe(loaded: &LoadedScenario, options: VuOptions) -> Result<UserInfo, Failure> {
     let target = url::Url::parse(NO_TARGET).map_err(|err| anyhow!("{NO_TARGET}: {err}"))?;
-    let (recorder, _aggregator, _live) = metrics::channel(&[]).map_err(|err| anyhow!("{err}"))?;
+    let (recorder, _aggregator, _live) =
+        metrics::channel(&[], metrics::DEFAULT_MAX_ROWS).map_err(|err| anyhow!("{err}"))?;
     let ctx = Arc::new(RunContext {
         broker: HttpBroker::new(&BrokerOptions::new(target))?,
         recorder,

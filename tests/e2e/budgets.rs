@@ -116,3 +116,78 @@ async fn a_guest_flooding_the_log_only_slows_itself() {
         "the noisy guest's CPU time is reported",
     );
 }
+
+#[tokio::test]
+async fn distinct_urls_share_an_overflow_row_and_memory_stays_bounded() {
+    let (result, served) = run_against_demo(
+        "distinct_urls",
+        &["--users", "20", "--iterations", "2000", "--quiet"],
+    )
+    .await;
+    let (requests, _) = result.aggregated();
+    assert_eq!(requests, 2000);
+    assert_eq!(requests, served, "reported vs served");
+    result.assert(
+        result
+            .stderr
+            .contains("more than 1000 request names (--max-rows)")
+            && result.stderr.contains(".name(\"/api/v1/products/:id\")"),
+        "a warning names the cap and the way to group URLs",
+    );
+    let rows = result.rows();
+    let overflow = rows.iter().find(|row| row.name == "(other names)");
+    result.assert(
+        rows.len() == 1001 && overflow.is_some_and(|row| row.requests == 1000),
+        "1000 rows of their own, the other 1000 requests in the overflow row",
+    );
+    result.assert(
+        result
+            .stdout
+            .contains("1000 requests had names past --max-rows 1000"),
+        "the report says how many requests overflowed",
+    );
+    let peak_mib: f64 = result
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("memory: wasmload's peak resident "))
+        .and_then(|rest| rest.split(' ').next()?.parse().ok())
+        .unwrap_or(f64::MAX);
+    result.assert(
+        peak_mib < 150.0,
+        &format!("2,000 distinct URLs peaked at {peak_mib} MiB resident"),
+    );
+}
+
+#[tokio::test]
+async fn a_run_past_what_one_process_holds_is_refused_with_the_number_it_holds() {
+    let (result, served) = run_against_demo(
+        "paced_health",
+        &[
+            "--users",
+            "40000",
+            "--connections",
+            "shared",
+            "--run-time",
+            "1s",
+            "--quiet",
+        ],
+    )
+    .await;
+    result.assert(
+        result.code == 2,
+        "a limit the machine cannot hold is bad input",
+    );
+    let lines: Vec<&str> = result
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    result.assert(
+        lines.len() == 1
+            && lines[0].contains("40000 users need about")
+            && lines[0].contains("vm.max_map_count")
+            && lines[0].contains("so it can hold about"),
+        "one line with the number this process can hold and what to do",
+    );
+    assert_eq!(served, 0, "nothing was sent");
+}

@@ -28,6 +28,28 @@ async fn a_guest_that_traps_is_counted_and_the_run_goes_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_whose_task_traps_waits_before_the_next_one() {
+    // Every task traps; the users wait 100 ms after each, as after any task.
+    let flags = [
+        "--users",
+        "2",
+        "--run-time",
+        "2s",
+        "--env",
+        "TRAP_PROBABILITY=1",
+        "--env",
+        "WAIT_S=0.1",
+        "--quiet",
+    ];
+    let (result, served) = run_against_demo("trap_random", &flags).await;
+    let traps = result.exceptions_containing("deliberate trap");
+    result.assert(
+        (10..=60).contains(&traps) && served == traps,
+        &format!("{traps} traps and {served} requests in 2 s of two users waiting 100 ms"),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn task_errors_are_exceptions_without_restarting() {
     let flags = ["--users", "2", "--iterations", "20"];
     let (result, served) = run_against_demo("task_error", &flags).await;

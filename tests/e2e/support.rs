@@ -30,6 +30,7 @@ const GUESTS: &[&str] = &[
     "escape_artist",
     "paced_health",
     "redirect_paths",
+    "distinct_urls",
 ];
 
 /// The workspace root.

@@ -57,6 +57,19 @@ fn share(cpu: Duration, wall: Duration, cores: f64) -> f64 {
     (cpu.as_secs_f64() / wall.as_secs_f64() / cores).min(1.0)
 }
 
+/// The most memory this process has held resident so far (`VmHWM`), in bytes; 0 where
+/// `/proc` does not tell.
+pub fn peak_resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(kib * 1024)
+        })
+        .unwrap_or(0)
+}
+
 /// User plus system CPU time of this process so far.
 fn process_cpu() -> Duration {
     // SAFETY: getrusage only writes the struct it is given.
@@ -76,6 +89,12 @@ fn process_cpu() -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_peak_resident_memory_is_read() {
+        let held = vec![1u8; 8 << 20];
+        assert!(peak_resident_bytes() >= 8 << 20, "{}", held.len());
+    }
 
     #[test]
     fn the_share_is_cpu_over_wall_per_core() {

@@ -4,12 +4,14 @@
 //! lock-free channel, and only the aggregator task touches the histograms.
 
 mod cpu_watch;
+mod overflow;
 mod request_stats;
 mod run_stats;
 mod timeline;
 
-pub use cpu_watch::{CpuWatch, BUSY_WARNING as CPU_BUSY_WARNING};
+pub use cpu_watch::{peak_resident_bytes, CpuWatch, BUSY_WARNING as CPU_BUSY_WARNING};
 pub use hdrhistogram::CreationError;
+pub use overflow::{Overflow, DEFAULT_MAX_ROWS, OVERFLOW_ROW};
 pub use request_stats::RequestStats;
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
 pub use timeline::{ms, TimePoint, Timeline};
@@ -203,6 +205,7 @@ impl Aggregator {
             std::mem::replace(&mut *live, empty)
         };
         stats.finish_timeline(started.elapsed(), self.live.gauges.users());
+        stats.generator_peak_rss = peak_resident_bytes();
         stats
     }
 }
@@ -288,11 +291,14 @@ impl LiveStats {
 }
 
 /// A connected recorder and aggregator, and a handle on the live statistics; each point of
-/// the time series keeps the totals' `percentiles`.
-pub fn channel(percentiles: &[f64]) -> Result<(Recorder, Aggregator, LiveStats), CreationError> {
+/// the time series keeps the totals' `percentiles`, and rows are capped at `max_rows`.
+pub fn channel(
+    percentiles: &[f64],
+    max_rows: usize,
+) -> Result<(Recorder, Aggregator, LiveStats), CreationError> {
     let (sender, receiver) = mpsc::unbounded_channel();
     let live = LiveStats {
-        stats: Arc::new(Mutex::new(RunStats::new(percentiles)?)),
+        stats: Arc::new(Mutex::new(RunStats::with_max_rows(percentiles, max_rows)?)),
         gauges: Arc::default(),
     };
     let aggregator = Aggregator {
@@ -320,7 +326,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_aggregator_sees_every_event_from_every_recorder() {
-        let (recorder, aggregator, _live) = channel(&[]).expect("a valid layout");
+        let (recorder, aggregator, _live) = channel(&[], DEFAULT_MAX_ROWS).expect("a valid layout");
         let collecting = tokio::spawn(aggregator.run());
         let mut users = Vec::new();
         for user in 0..8 {

@@ -7,6 +7,9 @@ use hdrhistogram::{CreationError, Histogram};
 /// Highest latency the histogram tracks exactly enough (one hour, in microseconds); longer
 /// samples are clamped to it.
 const MAX_TRACKED_US: u64 = 3_600_000_000;
+/// The range a new histogram covers before it grows: it grows on demand, so a row costs
+/// memory in proportion to its slowest request, not to the hour it could track.
+const INITIAL_HIGH_US: u64 = 2;
 /// Significant decimal digits kept by the histogram (0.1% relative error).
 const SIGNIFICANT_DIGITS: u8 = 3;
 
@@ -38,7 +41,8 @@ impl RequestStats {
     /// An empty row. Only the histogram's layout can be refused, so rows after the first are
     /// made with [`empty_like`](Self::empty_like), which cannot fail.
     pub fn new() -> Result<Self, CreationError> {
-        let histogram = Histogram::new_with_bounds(1, MAX_TRACKED_US, SIGNIFICANT_DIGITS)?;
+        let mut histogram = Histogram::new_with_bounds(1, INITIAL_HIGH_US, SIGNIFICANT_DIGITS)?;
+        histogram.auto(true);
         Ok(Self::with_histogram(histogram))
     }
 
@@ -69,8 +73,10 @@ impl RequestStats {
         self.total_us += latency_us;
         self.min_us = self.min_us.min(latency_us);
         self.max_us = self.max_us.max(latency_us);
-        self.histogram
-            .saturating_record(latency_us.clamp(1, MAX_TRACKED_US));
+        let value = latency_us.clamp(1, MAX_TRACKED_US);
+        if self.histogram.record(value).is_err() {
+            self.histogram.saturating_record(value);
+        }
     }
 
     /// Records a request the run's stop cut off.
@@ -321,6 +327,23 @@ mod tests {
         merged.merge(&stats);
         assert_eq!(merged.response().map(|r| r.count), Some(2));
         assert!(empty().response().is_none());
+    }
+
+    #[test]
+    fn an_empty_or_fast_row_stays_small() {
+        let size = |stats: &RequestStats| stats.histogram().distinct_values() * 8;
+        let empty = empty();
+        assert!(size(&empty) <= 16 << 10, "{} bytes", size(&empty));
+        let fast = stats_of(&[150, 900, 4_000, 12_000]);
+        assert!(size(&fast) <= 64 << 10, "{} bytes", size(&fast));
+        let slow = stats_of(&[150, 3_000_000_000]);
+        assert!(
+            size(&slow) > size(&fast),
+            "a slow row grows to hold its latencies"
+        );
+        let mut merged = fast.clone();
+        merged.merge(&slow);
+        assert_eq!(merged.max(), slow.max());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::CreationError;
 
+use super::overflow::{Overflow, DEFAULT_MAX_ROWS};
 use super::{Event, RequestStats, Sample, Timeline};
 
 /// A report row: Locust sorts rows by name, then method (here within each scenario).
@@ -43,8 +44,10 @@ pub struct CheckCount {
 /// Everything recorded during a run.
 #[derive(Debug)]
 pub struct RunStats {
-    /// One row per (name, method).
+    /// One row per (name, method), at most `--max-rows` of them.
     pub requests: BTreeMap<RequestKey, RequestStats>,
+    /// Requests whose names found no row of their own.
+    pub overflow: Overflow,
     /// Failure occurrences by (method, name, message).
     pub failures: BTreeMap<FailureKey, u64>,
     /// Exception occurrences by message.
@@ -61,24 +64,45 @@ pub struct RunStats {
     pub guest_time_us: BTreeMap<u16, u64>,
     /// The busiest second of wasmload's own process, as a share of the cores it may use.
     pub generator_cpu_peak: f64,
+    /// The most memory wasmload held resident, in bytes, read at the end of the run.
+    pub generator_peak_rss: u64,
     /// An empty row, the layout of every new one.
     empty_row: RequestStats,
+    /// Every request so far, kept as they come: the Aggregated row and the time series'
+    /// totals.
+    total: RequestStats,
 }
 
 impl RunStats {
-    /// Empty statistics whose time series keeps the totals' `percentiles` every second.
+    /// Empty statistics whose time series keeps the totals' `percentiles` every second, with
+    /// the default cap on rows.
     pub fn new(percentiles: &[f64]) -> Result<Self, CreationError> {
-        Ok(Self::from_empty_row(RequestStats::new()?, percentiles))
+        Self::with_max_rows(percentiles, DEFAULT_MAX_ROWS)
     }
 
-    /// Empty statistics with the same layout and time-series percentiles as these.
+    /// Empty statistics with at most `max_rows` distinct rows.
+    pub fn with_max_rows(percentiles: &[f64], max_rows: usize) -> Result<Self, CreationError> {
+        Ok(Self::from_empty_row(
+            RequestStats::new()?,
+            percentiles,
+            max_rows,
+        ))
+    }
+
+    /// Empty statistics with the same layout, time-series percentiles and cap as these.
     pub fn empty_like(&self) -> Self {
-        Self::from_empty_row(self.empty_row.empty_like(), self.timeline.percentiles())
+        Self::from_empty_row(
+            self.empty_row.empty_like(),
+            self.timeline.percentiles(),
+            self.overflow.max_rows,
+        )
     }
 
-    fn from_empty_row(empty_row: RequestStats, percentiles: &[f64]) -> Self {
+    fn from_empty_row(empty_row: RequestStats, percentiles: &[f64], max_rows: usize) -> Self {
         Self {
             requests: BTreeMap::new(),
+            overflow: Overflow::new(max_rows),
+            total: empty_row.empty_like(),
             failures: BTreeMap::new(),
             exceptions: BTreeMap::new(),
             tasks_cut_short: BTreeMap::new(),
@@ -87,6 +111,7 @@ impl RunStats {
             timeline: Timeline::new(empty_row.empty_like(), percentiles),
             guest_time_us: BTreeMap::new(),
             generator_cpu_peak: 0.0,
+            generator_peak_rss: 0,
             empty_row,
         }
     }
@@ -106,6 +131,7 @@ impl RunStats {
                     name: sample.name,
                     method: sample.method,
                 };
+                self.total.record_cancelled();
                 self.row(key).record_cancelled();
             }
             Event::Exception(message) => *self.exceptions.entry(message).or_default() += 1,
@@ -138,52 +164,58 @@ impl RunStats {
             failure,
             tag,
         } = sample;
-        if let Some(message) = &failure {
-            let key = FailureKey {
+        let key = self.overflow.admit(
+            &self.requests,
+            RequestKey {
                 scenario: tag.scenario,
-                method: method.clone(),
-                name: name.clone(),
-                message: message.clone(),
+                name,
+                method,
+            },
+        );
+        let failed = failure.is_some();
+        if let Some(message) = failure {
+            let failure = FailureKey {
+                scenario: key.scenario,
+                method: key.method.clone(),
+                name: key.name.clone(),
+                message,
             };
-            *self.failures.entry(key).or_default() += 1;
+            *self.failures.entry(failure).or_default() += 1;
         }
-        self.timeline.record(latency_us, bytes, failure.is_some());
-        let row = self.row(RequestKey {
-            scenario: tag.scenario,
-            name,
-            method,
-        });
-        match tag.lateness_us {
-            Some(lateness_us) => {
-                row.record_with_lateness(latency_us, lateness_us, bytes, failure.is_some())
+        self.timeline.record(latency_us, bytes, failed);
+        let empty_row = &self.empty_row;
+        let row = self
+            .requests
+            .entry(key)
+            .or_insert_with(|| empty_row.empty_like());
+        for stats in [row, &mut self.total] {
+            match tag.lateness_us {
+                Some(lateness_us) => {
+                    stats.record_with_lateness(latency_us, lateness_us, bytes, failed)
+                }
+                None => stats.record(latency_us, bytes, failed),
             }
-            None => row.record(latency_us, bytes, failure.is_some()),
         }
     }
 
-    /// All rows merged: Locust's "Aggregated" row.
-    pub fn total(&self) -> RequestStats {
-        let mut total = self.empty_row();
-        for row in self.requests.values() {
-            total.merge(row);
-        }
-        total
+    /// Every request together: Locust's "Aggregated" row.
+    pub fn total(&self) -> &RequestStats {
+        &self.total
     }
 
     /// Closes the time series' current second at `elapsed`, with `users` running.
     pub fn close_second(&mut self, elapsed: std::time::Duration, users: u32) {
-        let total = self.total();
-        self.timeline.close_window(elapsed, users, &total);
+        self.timeline.close_window(elapsed, users, &self.total);
     }
 
     /// Ends the time series at `elapsed`, with `users` running.
     pub fn finish_timeline(&mut self, elapsed: std::time::Duration, users: u32) {
-        let total = self.total();
-        self.timeline.finish(elapsed, users, &total);
+        self.timeline.finish(elapsed, users, &self.total);
     }
 
-    /// The row of `key`, made if it is new.
+    /// The row of `key` (or the overflow row, past the cap), made if it is new.
     fn row(&mut self, key: RequestKey) -> &mut RequestStats {
+        let key = self.overflow.admit(&self.requests, key);
         let empty_row = &self.empty_row;
         self.requests
             .entry(key)

@@ -109,6 +109,17 @@ pub fn notes(report: &RunReport<'_>) -> Vec<String> {
             "{cancelled} requests were cut off in flight by the stop: counted, but neither failures nor latencies"
         ));
     }
+    let overflow = &report.stats.overflow;
+    if overflow.requests > 0 {
+        notes.push(format!(
+            "{} requests had names past --max-rows {} (such as {}) and were counted under `{}`: \
+             give URLs with ids one .name(..)",
+            overflow.requests,
+            overflow.max_rows,
+            overflow.examples.join(", "),
+            crate::metrics::OVERFLOW_ROW
+        ));
+    }
     let cut_short = report.stats.total_tasks_cut_short();
     if cut_short > 0 {
         notes.push(format!(
@@ -145,6 +156,11 @@ fn cpu_line(out: &mut String, report: &RunReport<'_>) {
         } else {
             ""
         }
+    );
+    let _ = writeln!(
+        out,
+        "memory: wasmload's peak resident {:.1} MiB",
+        report.stats.generator_peak_rss as f64 / f64::from(1 << 20)
     );
 }
 

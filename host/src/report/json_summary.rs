@@ -63,6 +63,8 @@ struct Cpu {
     guest_seconds: Vec<f64>,
     /// wasmload's busiest second, as a share of the cores it may use.
     generator_peak: f64,
+    /// The most memory wasmload held resident, in bytes.
+    generator_peak_rss_bytes: u64,
 }
 
 #[derive(Serialize)]
@@ -205,7 +207,7 @@ fn request_entries<'a>(report: &'a RunReport<'a>) -> anyhow::Result<(Vec<RowEntr
     let mut rows = report.rows();
     let aggregated = match rows.pop() {
         Some(total) => row_stats(&total)?,
-        None => stats_of(&report.stats.total(), 0.0, 0.0)?,
+        None => stats_of(report.stats.total(), 0.0, 0.0)?,
     };
     let requests = rows
         .iter()
@@ -270,6 +272,7 @@ fn cpu_entry(report: &RunReport<'_>) -> Cpu {
     Cpu {
         guest_seconds,
         generator_peak: report.stats.generator_cpu_peak,
+        generator_peak_rss_bytes: report.stats.generator_peak_rss,
     }
 }
 

@@ -119,7 +119,7 @@ impl RunReport<'_> {
                 row(Some(key), name, Cow::Borrowed(stats))
             })
             .collect();
-        let total = Cow::Owned(self.stats.total());
+        let total = Cow::Borrowed(self.stats.total());
         rows.push(row(None, "Aggregated".to_string(), total));
         rows
     }

@@ -1,12 +1,17 @@
-//! The machine's limits a run must fit: with one connection per user, open files are the
-//! first to run out, so the soft limit is raised to the hard one, and a run that needs more
-//! than that is refused before it starts.
+//! The machine's limits a run must fit, checked before it starts: open files (one connection
+//! per user; the soft limit is raised to the hard one first) and memory mappings (each user
+//! takes a few, and the kernel caps them per process). A run past either is refused with the
+//! number of users this process can hold.
 
 use anyhow::anyhow;
 
 use crate::config::RunConfig;
 use crate::error::Failure;
 use crate::plan::ConnectionMode;
+use crate::vu::{max_mappings, process_mappings};
+
+/// Mappings kept free for everything else the process maps while the run goes on.
+const SPARE_MAPPINGS: u64 = 2_000;
 
 /// Descriptors the process uses besides the users' connections: the engine, the runtime,
 /// listeners, files.
@@ -55,4 +60,49 @@ fn raise_open_file_limit() -> Option<u64> {
         }
     }
     Some(limit.rlim_cur)
+}
+
+/// Mappings the engine's pool takes for each user slot as it is made (a stack and its guard).
+const POOL_MAPPINGS_PER_SLOT: f64 = 2.0;
+/// Mappings one more user's instance takes, before it is measured (about 3.5 here).
+const INSTANCE_MAPPINGS_ESTIMATE: f64 = 4.0;
+
+/// Before the engine is made: refuses a run of `users` whose pool and instances would
+/// clearly take more memory mappings than the kernel allows the process.
+pub fn check_mappings_before_engine(users: u32) -> Result<(), Failure> {
+    check_mappings(
+        users,
+        POOL_MAPPINGS_PER_SLOT + INSTANCE_MAPPINGS_ESTIMATE,
+        POOL_MAPPINGS_PER_SLOT + INSTANCE_MAPPINGS_ESTIMATE,
+    )
+}
+
+/// After the engine is made and one user measured: refuses a run of `users` whose instances
+/// would take more memory mappings, `per_user` each, than the kernel allows the process.
+pub fn check_mappings_of_instances(users: u32, per_user: Option<f64>) -> Result<(), Failure> {
+    match per_user {
+        Some(per_user) => check_mappings(users, per_user, POOL_MAPPINGS_PER_SLOT + per_user),
+        None => Ok(()),
+    }
+}
+
+/// Refuses `users` that need `needed_per_user` more mappings each than are free; a user
+/// takes `per_user` in all, which gives the ceiling to report.
+fn check_mappings(users: u32, needed_per_user: f64, per_user: f64) -> Result<(), Failure> {
+    let (Some(cap), Some(now)) = (max_mappings(), process_mappings()) else {
+        return Ok(());
+    };
+    let free = cap.saturating_sub(now).saturating_sub(SPARE_MAPPINGS) as f64;
+    tracing::debug!("memory mappings: {now} in use of {cap}, {per_user:.1} per user");
+    if f64::from(users) * needed_per_user <= free {
+        return Ok(());
+    }
+    let ceiling = (cap.saturating_sub(SPARE_MAPPINGS) as f64 / per_user) as u64;
+    let wanted = (f64::from(users) * per_user) as u64 + SPARE_MAPPINGS;
+    Err(Failure::bad_input(anyhow!(
+        "{users} users need about {wanted} memory mappings ({per_user:.1} each), but this \
+         process may have {cap} (vm.max_map_count), so it can hold about {ceiling} users: run \
+         at most that many, or raise the limit (sysctl -w vm.max_map_count={})",
+        wanted.next_power_of_two()
+    )))
 }

@@ -105,7 +105,7 @@ pub async fn run_scenarios(
 /// Loads and describes the scenarios, picks the model and checks that the target answers.
 async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Prepared, Failure> {
     let loaded = load_scenarios(scenarios, config)?;
-    let (recorder, aggregator, live) = metrics::channel(&LOCUST_PERCENTILES)
+    let (recorder, aggregator, live) = metrics::channel(&LOCUST_PERCENTILES, config.max_rows)
         .map_err(|err| Failure::from(anyhow!("cannot set up the statistics: {err}")))?;
     let ctx = Arc::new(RunContext {
         broker: HttpBroker::new(&config.broker).map_err(Failure::bad_input)?,
@@ -125,7 +125,12 @@ async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Pre
     let adjustable = config.outputs.web.is_some();
     let (model, users_control) =
         scheduler::model_for(&config.model, &slots, &ctx, config.max_users(), adjustable).await?;
-    limits::check_open_files(config, model.peak_users(config.max_users()))?;
+    let peak_users = model.peak_users(config.max_users());
+    limits::check_open_files(config, peak_users)?;
+    if let Some(slot) = slots.first() {
+        let per_user = crate::vu::mappings_per_user(&slot.loaded, &ctx).await;
+        limits::check_mappings_of_instances(peak_users, per_user)?;
+    }
     let route = ctx.broker.route_of(&config.host);
     broker::preflight(&config.host, &route)
         .await
@@ -155,7 +160,8 @@ fn load_scenarios(
         .iter()
         .map(|(path, _)| crate::scenario_build::resolve_scenario(path))
         .collect::<Result<Vec<_>, _>>()?;
-    let engine = engine::build_engine(config.engine).map_err(Failure::from)?;
+    limits::check_mappings_before_engine(config.max_users())?;
+    let engine = engine::build_engine(config.engine).map_err(Failure::bad_input)?;
     components
         .iter()
         .map(|component| LoadedScenario::link(engine::compile(&engine, component)?))

@@ -83,10 +83,19 @@ impl Cadence {
     /// Waits after a task that took `took`, by the user's wait time (closed model only).
     async fn after_task(&self, slot: &ScenarioSlot, took: Duration, vu: &mut Vu) {
         if let Cadence::Closed { leave } = self {
-            let wait = wait_after(&slot.user.wait, took, vu.rng());
+            let wait = self.wait_after(slot, took, vu);
             if !wait.is_zero() {
                 pause(leave, wait).await;
             }
+        }
+    }
+
+    /// The wait after a task that took `took`: the user's wait time in the closed model,
+    /// none in the open one (the schedule paces it).
+    fn wait_after(&self, slot: &ScenarioSlot, took: Duration, vu: &mut Vu) -> Duration {
+        match self {
+            Cadence::Closed { .. } => wait_after(&slot.user.wait, took, vu.rng()),
+            Cadence::Open { .. } => Duration::ZERO,
         }
     }
 
@@ -185,7 +194,9 @@ async fn run_instance(
             Err(trap) => {
                 let reason = vu.explain_trap(&trap);
                 recorder.exception(format!("{}: {reason}", slot.picker.name(index)));
-                return trapped(&vu, Duration::ZERO);
+                // As after any task, the user waits its wait time before the next one.
+                let wait = cadence.wait_after(slot, started.elapsed(), &mut vu);
+                return trapped(&vu, wait);
             }
         }
         cadence.after_task(slot, started.elapsed(), &mut vu).await;

@@ -5,6 +5,7 @@ mod context;
 mod guest_output;
 mod http_host;
 mod loaded;
+mod probe;
 mod responses;
 mod runtime_host;
 mod state;
@@ -13,6 +14,7 @@ mod testing;
 
 pub use context::{RunContext, VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
 pub use loaded::LoadedScenario;
+pub use probe::{mappings_per_user, max_mappings, process_mappings};
 pub use state::{Identity, VuState};
 
 use std::sync::Arc;

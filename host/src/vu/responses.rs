@@ -148,7 +148,8 @@ mod tests {
 
     #[tokio::test]
     async fn flushing_records_what_the_guest_still_held() {
-        let (recorder, aggregator, _live) = crate::metrics::channel(&[]).expect("a valid layout");
+        let (recorder, aggregator, _live) =
+            crate::metrics::channel(&[], crate::metrics::DEFAULT_MAX_ROWS).expect("a valid layout");
         let mut slab = ResponseSlab::default();
         slab.insert(response(200));
         let dropped = slab.insert(response(200));

@@ -9,7 +9,8 @@ use crate::metrics;
 /// A state for user 0 of a run against `http://127.0.0.1:9` with `--env TENANT=acme`.
 pub fn vu_state() -> VuState {
     let broker = BrokerOptions::new(url::Url::parse("http://127.0.0.1:9").expect("a URL"));
-    let (recorder, _aggregator, _live) = metrics::channel(&[]).expect("a valid layout");
+    let (recorder, _aggregator, _live) =
+        metrics::channel(&[], metrics::DEFAULT_MAX_ROWS).expect("a valid layout");
     let ctx = Arc::new(RunContext {
         broker: HttpBroker::new(&broker).expect("broker"),
         recorder,

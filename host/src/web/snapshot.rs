@@ -71,7 +71,7 @@ impl Snapshot {
             users: live.gauges.users(),
             target_users: live.gauges.target_users(),
             adjustable,
-            total: row("", "Aggregated", &stats.total()),
+            total: row("", "Aggregated", stats.total()),
             rows: rows(&stats),
             failures: stats
                 .failures
