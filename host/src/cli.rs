@@ -13,9 +13,10 @@ use crate::broker::{TlsOptions, DEFAULT_MAX_REDIRECTS};
 use crate::config::{LoadOptions, NetworkOptions, Outputs};
 use crate::metrics::DEFAULT_MAX_ROWS;
 use crate::plan::{
-    parse_connection_mode, parse_duration, parse_host, parse_key_value, parse_positive,
-    parse_rate_per_second, parse_rate_stages, parse_resolve, parse_scenario_arg, parse_size,
-    parse_stages, ConnectionMode, HttpVersion, RateStage, ResolveEntry, Stage, Threshold,
+    parse_connection_mode, parse_core_share, parse_duration, parse_host, parse_key_value,
+    parse_positive, parse_rate_per_second, parse_rate_stages, parse_resolve, parse_scenario_arg,
+    parse_size, parse_stages, ConnectionMode, HttpVersion, RateStage, ResolveEntry, Stage,
+    Threshold,
 };
 
 /// `wasmload`: load tests whose virtual users are sandboxed WebAssembly components.
@@ -29,6 +30,12 @@ pub struct Cli {
     /// Log level for wasmload's own and the guests' log lines (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
     pub log_level: String,
+
+    /// Threads that drive connections and time responses, apart from the ones that run
+    /// guests, so busy guests cannot delay a measurement (default: half the cores, at least
+    /// one); 0 drives connections on the guests' threads, which costs less CPU per request.
+    #[arg(long, global = true, value_name = "N")]
+    pub io_threads: Option<usize>,
 }
 
 /// The subcommands.
@@ -165,6 +172,11 @@ pub struct LoadArgs {
     /// gets an allocation failure, counted as an exception, and restarts.
     #[arg(long, value_parser = parse_size, default_value = "64MiB")]
     pub vu_memory: usize,
+
+    /// The share of one core each user's guest code may use, e.g. `0.25` or `25%`; a user
+    /// that computes past it is paused until its next 100 ms window.
+    #[arg(long, value_name = "SHARE", value_parser = parse_core_share)]
+    pub vu_cpu: Option<f64>,
 
     /// Largest request or response body; a bigger response fails with a clear message and
     /// is never buffered past this.
@@ -339,6 +351,7 @@ impl From<LoadArgs> for LoadOptions {
             vu_memory: args.vu_memory,
             max_body: args.max_body,
             no_budgets: args.no_budgets,
+            vu_cpu: args.vu_cpu,
             exit_code_on_error: args.exit_code_on_error,
             max_rows: args.max_rows,
             network: args.network.into(),

@@ -79,6 +79,8 @@ pub struct LoadOptions {
     pub max_body: usize,
     /// `--no-budgets`.
     pub no_budgets: bool,
+    /// `--vu-cpu`: a share of one core.
+    pub vu_cpu: Option<f64>,
     /// `--exit-code-on-error`.
     pub exit_code_on_error: Option<u8>,
     /// `--max-rows`.
@@ -147,6 +149,7 @@ impl Default for LoadOptions {
             vu_memory: DEFAULT_VU_MEMORY,
             max_body: DEFAULT_MAX_BODY,
             no_budgets: false,
+            vu_cpu: None,
             exit_code_on_error: None,
             max_rows: DEFAULT_MAX_ROWS,
             network: NetworkOptions::default(),
@@ -265,6 +268,7 @@ impl RunConfig {
                 task_timeout: options.task_timeout,
                 vu_memory: options.vu_memory,
                 budgets,
+                vu_cpu: options.vu_cpu,
             },
             host,
             users,

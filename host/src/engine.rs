@@ -13,8 +13,9 @@ use crate::error::Failure;
 
 /// Core instances one user's component may create (a Rust guest needs a handful).
 pub const MAX_CORE_INSTANCES_PER_VU: u32 = 32;
-/// How often the epoch advances; also the granularity of the task timeout.
-pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// How often the epoch advances: a guest computing without calling the host yields its
+/// thread this often, and the task timeout and `--vu-cpu` are judged this often.
+pub const EPOCH_TICK: Duration = Duration::from_millis(2);
 /// Instance slots beyond the user count: the describing instance, and instances replaced
 /// after a trap while their successor starts.
 const SPARE_SLOTS: u32 = 16;

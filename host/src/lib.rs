@@ -56,7 +56,9 @@ pub fn main_with_args() -> u8 {
         }
     };
     init_logging(&cli.log_level);
+    broker::start_network(cli.io_threads);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .thread_name("wasmload-users")
         .enable_all()
         .build()
     {

@@ -17,6 +17,7 @@ mod inspect;
 mod isolation;
 mod lifecycle;
 mod load_shapes;
+mod measurement;
 mod mixed;
 mod network;
 mod outputs;

@@ -196,11 +196,18 @@ impl Run {
                 let fields: Vec<&str> = before_bar.split_whitespace().collect();
                 let name = fields.get(..fields.len().checked_sub(2)?)?.join(" ");
                 let (requests, failures) = counts(line);
+                let times: Vec<f64> = line
+                    .split('|')
+                    .nth(1)?
+                    .split_whitespace()
+                    .filter_map(|field| field.parse().ok())
+                    .collect();
                 Some(Row {
                     method: method.to_string(),
                     name,
                     requests,
                     failures,
+                    median_ms: times.get(3).copied().unwrap_or(f64::NAN),
                 })
             })
             .collect()
@@ -227,12 +234,13 @@ impl Run {
 }
 
 /// One row of the report's request table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub method: String,
     pub name: String,
     pub requests: u64,
     pub failures: u64,
+    pub median_ms: f64,
 }
 
 /// Parses "# reqs" and "# fails" from a request row: the two fields before the first `|`.

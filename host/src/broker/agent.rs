@@ -8,10 +8,10 @@ use cookie_store::CookieStore;
 use http::header::{HeaderMap, HeaderValue, SET_COOKIE};
 use http_body_util::Full;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use url::Url;
 
 use super::connector::Connector;
+use super::net::NetExecutor;
 use crate::plan::{ConnectionMode, HttpVersion};
 
 /// How long an idle connection is kept.
@@ -35,7 +35,7 @@ impl ClientFactory {
 
     /// A client with a pool of its own.
     pub fn client(&self) -> HttpClient {
-        Client::builder(TokioExecutor::new())
+        Client::builder(NetExecutor)
             .pool_idle_timeout(IDLE_TIMEOUT)
             .http2_only(self.version == HttpVersion::Http2)
             .build(self.connector.clone())

@@ -19,6 +19,7 @@ use tokio::net::TcpStream;
 use tower_service::Service;
 use url::Url;
 
+use super::net::{on_net, TimedIo};
 use crate::plan::ResolveEntry;
 
 /// A boxed connector error.
@@ -103,7 +104,7 @@ fn no_proxy_from_env() -> String {
 }
 
 impl Service<Uri> for NetConnector {
-    type Response = TokioIo<TcpStream>;
+    type Response = TimedIo<TokioIo<TcpStream>>;
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
 
@@ -122,14 +123,19 @@ impl Service<Uri> for NetConnector {
                 tunnel = tunnel.with_auth(auth.clone());
             }
             return Box::pin(async move {
-                tunnel
-                    .call(dst)
-                    .await
-                    .map_err(|err| BoxError::from(format!("proxy tunnel: {err}")))
+                let io = on_net(async move { tunnel.call(dst).await })
+                    .await?
+                    .map_err(|err| BoxError::from(format!("proxy tunnel: {err}")))?;
+                Ok(TimedIo::new(io))
             });
         }
         let target = self.redirected(&dst).unwrap_or(dst);
         let mut http = self.http.clone();
-        Box::pin(async move { http.call(target).await.map_err(BoxError::from) })
+        Box::pin(async move {
+            let io = on_net(async move { http.call(target).await })
+                .await?
+                .map_err(BoxError::from)?;
+            Ok(TimedIo::new(io))
+        })
     }
 }

@@ -15,6 +15,7 @@ use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use url::Url;
 
 use super::agent::{HttpClient, UserAgent};
+use super::net::ReadClock;
 use super::{BrokerError, HttpBroker, OriginPolicy, Outgoing, Received};
 
 /// The `User-Agent` sent unless the scenario sets its own.
@@ -31,17 +32,21 @@ impl HttpBroker {
     ) -> (Result<Received, BrokerError>, Duration) {
         let timeout = outgoing.timeout.unwrap_or(self.timeout);
         let started = Instant::now();
-        let result = tokio::time::timeout(timeout, self.follow(agent, outgoing))
-            .await
-            .unwrap_or(Err(BrokerError::Timeout));
-        (result, started.elapsed())
+        match tokio::time::timeout(timeout, self.follow(agent, outgoing, started)).await {
+            Ok(Ok((received, elapsed))) => (Ok(received), elapsed),
+            Ok(Err(err)) => (Err(err), started.elapsed()),
+            Err(_) => (Err(BrokerError::Timeout), started.elapsed()),
+        }
     }
 
+    /// The exchange, and the time from `started` to the last byte of the answer, read off the
+    /// connection's clock where the bytes arrived.
     async fn follow(
         &self,
         agent: &mut UserAgent,
         outgoing: Outgoing,
-    ) -> Result<Received, BrokerError> {
+        started: Instant,
+    ) -> Result<(Received, Duration), BrokerError> {
         let Outgoing {
             mut method,
             mut url,
@@ -76,7 +81,15 @@ impl HttpBroker {
             agent.store_cookies(&url, response.headers());
             let status = response.status();
             let Some(next) = redirect_target(status, response.headers(), &url) else {
-                return read_whole(response, self.max_body).await;
+                let clock = response.extensions().get::<ReadClock>().cloned();
+                let received = read_whole(response, self.max_body).await?;
+                let waited = started.elapsed();
+                let has_clock = clock.is_some();
+                let elapsed = clock.and_then(|clock| clock.since(started));
+                if std::env::var_os("WASMLOAD_DEBUG_CLOCK").is_some() {
+                    eprintln!("clock {has_clock} read {:?} waited {:?}", elapsed, waited);
+                }
+                return Ok((received, elapsed.map_or(waited, |read| read.min(waited))));
             };
             if !self.origins.allows(&next) {
                 return Err(BrokerError::Refused(format!(

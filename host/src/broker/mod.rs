@@ -6,11 +6,13 @@
 mod agent;
 mod connector;
 mod exchange;
+mod net;
 mod origins;
 mod preflight;
 mod tls;
 
 pub use agent::UserAgent;
+pub use net::start as start_network;
 pub use origins::OriginPolicy;
 pub use preflight::preflight;
 pub use tls::TlsOptions;
@@ -144,6 +146,7 @@ pub struct HttpBroker {
 impl HttpBroker {
     /// Builds the run's client stack; an unreadable certificate or key is named.
     pub fn new(options: &BrokerOptions) -> anyhow::Result<Self> {
+        net::start(None);
         let origins = Arc::new(OriginPolicy::new(&options.base, &options.allow_hosts)?);
         let connect_timeout = options.request_timeout.min(MAX_CONNECT_TIMEOUT);
         let net = NetConnector::new(connect_timeout, &options.resolve, options.proxy.as_ref());

@@ -34,6 +34,21 @@ pub fn parse_positive(text: &str) -> Result<f64, String> {
     }
 }
 
+/// Parses a share of one core, `0.25` or `25%`: above 0 and at most 1.
+pub fn parse_core_share(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let share = match trimmed.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f64>().map(|p| p / 100.0),
+        None => trimmed.parse::<f64>(),
+    };
+    match share {
+        Ok(share) if share > 0.0 && share <= 1.0 => Ok(share),
+        _ => Err(format!(
+            "`{text}` is not a share of one core like 0.25 or 25% (above 0, at most 1)"
+        )),
+    }
+}
+
 /// Parses `KEY=VALUE`; the key must be non-empty.
 pub fn parse_key_value(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -102,6 +117,16 @@ mod tests {
         assert_eq!(parse_positive("0.5"), Ok(0.5));
         for bad in ["0", "-1", "abc", "inf", "NaN"] {
             assert!(parse_positive(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn core_shares_are_fractions_or_percentages_of_one_core() {
+        assert_eq!(parse_core_share("0.25"), Ok(0.25));
+        assert_eq!(parse_core_share("50%"), Ok(0.5));
+        assert_eq!(parse_core_share("1"), Ok(1.0));
+        for bad in ["0", "1.5", "150%", "-1", "x", ""] {
+            assert!(parse_core_share(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -25,6 +25,9 @@ pub struct VuOptions {
     pub vu_memory: usize,
     /// Whether the task timeout and the memory limiter apply (`--no-budgets` turns them off).
     pub budgets: bool,
+    /// `--vu-cpu`: the share of one core a user's guest code may use; past it the user is
+    /// paused.
+    pub vu_cpu: Option<f64>,
 }
 
 impl Default for VuOptions {
@@ -36,6 +39,7 @@ impl Default for VuOptions {
             task_timeout: DEFAULT_TASK_TIMEOUT,
             vu_memory: DEFAULT_VU_MEMORY,
             budgets: true,
+            vu_cpu: None,
         }
     }
 }

@@ -18,11 +18,14 @@ pub use probe::{mappings_per_user, max_mappings, process_mappings};
 pub use state::{Identity, VuState};
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{Scenario, ShapeStep, UserInfo};
+
+/// How long a guest computes without calling the host before it yields its thread.
+const YIELD_AFTER: Duration = Duration::from_millis(2);
 
 /// A user's live instance. After a trap it is poisoned: drop it and instantiate afresh.
 pub struct Vu {
@@ -46,22 +49,28 @@ impl Vu {
         Ok(Self { store, scenario })
     }
 
-    /// The memory limit, and the epoch deadline that interrupts a guest computing longer
-    /// than the task timeout without calling the host.
+    /// The memory limit, and the epoch deadline at each tick of which a computing guest
+    /// yields its thread, is paused past its `--vu-cpu` share, or is interrupted past the
+    /// task timeout.
     fn apply_budgets(store: &mut Store<VuState>) {
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|context| {
-            let state = context.data();
+        store.epoch_deadline_callback(|mut context| {
+            let state = context.data_mut();
             let task_timeout = state.ctx.options.task_timeout;
             if state.guest_since.elapsed() > task_timeout {
-                Err(wasmtime::format_err!(
+                return Err(wasmtime::format_err!(
                     "task timeout: the guest computed for more than {} without calling the host",
                     humantime::format_duration(task_timeout)
-                ))
-            } else {
-                Ok(UpdateDeadline::Yield(1))
+                ));
             }
+            Ok(match state.cpu_pause() {
+                Some(pause) => UpdateDeadline::YieldCustom(1, Box::pin(tokio::time::sleep(pause))),
+                // A guest that only began computing goes on; one that has computed for a
+                // while lets the other users on its thread run.
+                None if state.guest_since.elapsed() < YIELD_AFTER => UpdateDeadline::Continue(1),
+                None => UpdateDeadline::Yield(1),
+            })
         });
     }
 

@@ -76,6 +76,8 @@ pub struct VuState {
     pub lateness_us: Option<u64>,
     /// Time spent in guest code not yet reported.
     guest_time: Duration,
+    /// Guest time in the current `--vu-cpu` window.
+    cpu_window: CpuWindow,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -108,6 +110,7 @@ impl VuState {
             limits,
             lateness_us: None,
             guest_time: Duration::ZERO,
+            cpu_window: CpuWindow::new(),
             wasi,
             table: ResourceTable::new(),
         }
@@ -116,15 +119,61 @@ impl VuState {
 
 /// Guest time is reported in slices at least this long, so the hot path sends no event.
 const GUEST_TIME_SLICE: Duration = Duration::from_millis(100);
+/// The window `--vu-cpu` is judged over.
+const CPU_WINDOW: Duration = Duration::from_millis(100);
+
+/// Guest time used in the current `--vu-cpu` window.
+#[derive(Debug, Clone, Copy)]
+struct CpuWindow {
+    started: Instant,
+    used: Duration,
+}
+
+impl CpuWindow {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            used: Duration::ZERO,
+        }
+    }
+}
 
 impl VuState {
     /// The guest hands control to the host (a call returned, or an async host call began):
     /// counts the time since it got control as guest time.
     pub fn leave_guest(&mut self) {
-        self.guest_time += self.guest_since.elapsed();
+        let stretch = self.guest_since.elapsed();
+        self.guest_time += stretch;
+        self.cpu_window.used += stretch;
         if self.guest_time >= GUEST_TIME_SLICE {
             self.report_guest_time();
         }
+    }
+
+    /// With `--vu-cpu`, whether the guest, still computing, has used its share of the
+    /// current window: if so, how long to pause it (to the window's end, when a new one
+    /// starts). The pause does not count as guest time.
+    pub fn cpu_pause(&mut self) -> Option<Duration> {
+        let share = self.ctx.options.vu_cpu?;
+        let now = Instant::now();
+        if now.duration_since(self.cpu_window.started) >= CPU_WINDOW {
+            self.cpu_window = CpuWindow {
+                started: now,
+                used: Duration::ZERO,
+            };
+        }
+        let used = self.cpu_window.used + self.guest_since.elapsed();
+        if used < CPU_WINDOW.mul_f64(share) {
+            return None;
+        }
+        let resume = self.cpu_window.started + CPU_WINDOW;
+        self.leave_guest();
+        self.guest_since = resume;
+        self.cpu_window = CpuWindow {
+            started: resume,
+            used: Duration::ZERO,
+        };
+        Some(resume.saturating_duration_since(now))
     }
 
     fn report_guest_time(&mut self) {
