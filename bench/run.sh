@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints wasmload's performance figures beside oha's, measured in the same run:
 #   1. the median time to instantiate one virtual user
-#   2. resident memory per idle user: (RSS at 10,000 - RSS at 1,000 sleeping users) / 9,000
+#   2. resident memory per idle user: (RSS at 10,000 - RSS at 1,000 sleeping users) / 9,000,
+#      what an open keep-alive connection adds to it, and how many users one process holds
 #   3. requests/s and generator CPU-seconds per 100k requests, 50 users with no wait running a
 #      one-request scenario against nginx (one worker, a small JSON body), with the generator
 #      and nginx pinned to different cores
@@ -9,8 +10,8 @@
 #      rate, and the p99 lateness of iteration starts
 #   5. the cost of the per-user budgets (epoch interruption and memory limits): requests/s
 #      with them on and off, alternating for ROUNDS rounds
-# Usage: bash bench/run.sh   (ROUNDS=5 throughput rounds of DURATION=10 seconds by default;
-#                             all traffic stays on 127.0.0.1)
+# Usage: bash bench/run.sh   (ROUNDS=5 throughput rounds and BUDGET_ROUNDS=9 budget rounds of
+#                             DURATION=10 seconds by default; all traffic stays on 127.0.0.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -38,7 +39,8 @@ worker_processes 1;
 daemon off;
 error_log $PWD/$OUT/nginx-error.log;
 pid $PWD/$OUT/nginx.pid;
-events { worker_connections 4096; }
+worker_rlimit_nofile 16384;
+events { worker_connections 16384; }
 http {
   access_log off;
   keepalive_requests 1000000;
@@ -58,9 +60,9 @@ echo "== instantiation"
 cargo bench -q -p wasmload --bench instantiate -- "$GUESTS/one_request.wasm" 2000 | tee "$OUT/instantiate.txt"
 
 # --- 2. memory per idle user ----------------------------------------------------------------
-rss_with_users() {
-  local users=$1 log="$OUT/idle-$1.log"
-  "$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" \
+rss_with_users() {  # rss_with_users USERS [CONNECT]: the RSS in KiB of USERS sleeping users
+  local users=$1 connect=${2:-0} log="$OUT/idle-$1-$2.log"
+  "$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" --env "CONNECT=$connect" \
     --users "$users" --spawn-rate 20000 --stop-timeout 1s >/dev/null 2>"$log" &
   local pid=$!
   for _ in $(seq 600); do grep -q "$users users running" "$log" 2>/dev/null && break; sleep 0.2; done
@@ -72,10 +74,20 @@ rss_with_users() {
   echo "$rss"
 }
 echo "== memory per idle user"
-RSS_1K=$(rss_with_users 1000)
-RSS_10K=$(rss_with_users 10000)
+RSS_1K=$(rss_with_users 1000 0)
+RSS_10K=$(rss_with_users 10000 0)
 echo "RSS with 1,000 idle users: ${RSS_1K} KiB; with 10,000: ${RSS_10K} KiB" | tee "$OUT/memory.txt"
-awk -v a="$RSS_1K" -v b="$RSS_10K" 'BEGIN { printf "resident memory per idle user: %.1f KiB\n", (b - a) / 9000 }' | tee -a "$OUT/memory.txt"
+awk -v a="$RSS_1K" -v b="$RSS_10K" 'BEGIN { printf "resident memory per idle user: %.1f KiB (target <= 48 KiB)\n", (b - a) / 9000 }' | tee -a "$OUT/memory.txt"
+# The same users, each holding the keep-alive connection of one request.
+CONN_1K=$(rss_with_users 1000 1)
+CONN_5K=$(rss_with_users 5000 1)
+awk -v a="$CONN_1K" -v b="$CONN_5K" -v idle="$(( (RSS_10K - RSS_1K) ))" 'BEGIN {
+  per = (b - a) / 4000; printf "resident memory per idle user with an open connection: %.1f KiB (the connection: %.1f KiB)\n", per, per - idle / 9000 }' \
+  | tee -a "$OUT/memory.txt"
+# How many users one process can hold: asking for far more names the ceiling.
+"$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" --users 1000000 \
+  --connections shared --run-time 1s 2>&1 | grep -oE 'can hold about [0-9]+ users' | head -1 \
+  | sed 's/^/one process /' | tee -a "$OUT/memory.txt"
 
 # --- 3. throughput against nginx, generator on core 0 --------------------------------------
 # The machine is shared and single runs swing by a third, so oha and wasmload alternate for
@@ -94,13 +106,14 @@ for round in $(seq "$ROUNDS"); do
     --users 50 --run-time "${DURATION}s" --log-level warn)
   WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
   WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
-  # round, oha req/s, oha CPU-s/100k, wasmload req/s, wasmload CPU-s/100k, wasmload % of oha
+  # round, oha req/s, oha CPU-s/100k, wasmload req/s, wasmload CPU-s/100k, wasmload % of oha,
+  # wasmload's CPU per request over oha's
   awk -v r="$round" -v orps="$OHA_RPS" -v ocpu="$OHA_CPU" -v secs="$DURATION" \
     -v reqs="$WL_REQS" -v wcpu="$WL_CPU" -v wsecs="$WL_SECS" 'BEGIN {
-    wrps = reqs / wsecs
-    printf "%d %.0f %.2f %.0f %.2f %.0f\n", r, orps, ocpu / (orps * secs) * 100000, wrps, wcpu / reqs * 100000, wrps / orps * 100 }' \
+    wrps = reqs / wsecs; o = ocpu / (orps * secs) * 100000; w = wcpu / reqs * 100000
+    printf "%d %.0f %.2f %.0f %.2f %.0f %.2f\n", r, orps, o, wrps, w, wrps / orps * 100, w / o }' \
     | tee -a "$OUT/rounds.txt" \
-    | awk '{ printf "round %d: oha %6d req/s, %.2f CPU-s/100k | wasmload %6d req/s, %.2f CPU-s/100k (%d%% of oha)\n", $1, $2, $3, $4, $5, $6 }'
+    | awk '{ printf "round %d: oha %6d req/s, %.2f CPU-s/100k | wasmload %6d req/s, %.2f CPU-s/100k (%d%% of oha, %.2fx its CPU per request)\n", $1, $2, $3, $4, $5, $6, $7 }'
 done
 column_median() { awk -v c="$1" '{ print $c }' "$OUT/rounds.txt" | median; }
 {
@@ -108,6 +121,8 @@ column_median() { awk -v c="$1" '{ print $c }' "$OUT/rounds.txt" | median; }
   printf "oha:      %9.0f req/s, %.2f CPU-s per 100k requests\n" "$(column_median 2)" "$(column_median 3)"
   printf "wasmload: %9.0f req/s, %.2f CPU-s per 100k requests (%.0f%% of oha, median of rounds)\n" \
     "$(column_median 4)" "$(column_median 5)" "$(column_median 6)"
+  printf "wasmload's CPU per request over oha's, median of the rounds: %.2fx (target <= 1.25x)\n" \
+    "$(column_median 7)"
 } | tee "$OUT/throughput.txt"
 
 # --- 4. arrival-rate accuracy at 10,000 iterations/s -------------------------------------------
@@ -127,7 +142,8 @@ awk -v started="$STARTED" -v dropped="$DROPPED" -v p99="$P99" -v rate="$RATE" -v
 
 # --- 5. the cost of the budgets on the normal path ----------------------------------------------
 # Target: with the budgets on, at most 3% fewer requests/s than with them off (--no-budgets).
-echo "== budget overhead, 50 users, ${ROUNDS} rounds of ${DURATION}s each way"
+BUDGET_ROUNDS=${BUDGET_ROUNDS:-9}
+echo "== budget overhead, 50 users, ${BUDGET_ROUNDS} rounds of ${DURATION}s each way"
 rps_of() {
   taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
     --users 50 --run-time "${DURATION}s" --log-level warn "$@" >"$OUT/last.out" 2>/dev/null || true
@@ -137,11 +153,11 @@ rps_of() {
   awk -v r="$reqs" -v s="$secs" 'BEGIN { printf "%.0f\n", r / s }'
 }
 : >"$OUT/budgets.txt"
-for round in $(seq "$ROUNDS"); do
+for round in $(seq "$BUDGET_ROUNDS"); do
   ON=$(rps_of)
   OFF=$(rps_of --no-budgets)
   echo "$round $ON $OFF" | tee -a "$OUT/budgets.txt" \
-    | awk '{ printf "round %d: budgets on %d req/s, off %d req/s\n", $1, $2, $3 }'
+    | awk '{ printf "round %d: budgets on %d req/s, off %d req/s (%.1f%%)\n", $1, $2, $3, ($3 - $2) / $3 * 100 }'
 done
 # Each round pairs the two runs back to back, so the median of the per-round overheads is
 # what the machine's swings disturb least.

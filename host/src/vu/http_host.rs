@@ -19,23 +19,23 @@ use crate::metrics::{Recorder, Sample, SampleTag};
 impl http::Host for VuState {
     async fn send(
         &mut self,
-        request: Request,
+        mut request: Request,
     ) -> wasmtime::Result<Result<Resource<Response>, HttpError>> {
         self.leave_guest();
         let method = http_method(&request.method);
         let method_label = method_label(&request.method);
         let name = request
             .name
-            .clone()
+            .take()
             .unwrap_or_else(|| default_name(&request.url));
-        let prepared = method.and_then(|method| self.prepare(method, &request));
+        let prepared = method.and_then(|method| self.prepare(method, request));
         let outgoing = match prepared {
             Ok(outgoing) => outgoing,
             Err(err) => return Ok(Err(self.fail(method_label, name, 0, err))),
         };
         let ctx = Arc::clone(&self.ctx);
         let tag = self.sample_tag();
-        let in_flight = InFlight::new(self.ctx.recorder.clone(), method_label, name, tag);
+        let in_flight = InFlight::new(&ctx.recorder, method_label, name, tag);
         let (result, elapsed) = ctx.broker.execute(&mut self.agent, outgoing).await;
         let (method_label, name) = in_flight.landed();
         self.guest_since = Instant::now();
@@ -59,8 +59,8 @@ impl http::Host for VuState {
 
 impl VuState {
     /// Resolves the URL and merges the session's default headers with the request's own (the
-    /// broker adds the cookies of each hop).
-    fn prepare(&self, method: HttpMethod, request: &Request) -> Result<Outgoing, BrokerError> {
+    /// broker adds the cookies of each hop); the body moves on without a copy.
+    fn prepare(&self, method: HttpMethod, request: Request) -> Result<Outgoing, BrokerError> {
         let url = self.ctx.broker.resolve(&request.url, &request.query)?;
         let mut headers = HeaderMap::new();
         for (name, value) in &self.session.default_headers {
@@ -79,7 +79,7 @@ impl VuState {
             method,
             url,
             headers,
-            body: request.body.clone(),
+            body: request.body,
             timeout: request
                 .timeout_ms
                 .map(|ms| std::time::Duration::from_millis(u64::from(ms))),
@@ -214,8 +214,8 @@ impl session::Host for VuState {
 
 /// Records a request as cancelled if the user is stopped while it is in flight, so every
 /// request sent is counted exactly once (as a request, not as a failure).
-struct InFlight {
-    recorder: Recorder,
+struct InFlight<'a> {
+    recorder: &'a Recorder,
     method: Cow<'static, str>,
     name: String,
     tag: SampleTag,
@@ -223,8 +223,13 @@ struct InFlight {
     landed: bool,
 }
 
-impl InFlight {
-    fn new(recorder: Recorder, method: Cow<'static, str>, name: String, tag: SampleTag) -> Self {
+impl<'a> InFlight<'a> {
+    fn new(
+        recorder: &'a Recorder,
+        method: Cow<'static, str>,
+        name: String,
+        tag: SampleTag,
+    ) -> Self {
         Self {
             recorder,
             method,
@@ -245,7 +250,7 @@ impl InFlight {
     }
 }
 
-impl Drop for InFlight {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         if !self.landed {
             self.recorder.cancelled(Sample {
@@ -333,7 +338,7 @@ mod tests {
         let plain = state
             .prepare(
                 HttpMethod::GET,
-                &get("/api/v1/users/me", &[("X-Trace", "7")]),
+                get("/api/v1/users/me", &[("X-Trace", "7")]),
             )
             .expect("allowed");
         assert_eq!(
@@ -345,7 +350,7 @@ mod tests {
         let overridden = state
             .prepare(
                 HttpMethod::GET,
-                &get("/x", &[("authorization", "Bearer two")]),
+                get("/x", &[("authorization", "Bearer two")]),
             )
             .expect("allowed");
         assert_eq!(
@@ -355,7 +360,7 @@ mod tests {
         assert_eq!(overridden.headers["authorization"], "Bearer two");
         state.remove_header("AUTHORIZATION".into()).expect("remove");
         let bare = state
-            .prepare(HttpMethod::GET, &get("/x", &[]))
+            .prepare(HttpMethod::GET, get("/x", &[]))
             .expect("allowed");
         assert!(bare.headers.get("authorization").is_none());
     }
@@ -386,9 +391,9 @@ mod tests {
     #[test]
     fn other_origins_and_bad_headers_are_refused_before_sending() {
         let state = vu_state();
-        let refused = state.prepare(HttpMethod::GET, &get("http://example.com/", &[]));
+        let refused = state.prepare(HttpMethod::GET, get("http://example.com/", &[]));
         assert!(matches!(refused, Err(BrokerError::Refused(_))));
-        let bad = state.prepare(HttpMethod::GET, &get("/", &[("bad header", "x")]));
+        let bad = state.prepare(HttpMethod::GET, get("/", &[("bad header", "x")]));
         assert!(matches!(bad, Err(BrokerError::InvalidRequest(_))));
     }
 

@@ -1,5 +1,6 @@
-//! `idle_user`: the memory benchmark's user, which runs one empty task and then waits ten
-//! minutes, so a run of many of them measures what an idle user costs.
+//! `idle_user`: the memory benchmark's user, which runs one task and then waits ten minutes,
+//! so a run of many of them measures what an idle user costs. With `CONNECT=1` the task makes
+//! one request first, so each user also holds an open keep-alive connection.
 
 use wasmload_guest::prelude::*;
 
@@ -16,7 +17,10 @@ impl User for IdleUser {
 }
 
 impl IdleUser {
-    fn idle(&mut self, _client: &Client) -> TaskResult {
+    fn idle(&mut self, client: &Client) -> TaskResult {
+        if env("CONNECT").as_deref() == Some("1") {
+            client.get("/").send()?;
+        }
         Ok(())
     }
 }
