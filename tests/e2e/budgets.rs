@@ -1,7 +1,7 @@
 //! Budgets and hostile guests: a guest that outgrows `--vu-memory` or floods the log harms
 //! only itself, and every request is still counted once.
 
-use crate::support::{demo_server, guest, run, run_against_demo, Run};
+use crate::support::{paced_beside, run_against_demo, Run};
 
 #[tokio::test]
 async fn a_memory_bomb_hits_its_budget_and_restarts() {
@@ -33,52 +33,11 @@ async fn a_memory_bomb_hits_its_budget_and_restarts() {
     assert_eq!(requests, served, "reported vs served");
 }
 
-/// Two `Paced` users (one `/health` call every 100 ms each) for 3 s, alone or beside two
-/// users of `neighbour`; returns the Paced row's count, the run, and the server's count of
-/// `/health` (which only the Paced users call).
+/// Two `Paced` users for 3 s, alone or beside two users of `neighbour`; returns the Paced
+/// row's count, the run, and the server's count of `/health`.
 async fn paced_requests(neighbour: Option<&str>) -> (u64, Run, u64) {
-    let server = demo_server().await;
-    let mut args = vec![
-        "run".to_string(),
-        guest("paced_health").display().to_string(),
-    ];
-    let users = match neighbour {
-        Some(name) => {
-            args.push(guest(name).display().to_string());
-            "4"
-        }
-        None => "2",
-    };
-    for flag in [
-        "--host",
-        &server.url(),
-        "--users",
-        users,
-        "--run-time",
-        "3s",
-        "--quiet",
-    ] {
-        args.push(flag.to_string());
-    }
-    let result = run(args).await;
-    let health = server
-        .traffic()
-        .requests_by_route()
-        .get("/health")
-        .copied()
-        .unwrap_or(0);
-    server.shutdown().await;
-    let name = if neighbour.is_some() {
-        "Paced: /health"
-    } else {
-        "/health"
-    };
-    let paced = result
-        .rows()
-        .iter()
-        .find(|row| row.name == name)
-        .map_or(0, |row| row.requests);
-    (paced, result, health)
+    let (result, row, health) = paced_beside(neighbour, 2, &["--run-time", "3s", "--quiet"]).await;
+    (row.map_or(0, |row| row.requests), result, health)
 }
 
 #[tokio::test]

@@ -2,29 +2,12 @@
 //! end, on the same two cores, leave the latency measured for their neighbours as it was, and
 //! `--vu-cpu` holds a computing user to its share of a core.
 
-use crate::support::{demo_server, guest, run, Run};
+use crate::support::{demo_server, guest, paced_beside, run, Run};
 
 /// Four `Paced` users for 4 s, alone or beside four users of `neighbour` (interrupted after
 /// 1 s of computing each time); returns the run and the Paced row's median, in ms.
 async fn paced_median(neighbour: Option<&str>) -> (Run, f64) {
-    let server = demo_server().await;
-    let mut args = vec![
-        "run".to_string(),
-        guest("paced_health").display().to_string(),
-    ];
-    let users = match neighbour {
-        Some(name) => {
-            args.push(guest(name).display().to_string());
-            "8"
-        }
-        None => "4",
-    };
-    let url = server.url();
     let flags = [
-        "--host",
-        &url,
-        "--users",
-        users,
         "--run-time",
         "4s",
         "--task-timeout",
@@ -33,18 +16,9 @@ async fn paced_median(neighbour: Option<&str>) -> (Run, f64) {
         "2s",
         "--quiet",
     ];
-    args.extend(flags.iter().map(|flag| flag.to_string()));
-    let result = run(args).await;
-    server.shutdown().await;
-    let name = if neighbour.is_some() {
-        "Paced: /health"
-    } else {
-        "/health"
-    };
-    let median = result
-        .rows()
-        .iter()
-        .find(|row| row.name == name && row.failures == 0)
+    let (result, row, _) = paced_beside(neighbour, 4, &flags).await;
+    let median = row
+        .filter(|row| row.failures == 0)
         .map_or(f64::NAN, |row| row.median_ms);
     (result, median)
 }

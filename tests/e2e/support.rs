@@ -377,3 +377,43 @@ pub async fn run_against_demo(name: &str, flags: &[&str]) -> (Run, u64) {
     server.shutdown().await;
     (result, served)
 }
+
+/// `users` of `paced_health` (one `/health` call every 100 ms each), alone or beside as many
+/// users of `neighbour`, with `flags`, against a fresh demo API; returns the run, the Paced
+/// row, and the server's count of `/health` (which only the Paced users call).
+pub async fn paced_beside(
+    neighbour: Option<&str>,
+    users: u32,
+    flags: &[&str],
+) -> (Run, Option<Row>, u64) {
+    let server = demo_server().await;
+    let mut args = vec![
+        "run".to_string(),
+        guest("paced_health").display().to_string(),
+    ];
+    let all_users = match neighbour {
+        Some(name) => {
+            args.push(guest(name).display().to_string());
+            users * 2
+        }
+        None => users,
+    };
+    args.extend(["--host".to_string(), server.url()]);
+    args.extend(["--users".to_string(), all_users.to_string()]);
+    args.extend(flags.iter().map(|flag| flag.to_string()));
+    let result = run(args).await;
+    let health = server
+        .traffic()
+        .requests_by_route()
+        .get("/health")
+        .copied()
+        .unwrap_or(0);
+    server.shutdown().await;
+    let name = if neighbour.is_some() {
+        "Paced: /health"
+    } else {
+        "/health"
+    };
+    let row = result.rows().into_iter().find(|row| row.name == name);
+    (result, row, health)
+}
