@@ -60,7 +60,6 @@ fn measure(threshold: &Threshold, stats: &RunStats, elapsed: Duration) -> Option
     if let Scope::Check(name) = &threshold.scope {
         return check_amount(threshold.metric, stats.checks.get(name)?);
     }
-    let rows = matching_rows(&threshold.scope, stats);
     let from_intended_start = matches!(
         threshold.metric,
         Metric::Time {
@@ -68,6 +67,19 @@ fn measure(threshold: &Threshold, stats: &RunStats, elapsed: Duration) -> Option
             ..
         }
     );
+    if threshold.scope == Scope::All {
+        // The running total: no merge of every row (this runs every second while the
+        // aggregator waits for its lock, with --abort-on-fail).
+        let total = stats.total();
+        let total = match total.response() {
+            Some(response) if from_intended_start => response,
+            _ => total,
+        };
+        return (total.count > 0)
+            .then(|| request_amount(threshold.metric, total, elapsed))
+            .flatten();
+    }
+    let rows = matching_rows(&threshold.scope, stats);
     let mut merged = stats.empty_row();
     for (key, row) in rows {
         let row = if from_intended_start {
