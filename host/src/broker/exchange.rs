@@ -84,11 +84,7 @@ impl HttpBroker {
                 let clock = response.extensions().get::<ReadClock>().cloned();
                 let received = read_whole(response, self.max_body).await?;
                 let waited = started.elapsed();
-                let has_clock = clock.is_some();
                 let elapsed = clock.and_then(|clock| clock.since(started));
-                if std::env::var_os("WASMLOAD_DEBUG_CLOCK").is_some() {
-                    eprintln!("clock {has_clock} read {:?} waited {:?}", elapsed, waited);
-                }
                 return Ok((received, elapsed.map_or(waited, |read| read.min(waited))));
             };
             if !self.origins.allows(&next) {
