@@ -31,9 +31,9 @@ pub struct Cli {
     #[arg(long, global = true, default_value = "info", value_parser = ["error", "warn", "info", "debug", "trace"])]
     pub log_level: String,
 
-    /// Threads that drive connections and time responses, apart from the ones that run
-    /// guests, so busy guests cannot delay a measurement (default: half the cores, at least
-    /// one); 0 drives connections on the guests' threads, which costs less CPU per request.
+    /// Threads that drive the shared pool's connections (`--connections shared`) and HTTP/2
+    /// connections, apart from the ones that run guests (default: half the cores, at least
+    /// one; 0: the guests' threads). A user's own HTTP/1.1 connection is driven by the user.
     #[arg(long, global = true, value_name = "N")]
     pub io_threads: Option<usize>,
 }

@@ -1,36 +1,45 @@
-//! A user's own side of the broker, like a browser's: the client its requests travel on (its
-//! own connections, fresh ones each task, or the run's shared pool) and its cookie jar.
+//! A user's own side of the broker, like a browser's: the connections its requests travel
+//! on (its own, fresh ones each task, or the run's shared pool) and its cookie jar.
 
 use std::time::Duration;
 
-use bytes::Bytes;
 use cookie_store::CookieStore;
 use http::header::{HeaderMap, HeaderValue, SET_COOKIE};
-use http_body_util::Full;
+use http::Request;
 use hyper_util::client::legacy::Client;
 use url::Url;
 
 use super::connector::Connector;
-use super::net::NetExecutor;
+use super::link::{Link, LinkError};
+use super::net::{NetExecutor, ReadClock};
+use super::wire::{read_body, root_cause, Body, Hop};
+use super::BrokerError;
 use crate::plan::{ConnectionMode, HttpVersion};
 
-/// How long an idle connection is kept.
+/// How long an idle connection of the shared pool is kept.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// A hyper client over the run's connector.
-pub type HttpClient = Client<Connector, Full<Bytes>>;
+/// A hyper client with a pool, over the run's connector.
+pub type HttpClient = Client<Connector, Body>;
 
-/// Builds clients that share the run's connector (TLS configuration, resolver, proxy rules).
+/// Makes connections with the run's connector (TLS configuration, resolver, proxy rules):
+/// the shared pool, and the connections users own.
 #[derive(Debug, Clone)]
 pub struct ClientFactory {
     connector: Connector,
+    local: Connector,
     version: HttpVersion,
 }
 
 impl ClientFactory {
-    /// Clients over `connector`, speaking `version`.
-    pub fn new(connector: Connector, version: HttpVersion) -> Self {
-        Self { connector, version }
+    /// Connections through `connector` (for the pool, on the network runtime) and `local`
+    /// (for users' own, on their own runtime), speaking `version`.
+    pub fn new(connector: Connector, local: Connector, version: HttpVersion) -> Self {
+        Self {
+            connector,
+            local,
+            version,
+        }
     }
 
     /// A client with a pool of its own.
@@ -42,38 +51,91 @@ impl ClientFactory {
     }
 }
 
+/// The connections a user's requests go on.
+#[derive(Debug)]
+enum Lines {
+    /// A handle on the run's pool.
+    Shared(Box<HttpClient>),
+    /// The user's own, one per origin.
+    Own(Vec<Link>),
+}
+
 /// One user's connections and cookies.
 #[derive(Debug)]
 pub struct UserAgent {
-    client: HttpClient,
+    lines: Lines,
     mode: ConnectionMode,
     cookies: Option<Box<CookieStore>>,
 }
 
 impl UserAgent {
-    /// A new user's agent: its own client, or a handle on the run's `shared` one.
-    pub(super) fn new(factory: &ClientFactory, shared: &HttpClient, mode: ConnectionMode) -> Self {
-        let client = match mode {
-            ConnectionMode::Shared => shared.clone(),
-            ConnectionMode::PerUser | ConnectionMode::PerIteration => factory.client(),
+    /// A new user's agent: no connection yet, or a handle on the run's `shared` pool.
+    pub(super) fn new(shared: &HttpClient, mode: ConnectionMode) -> Self {
+        let lines = match mode {
+            ConnectionMode::Shared => Lines::Shared(Box::new(shared.clone())),
+            ConnectionMode::PerUser | ConnectionMode::PerIteration => Lines::Own(Vec::new()),
         };
         Self {
-            client,
+            lines,
             mode,
             cookies: None,
         }
     }
 
-    /// The client requests go on now.
-    pub(super) fn client(&self) -> &HttpClient {
-        &self.client
-    }
-
     /// A task begins: with `--connections per-iteration` the user's connections are closed
     /// and the task opens new ones.
-    pub(super) fn begin_task(&mut self, factory: &ClientFactory) {
-        if self.mode == ConnectionMode::PerIteration {
-            self.client = factory.client();
+    pub(super) fn begin_task(&mut self) {
+        if let (ConnectionMode::PerIteration, Lines::Own(links)) = (self.mode, &mut self.lines) {
+            links.clear();
+        }
+    }
+
+    /// Sends `request` (absolute URI) and reads its whole answer: on the pool, or on the
+    /// user's connection to the origin, opened if it has none (and once more if a kept-alive
+    /// one turns out to have closed before the request left).
+    pub(super) async fn send(
+        &mut self,
+        factory: &ClientFactory,
+        url: &Url,
+        request: Request<Body>,
+        max_body: usize,
+    ) -> Result<Hop, BrokerError> {
+        let links = match &mut self.lines {
+            Lines::Shared(client) => return pooled(client, request, max_body).await,
+            Lines::Own(links) => links,
+        };
+        links.retain(Link::usable);
+        let mut request = request;
+        let mut reused = true;
+        loop {
+            let index = match links.iter().position(|link| link.serves(url)) {
+                Some(index) => index,
+                None => {
+                    reused = false;
+                    links.push(Link::open(&factory.local, factory.version, url).await?);
+                    links.len() - 1
+                }
+            };
+            let Some(link) = links.get_mut(index) else {
+                return Err(BrokerError::Transport("no connection".into()));
+            };
+            match link.round_trip(request, max_body).await {
+                Ok(hop) => return Ok(hop),
+                Err(LinkError::Unsent(unsent)) if reused => {
+                    links.swap_remove(index);
+                    request = *unsent;
+                }
+                Err(LinkError::Unsent(_)) => {
+                    links.swap_remove(index);
+                    return Err(BrokerError::Transport(
+                        "the connection closed before the request was sent".into(),
+                    ));
+                }
+                Err(LinkError::Failed(err)) => {
+                    links.swap_remove(index);
+                    return Err(err);
+                }
+            }
         }
     }
 
@@ -111,4 +173,27 @@ impl UserAgent {
     pub fn clear_cookies(&mut self) {
         self.cookies = None;
     }
+}
+
+/// One hop on the shared pool.
+async fn pooled(
+    client: &HttpClient,
+    request: Request<Body>,
+    max_body: usize,
+) -> Result<Hop, BrokerError> {
+    let response = client.request(request).await.map_err(|err| {
+        if err.is_connect() {
+            BrokerError::Connect(root_cause(&err))
+        } else {
+            BrokerError::Transport(root_cause(&err))
+        }
+    })?;
+    let clock = response.extensions().get::<ReadClock>().cloned();
+    let (parts, body) = response.into_parts();
+    Ok(Hop {
+        status: parts.status,
+        headers: parts.headers,
+        body: read_body(body, max_body).await?,
+        clock,
+    })
 }

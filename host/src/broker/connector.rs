@@ -14,8 +14,6 @@ use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tower_service::Service;
 use url::Url;
 
@@ -34,6 +32,8 @@ pub struct NetConnector {
     http: HttpConnector,
     resolve: Arc<[ResolveEntry]>,
     proxy: Option<Arc<Matcher>>,
+    /// Opens sockets on the calling task's runtime rather than the network runtime.
+    local: bool,
 }
 
 impl NetConnector {
@@ -61,6 +61,16 @@ impl NetConnector {
             http,
             resolve: resolve.into(),
             proxy: proxies.then(|| Arc::new(matcher)),
+            local: false,
+        }
+    }
+
+    /// The same connector, opening sockets on the runtime of the task that calls it: for a
+    /// connection that task drives itself.
+    pub fn local(&self) -> Self {
+        Self {
+            local: true,
+            ..self.clone()
         }
     }
 
@@ -96,6 +106,19 @@ impl NetConnector {
     }
 }
 
+/// Runs `future` here if `local`, else on the network runtime.
+async fn on_net_unless<F>(local: bool, future: F) -> std::io::Result<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if local {
+        Ok(future.await)
+    } else {
+        on_net(future).await
+    }
+}
+
 /// `NO_PROXY` (or `no_proxy`), for hosts a `--proxy` must not be used for.
 fn no_proxy_from_env() -> String {
     std::env::var("NO_PROXY")
@@ -104,7 +127,7 @@ fn no_proxy_from_env() -> String {
 }
 
 impl Service<Uri> for NetConnector {
-    type Response = TimedIo<TokioIo<TcpStream>>;
+    type Response = TimedIo;
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
 
@@ -122,20 +145,22 @@ impl Service<Uri> for NetConnector {
             if let Some(auth) = intercept.basic_auth() {
                 tunnel = tunnel.with_auth(auth.clone());
             }
+            let local = self.local;
             return Box::pin(async move {
-                let io = on_net(async move { tunnel.call(dst).await })
+                let io = on_net_unless(local, async move { tunnel.call(dst).await })
                     .await?
                     .map_err(|err| BoxError::from(format!("proxy tunnel: {err}")))?;
-                Ok(TimedIo::new(io))
+                Ok(TimedIo::new(io.into_inner()))
             });
         }
         let target = self.redirected(&dst).unwrap_or(dst);
         let mut http = self.http.clone();
+        let local = self.local;
         Box::pin(async move {
-            let io = on_net(async move { http.call(target).await })
+            let io = on_net_unless(local, async move { http.call(target).await })
                 .await?
                 .map_err(BoxError::from)?;
-            Ok(TimedIo::new(io))
+            Ok(TimedIo::new(io.into_inner()))
         })
     }
 }

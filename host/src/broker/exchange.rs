@@ -11,11 +11,12 @@ use http::header::{
     USER_AGENT,
 };
 use http::{Method, StatusCode};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::Full;
 use url::Url;
 
-use super::agent::{HttpClient, UserAgent};
-use super::net::ReadClock;
+use super::agent::UserAgent;
+use super::net::wall_nanos;
+use super::wire::display_size;
 use super::{BrokerError, HttpBroker, OriginPolicy, Outgoing, Received};
 
 /// The `User-Agent` sent unless the scenario sets its own.
@@ -32,31 +33,31 @@ impl HttpBroker {
     ) -> (Result<Received, BrokerError>, Duration) {
         let timeout = outgoing.timeout.unwrap_or(self.timeout);
         let started = Instant::now();
-        match tokio::time::timeout(timeout, self.follow(agent, outgoing, started)).await {
+        let exchange = Box::pin(self.follow(agent, outgoing, started, wall_nanos()));
+        match tokio::time::timeout(timeout, exchange).await {
             Ok(Ok((received, elapsed))) => (Ok(received), elapsed),
             Ok(Err(err)) => (Err(err), started.elapsed()),
             Err(_) => (Err(BrokerError::Timeout), started.elapsed()),
         }
     }
 
-    /// The exchange, and the time from `started` to the last byte of the answer, read off the
-    /// connection's clock where the bytes arrived.
+    /// The exchange, and the time from `started` (`started_wall` on the wall clock) to the
+    /// arrival of the answer's last byte, read off the connection's clock.
     async fn follow(
         &self,
         agent: &mut UserAgent,
         outgoing: Outgoing,
         started: Instant,
+        started_wall: u64,
     ) -> Result<(Received, Duration), BrokerError> {
         let Outgoing {
             mut method,
             mut url,
-            mut headers,
+            headers,
+            recipe,
             body,
             ..
         } = outgoing;
-        headers
-            .entry(USER_AGENT)
-            .or_insert(HeaderValue::from_static(DEFAULT_USER_AGENT));
         let mut body = body.map(Bytes::from).unwrap_or_default();
         if body.len() > self.max_body {
             return Err(BrokerError::InvalidRequest(format!(
@@ -65,27 +66,32 @@ impl HttpBroker {
                 display_size(self.max_body)
             )));
         }
+        let mut first = Some(headers);
+        let mut dropped = Dropped::default();
         for hop in 0..=self.max_redirects {
-            // A scenario's own Cookie header goes on its first hop; every hop after that
-            // carries what the jar holds for the URL, as `requests` does.
-            if hop > 0 {
-                headers.remove(COOKIE);
-            }
-            if !headers.contains_key(COOKIE) {
-                if let Some(cookies) = agent.cookie_header(&url) {
-                    headers.insert(COOKIE, cookies);
-                }
-            }
-            let request = build_request(&method, &url, &headers, body.clone())?;
-            let response = send(agent.client(), request).await?;
-            agent.store_cookies(&url, response.headers());
-            let status = response.status();
-            let Some(next) = redirect_target(status, response.headers(), &url) else {
-                let clock = response.extensions().get::<ReadClock>().cloned();
-                let received = read_whole(response, self.max_body).await?;
+            let headers = match first.take() {
+                Some(headers) => headers,
+                None => dropped.from(recipe.build()?),
+            };
+            let headers = with_agent_headers(agent, &url, headers, hop);
+            let request = build_request(&method, &url, headers, body.clone())?;
+            let hop = agent
+                .send(&self.factory, &url, request, self.max_body)
+                .await?;
+            agent.store_cookies(&url, &hop.headers);
+            let status = hop.status;
+            let Some(next) = redirect_target(status, &hop.headers, &url) else {
                 let waited = started.elapsed();
-                let elapsed = clock.and_then(|clock| clock.since(started));
-                return Ok((received, elapsed.map_or(waited, |read| read.min(waited))));
+                let arrived = hop
+                    .clock
+                    .as_ref()
+                    .and_then(|clock| clock.since(started_wall));
+                let received = Received {
+                    status: status.as_u16(),
+                    headers: hop.headers,
+                    body: hop.body,
+                };
+                return Ok((received, arrived.map_or(waited, |read| read.min(waited))));
             };
             if !self.origins.allows(&next) {
                 return Err(BrokerError::Refused(format!(
@@ -96,11 +102,10 @@ impl HttpBroker {
             if becomes_get(status, &method) {
                 method = Method::GET;
                 body = Bytes::new();
-                headers.remove(CONTENT_TYPE);
-                headers.remove(CONTENT_LENGTH);
+                dropped.body = true;
             }
             if next.origin() != url.origin() {
-                headers.remove(AUTHORIZATION);
+                dropped.authorization = true;
             }
             url = next;
         }
@@ -109,6 +114,52 @@ impl HttpBroker {
             self.max_redirects
         )))
     }
+}
+
+/// The scenario's headers that later hops of a redirect no longer carry.
+#[derive(Debug, Default)]
+struct Dropped {
+    /// The body went (a 303, or a 301/302 after a POST): so do its headers.
+    body: bool,
+    /// The exchange left the origin that was given the credentials.
+    authorization: bool,
+}
+
+impl Dropped {
+    /// `headers` without what was dropped.
+    fn from(&self, mut headers: HeaderMap) -> HeaderMap {
+        if self.body {
+            headers.remove(CONTENT_TYPE);
+            headers.remove(CONTENT_LENGTH);
+        }
+        if self.authorization {
+            headers.remove(AUTHORIZATION);
+        }
+        headers
+    }
+}
+
+/// What the user's agent adds to a hop's headers: its `User-Agent` unless the scenario set
+/// one, and the jar's cookies for `url`. A scenario's own `Cookie` header goes on the first
+/// hop only; every later hop carries what the jar holds, as `requests` does.
+fn with_agent_headers(
+    agent: &UserAgent,
+    url: &Url,
+    mut headers: HeaderMap,
+    hop: usize,
+) -> HeaderMap {
+    headers
+        .entry(USER_AGENT)
+        .or_insert(HeaderValue::from_static(DEFAULT_USER_AGENT));
+    if hop > 0 {
+        headers.remove(COOKIE);
+    }
+    if !headers.contains_key(COOKIE) {
+        if let Some(cookies) = agent.cookie_header(url) {
+            headers.insert(COOKIE, cookies);
+        }
+    }
+    headers
 }
 
 /// Whether a redirect with `status` turns `method` into a GET without a body: a 303 does for
@@ -124,7 +175,7 @@ fn becomes_get(status: StatusCode, method: &Method) -> bool {
 fn build_request(
     method: &Method,
     url: &Url,
-    headers: &HeaderMap,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Result<http::Request<Full<Bytes>>, BrokerError> {
     let mut request = http::Request::builder()
@@ -132,21 +183,8 @@ fn build_request(
         .uri(url.as_str())
         .body(Full::new(body))
         .map_err(|err| BrokerError::InvalidRequest(err.to_string()))?;
-    *request.headers_mut() = headers.clone();
+    *request.headers_mut() = headers;
     Ok(request)
-}
-
-async fn send(
-    client: &HttpClient,
-    request: http::Request<Full<Bytes>>,
-) -> Result<http::Response<hyper::body::Incoming>, BrokerError> {
-    client.request(request).await.map_err(|err| {
-        if err.is_connect() {
-            BrokerError::Connect(root_cause(&err))
-        } else {
-            BrokerError::Transport(root_cause(&err))
-        }
-    })
 }
 
 /// Where a redirect response points, resolved against the URL that answered.
@@ -156,47 +194,4 @@ fn redirect_target(status: StatusCode, headers: &HeaderMap, current: &Url) -> Op
     }
     let location = headers.get(LOCATION)?.to_str().ok()?;
     current.join(location).ok()
-}
-
-/// Reads the whole body of a response.
-async fn read_whole(
-    response: http::Response<hyper::body::Incoming>,
-    max_body: usize,
-) -> Result<Received, BrokerError> {
-    let (parts, body) = response.into_parts();
-    let body = Limited::new(body, max_body)
-        .collect()
-        .await
-        .map_err(|err| {
-            if err.is::<LengthLimitError>() {
-                BrokerError::Transport(format!(
-                    "the response body is larger than --max-body ({})",
-                    display_size(max_body)
-                ))
-            } else {
-                BrokerError::Transport(root_cause(err.as_ref()))
-            }
-        })?
-        .to_bytes();
-    Ok(Received {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        body,
-    })
-}
-
-/// A byte count as `16.0 MiB`.
-fn display_size(bytes: usize) -> String {
-    bytesize::ByteSize::b(bytes as u64)
-        .display()
-        .iec()
-        .to_string()
-}
-
-fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = err;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
 }

@@ -6,12 +6,17 @@
 mod agent;
 mod connector;
 mod exchange;
+mod headers;
+mod kernel_stamps;
+mod link;
 mod net;
 mod origins;
 mod preflight;
 mod tls;
+mod wire;
 
 pub use agent::UserAgent;
+pub use headers::{header_pair, DefaultHeaders, HeaderRecipe};
 pub use net::start as start_network;
 pub use origins::OriginPolicy;
 pub use preflight::preflight;
@@ -67,8 +72,10 @@ pub struct Outgoing {
     pub method: Method,
     /// Absolute, allowed URL.
     pub url: Url,
-    /// Headers, session defaults included.
+    /// The first hop's headers, session defaults included.
     pub headers: HeaderMap,
+    /// What they were made from, for the hops after a redirect.
+    pub recipe: HeaderRecipe,
     /// Body bytes.
     pub body: Option<Vec<u8>>,
     /// Per-request timeout, if it differs from the run's.
@@ -152,8 +159,10 @@ impl HttpBroker {
         let net = NetConnector::new(connect_timeout, &options.resolve, options.proxy.as_ref());
         let tls =
             tls::client_config(&options.tls, options.http_version).context("cannot set up TLS")?;
-        let connector = HttpsConnector::from((net.clone(), Arc::new(tls)));
-        let factory = ClientFactory::new(connector, options.http_version);
+        let tls = Arc::new(tls);
+        let connector = HttpsConnector::from((net.clone(), Arc::clone(&tls)));
+        let local = HttpsConnector::from((net.local(), tls));
+        let factory = ClientFactory::new(connector, local, options.http_version);
         Ok(Self {
             shared: factory.client(),
             factory,
@@ -169,12 +178,12 @@ impl HttpBroker {
 
     /// A new user's agent: its connections (per `--connections`) and an empty cookie jar.
     pub fn new_agent(&self) -> UserAgent {
-        UserAgent::new(&self.factory, &self.shared, self.mode)
+        UserAgent::new(&self.shared, self.mode)
     }
 
     /// A user begins a task; with `--connections per-iteration` it gets fresh connections.
     pub fn begin_task(&self, agent: &mut UserAgent) {
-        agent.begin_task(&self.factory);
+        agent.begin_task();
     }
 
     /// Where a connection to `url`'s host really goes: the proxy that tunnels it, or the
@@ -335,6 +344,7 @@ mod tests {
             method,
             url: broker.resolve(path, &[]).expect("allowed"),
             headers: HeaderMap::new(),
+            recipe: HeaderRecipe::default(),
             body: Some(b"payload".to_vec()),
             timeout: None,
         };
@@ -390,6 +400,7 @@ mod tests {
             method: Method::POST,
             url: capped.resolve("/target", &[]).expect("allowed"),
             headers: HeaderMap::new(),
+            recipe: HeaderRecipe::default(),
             body: Some(vec![0; (1 << 20) + 1]),
             timeout: None,
         };
@@ -398,6 +409,56 @@ mod tests {
             matches!(&upload, Err(BrokerError::InvalidRequest(m)) if m.contains("--max-body")),
             "{upload:?}"
         );
+    }
+
+    /// A server that answers one request per connection, then closes it and says so.
+    async fn one_answer_per_connection() -> (String, tokio::sync::mpsc::UnboundedReceiver<()>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let (closed, closes) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut head = Vec::new();
+                let mut chunk = [0; 1024];
+                while !head.windows(4).any(|end| end == b"\r\n\r\n") {
+                    match socket.read(&mut chunk).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(count) => head.extend_from_slice(&chunk[..count]),
+                    }
+                }
+                let answer = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                let _ = socket.write_all(answer).await;
+                drop(socket);
+                let _ = closed.send(());
+            }
+        });
+        (url, closes)
+    }
+
+    #[tokio::test]
+    async fn a_kept_alive_connection_the_server_closed_is_replaced_before_sending() {
+        let (url, mut closes) = one_answer_per_connection().await;
+        let broker = broker(&url);
+        let mut agent = broker.new_agent();
+        for _ in 0..3 {
+            let outgoing = Outgoing {
+                method: Method::GET,
+                url: broker.resolve("/", &[]).expect("allowed"),
+                headers: HeaderMap::new(),
+                recipe: HeaderRecipe::default(),
+                body: None,
+                timeout: None,
+            };
+            let received = broker.execute(&mut agent, outgoing).await.0;
+            assert_eq!(&received.expect("answered").body[..], b"ok");
+            closes
+                .recv()
+                .await
+                .expect("the server closed the connection");
+        }
     }
 
     #[tokio::test]

@@ -1,18 +1,23 @@
-//! Network I/O apart from guest code: connections are opened and driven on a runtime of their
-//! own (`--io-threads`), whose reactor notices a response as soon as it arrives, and every read
-//! is timestamped there, so a response is timed when its bytes arrived, however busy the
-//! threads that run guests are.
+//! Network I/O and its clock. Every read of a connection is stamped with the time its bytes
+//! arrived (the kernel's receive timestamp), so a response is timed when it reached the
+//! machine, however busy the threads that run guests are. The connections of the shared pool
+//! and of HTTP/2 run as tasks of their own, on a runtime apart from the guests'
+//! (`--io-threads`), so their writes are not queued behind guest code either.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::task::{ready, Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection};
+use tokio::io::{AsyncWrite, Interest};
+use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
+
+use super::kernel_stamps;
 
 /// The threads that drive connections, as `start` set them (0: the users' threads do).
 static NET_THREADS: OnceLock<usize> = OnceLock::new();
@@ -21,7 +26,6 @@ static NET_THREADS: OnceLock<usize> = OnceLock::new();
 /// one; 0: no runtime of its own, the users' threads drive connections). Later calls keep
 /// the first choice.
 pub fn start(threads: Option<usize>) {
-    clock_base();
     NET_THREADS.get_or_init(|| threads.unwrap_or_else(default_threads));
     net_runtime();
 }
@@ -88,82 +92,107 @@ where
     }
 }
 
-/// The instant timestamps in atomics count from; set it before the first request.
-pub fn clock_base() -> Instant {
-    static BASE: OnceLock<Instant> = OnceLock::new();
-    *BASE.get_or_init(Instant::now)
+/// The wall clock now, in nanoseconds since the Unix epoch: the clock the kernel stamps
+/// received bytes with, so a request's start and its response's arrival are on one clock.
+pub fn wall_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos().min(u128::from(u64::MAX)) as u64)
 }
 
-/// Nanoseconds from the clock base to `at` (0 before it).
-fn nanos_at(at: Instant) -> u64 {
-    at.saturating_duration_since(clock_base())
-        .as_nanos()
-        .min(u128::from(u64::MAX)) as u64
-}
-
-/// When a connection last read bytes; a response carries its connection's clock.
+/// When a connection's last bytes arrived; a response carries its connection's clock.
 #[derive(Debug, Clone, Default)]
 pub struct ReadClock(Arc<AtomicU64>);
 
 impl ReadClock {
-    /// The time from `started` to the connection's last read, if it read after `started`.
-    pub fn since(&self, started: Instant) -> Option<Duration> {
+    /// The time from `started` (wall nanoseconds) to the arrival of the connection's last
+    /// read, if that came after `started`.
+    pub fn since(&self, started: u64) -> Option<Duration> {
         let read = self.0.load(Ordering::Acquire);
-        let start = nanos_at(started);
-        (read > start).then(|| Duration::from_nanos(read - start))
+        (read > started).then(|| Duration::from_nanos(read - started))
     }
 
-    fn tick(&self) {
-        self.0.store(nanos_at(Instant::now()), Ordering::Release);
+    fn tick(&self, arrived: u64) {
+        self.0.store(arrived, Ordering::Release);
     }
 }
 
-/// A connection whose reads are timestamped.
+/// A TCP connection whose reads are stamped with the time their bytes arrived: the kernel's
+/// receive timestamp where it gives one (Linux), else the time of the read. A response is
+/// then timed when it reached the machine, however late a busy thread got to read it.
 #[derive(Debug)]
-pub struct TimedIo<T> {
-    inner: T,
+pub struct TimedIo {
+    stream: TcpStream,
     clock: ReadClock,
 }
 
-impl<T> TimedIo<T> {
-    /// Times the reads of `inner`.
-    pub fn new(inner: T) -> Self {
+impl TimedIo {
+    /// Stamps the reads of `stream`.
+    pub fn new(stream: TcpStream) -> Self {
+        kernel_stamps::enable(&stream);
         Self {
-            inner,
+            stream,
             clock: ReadClock::default(),
         }
     }
 }
 
-impl<T: Read + Unpin> Read for TimedIo<T> {
+impl Read for TimedIo {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
+        mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if polled.is_ready() {
-            self.clock.tick();
+        loop {
+            ready!(self.stream.poll_read_ready(cx))?;
+            // SAFETY: the kernel only writes into the buffer, and `advance` counts only the
+            // bytes it reported as written.
+            let unfilled = unsafe { buf.as_mut() };
+            let room = unfilled.len();
+            let mut read = None;
+            // A read that does not fill the buffer has drained the socket: answering it as
+            // `WouldBlock` clears the readiness, so the next read waits for new bytes
+            // instead of asking the kernel once more for nothing (as tokio's own reads do).
+            let outcome = self.stream.try_io(Interest::READABLE, || {
+                let (count, arrived) = kernel_stamps::recv(&self.stream, unfilled)?;
+                read = Some((count, arrived));
+                if count > 0 && count < room {
+                    return Err(io::ErrorKind::WouldBlock.into());
+                }
+                Ok(())
+            });
+            if let Some((count, arrived)) = read {
+                if count > 0 {
+                    self.clock.tick(arrived.unwrap_or_else(wall_nanos));
+                }
+                // SAFETY: `count` bytes were written by the kernel.
+                unsafe { buf.advance(count) };
+                return Poll::Ready(Ok(()));
+            }
+            match outcome {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(err) => return Poll::Ready(Err(err)),
+                Ok(()) => return Poll::Ready(Ok(())),
+            }
         }
-        polled
     }
 }
 
-impl<T: Write + Unpin> Write for TimedIo<T> {
+impl Write for TimedIo {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        Pin::new(&mut self.stream).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 
     fn poll_write_vectored(
@@ -171,16 +200,16 @@ impl<T: Write + Unpin> Write for TimedIo<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
+        self.stream.is_write_vectored()
     }
 }
 
-impl<T: Connection> Connection for TimedIo<T> {
+impl Connection for TimedIo {
     fn connected(&self) -> Connected {
-        self.inner.connected().extra(self.clock.clone())
+        self.stream.connected().extra(self.clock.clone())
     }
 }

@@ -1,7 +1,8 @@
 //! Metrics: virtual users send events over a channel; one aggregator turns them into run statistics.
 //!
-//! The hot path takes no shared lock: recording a sample is one send on an unbounded
-//! lock-free channel, and only the aggregator task touches the histograms.
+//! The hot path takes no shared lock and wakes no one: recording a sample is one send on an
+//! unbounded lock-free channel, which the aggregator task drains every few milliseconds; only
+//! it touches the histograms.
 
 mod cpu_watch;
 mod overflow;
@@ -29,6 +30,10 @@ pub const TIMELINE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Events the aggregator folds in under one lock of the live statistics.
 const BATCH: usize = 256;
+
+/// How often the aggregator drains the channel: rarely enough that a sender never wakes it,
+/// often enough that live views and thresholds see every second's samples.
+const DRAIN_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Where a sample belongs beyond its row: which scenario of a mixed run sent it, and, in an
 /// arrival-rate run, how late its iteration started (for the response time from the
@@ -174,23 +179,19 @@ impl Aggregator {
         let started = Instant::now();
         let mut ticks = tokio::time::interval_at(started + TIMELINE_INTERVAL, TIMELINE_INTERVAL);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut drains = tokio::time::interval(DRAIN_INTERVAL);
+        drains.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut batch = Vec::with_capacity(BATCH);
         let mut cpu = CpuWatch::start();
         loop {
             tokio::select! {
-                received = self.events.recv_many(&mut batch, BATCH) => {
-                    if received == 0 {
+                _ = drains.tick() => {
+                    if !self.drain(&mut batch) {
                         break;
-                    }
-                    let mut stats = self.live.lock();
-                    for event in batch.drain(..) {
-                        if let Some(observer) = &self.observer {
-                            observe(observer.as_ref(), &event);
-                        }
-                        stats.apply(event);
                     }
                 }
                 _ = ticks.tick() => {
+                    self.drain(&mut batch);
                     let users = self.live.gauges.users();
                     let busy = cpu.sample();
                     let mut stats = self.live.lock();
@@ -207,6 +208,42 @@ impl Aggregator {
         stats.finish_timeline(started.elapsed(), self.live.gauges.users());
         stats.generator_peak_rss = peak_resident_bytes();
         stats
+    }
+}
+
+impl Aggregator {
+    /// Folds in every event waiting on the channel, `BATCH` under each lock; false once
+    /// every recorder is gone and nothing is left.
+    fn drain(&mut self, batch: &mut Vec<Event>) -> bool {
+        let mut open = true;
+        loop {
+            match self.events.try_recv() {
+                Ok(event) => batch.push(event),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    open = false;
+                    break;
+                }
+            }
+            if batch.len() == BATCH {
+                self.apply(batch);
+            }
+        }
+        self.apply(batch);
+        open
+    }
+
+    fn apply(&self, batch: &mut Vec<Event>) {
+        if batch.is_empty() {
+            return;
+        }
+        let mut stats = self.live.lock();
+        for event in batch.drain(..) {
+            if let Some(observer) = &self.observer {
+                observe(observer.as_ref(), &event);
+            }
+            stats.apply(event);
+        }
     }
 }
 

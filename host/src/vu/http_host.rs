@@ -5,7 +5,6 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
-use ::http::header::{HeaderMap, HeaderName, HeaderValue};
 use ::http::Method as HttpMethod;
 use wasmtime::component::Resource;
 
@@ -13,7 +12,7 @@ use super::responses::{PendingResponse, Verdict};
 use super::state::VuState;
 use crate::bindings::http::{self, Response};
 use crate::bindings::{session, HttpError, Method, Request};
-use crate::broker::{BrokerError, Outgoing};
+use crate::broker::{header_pair, BrokerError, HeaderRecipe, Outgoing};
 use crate::metrics::{Recorder, Sample, SampleTag};
 
 impl http::Host for VuState {
@@ -33,10 +32,11 @@ impl http::Host for VuState {
             Ok(outgoing) => outgoing,
             Err(err) => return Ok(Err(self.fail(method_label, name, 0, err))),
         };
-        let ctx = Arc::clone(&self.ctx);
         let tag = self.sample_tag();
+        let Self { ctx, agent, .. } = self;
         let in_flight = InFlight::new(&ctx.recorder, method_label, name, tag);
-        let (result, elapsed) = ctx.broker.execute(&mut self.agent, outgoing).await;
+        // Boxed, so the host call's own future stays small to move.
+        let (result, elapsed) = Box::pin(ctx.broker.execute(agent, outgoing)).await;
         let (method_label, name) = in_flight.landed();
         self.guest_since = Instant::now();
         let latency_us = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
@@ -62,23 +62,12 @@ impl VuState {
     /// broker adds the cookies of each hop); the body moves on without a copy.
     fn prepare(&self, method: HttpMethod, request: Request) -> Result<Outgoing, BrokerError> {
         let url = self.ctx.broker.resolve(&request.url, &request.query)?;
-        let mut headers = HeaderMap::new();
-        for (name, value) in &self.session.default_headers {
-            headers.insert(name.clone(), value.clone());
-        }
-        let mut replaced = Vec::new();
-        for (name, value) in &request.headers {
-            let (name, value) = header_pair(name, value)?;
-            if !replaced.contains(&name) {
-                headers.remove(&name);
-                replaced.push(name.clone());
-            }
-            headers.append(name, value);
-        }
+        let recipe = HeaderRecipe::new(Arc::clone(&self.session.default_headers), request.headers);
         Ok(Outgoing {
             method,
             url,
-            headers,
+            headers: recipe.build()?,
+            recipe,
             body: request.body,
             timeout: request
                 .timeout_ms
@@ -189,10 +178,9 @@ impl session::Host for VuState {
     fn set_header(&mut self, name: String, value: String) -> wasmtime::Result<()> {
         match header_pair(&name, &value) {
             Ok((name, value)) => {
-                self.session
-                    .default_headers
-                    .retain(|(existing, _)| *existing != name);
-                self.session.default_headers.push((name, value));
+                let defaults = Arc::make_mut(&mut self.session.default_headers);
+                defaults.retain(|(existing, _)| *existing != name);
+                defaults.push((name, value));
             }
             Err(err) => tracing::warn!("[vu {}] set-header ignored: {err}", self.identity.vu_id),
         }
@@ -200,8 +188,7 @@ impl session::Host for VuState {
     }
 
     fn remove_header(&mut self, name: String) -> wasmtime::Result<()> {
-        self.session
-            .default_headers
+        Arc::make_mut(&mut self.session.default_headers)
             .retain(|(existing, _)| !existing.as_str().eq_ignore_ascii_case(&name));
         Ok(())
     }
@@ -293,15 +280,6 @@ fn http_method(method: &Method) -> Result<HttpMethod, BrokerError> {
     })
 }
 
-fn header_pair(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), BrokerError> {
-    let header_name = HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| BrokerError::InvalidRequest(format!("`{name}` is not a header name")))?;
-    let header_value = HeaderValue::from_str(value).map_err(|_| {
-        BrokerError::InvalidRequest(format!("the value of header `{name}` is not valid"))
-    })?;
-    Ok((header_name, header_value))
-}
-
 /// The report row of a request without a `name`: its URL without the query string.
 fn default_name(url: &str) -> String {
     url.split(['?', '#']).next().unwrap_or(url).to_string()
@@ -367,7 +345,7 @@ mod tests {
 
     #[test]
     fn each_user_keeps_its_own_cookies() {
-        use ::http::header::SET_COOKIE;
+        use ::http::header::{HeaderMap, HeaderValue, SET_COOKIE};
         use url::Url;
         let mut state = vu_state();
         let login = Url::parse("http://127.0.0.1:9/login").expect("url");

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http::header::{HeaderName, HeaderValue};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use wasmtime::component::ResourceTable;
@@ -14,7 +13,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::guest_output::{GuestOutput, StderrTail};
 use super::responses::ResponseSlab;
 use super::RunContext;
-use crate::broker::UserAgent;
+use crate::broker::{DefaultHeaders, UserAgent};
 use crate::metrics::SampleTag;
 
 /// Who a user is and how far it has come; survives the user's instance being replaced.
@@ -49,7 +48,7 @@ impl Identity {
 #[derive(Default)]
 pub struct Session {
     /// Headers sent with every request, in the order set.
-    pub default_headers: Vec<(HeaderName, HeaderValue)>,
+    pub default_headers: DefaultHeaders,
 }
 
 /// Everything a user's Store holds.

@@ -1,0 +1,55 @@
+//! What every way of sending shares: one hop's answer, reading a whole body within
+//! `--max-body`, and the messages of transport errors.
+
+use bytes::Bytes;
+use http::header::HeaderMap;
+use http::StatusCode;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+
+use super::net::ReadClock;
+use super::BrokerError;
+
+/// The body type requests are sent with.
+pub type Body = Full<Bytes>;
+
+/// The answer to one hop of an exchange, body read whole.
+#[derive(Debug)]
+pub struct Hop {
+    /// Status code.
+    pub status: StatusCode,
+    /// Response headers.
+    pub headers: HeaderMap,
+    /// The whole body.
+    pub body: Bytes,
+    /// The clock of the connection it came on: when its last bytes arrived.
+    pub clock: Option<ReadClock>,
+}
+
+/// Reads a whole response body, failing past `max_body` bytes.
+pub async fn read_body(body: hyper::body::Incoming, max_body: usize) -> Result<Bytes, BrokerError> {
+    match Limited::new(body, max_body).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<LengthLimitError>() => Err(BrokerError::Transport(format!(
+            "the response body is larger than --max-body ({})",
+            display_size(max_body)
+        ))),
+        Err(err) => Err(BrokerError::Transport(root_cause(err.as_ref()))),
+    }
+}
+
+/// A byte count as `16.0 MiB`.
+pub fn display_size(bytes: usize) -> String {
+    bytesize::ByteSize::b(bytes as u64)
+        .display()
+        .iec()
+        .to_string()
+}
+
+/// The innermost cause of `err`: the message that says what went wrong on the wire.
+pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
