@@ -142,9 +142,21 @@ fn format_status(users: u32, target: u32, point: Option<&TimePoint>, failure_rat
         (point.rps, point.failures_per_s, point.p50_ms, point.p95_ms)
     });
     format!(
-        "users {users}/{target} | {rps:.1} req/s | {fps:.1} fail/s ({:.2}%) | p50 {p50:.1} ms, p95 {p95:.1} ms",
-        failure_ratio * 100.0
+        "users {users}/{target} | {rps:.1} req/s | {fps:.1} fail/s ({:.2}%) | p50 {} ms, p95 {} ms",
+        failure_ratio * 100.0,
+        latency(p50),
+        latency(p95)
     )
+}
+
+/// Milliseconds with a tenth's precision, or a hundredth's below 1 ms, so sub-millisecond
+/// latencies do not all read `0.0`.
+fn latency(ms: f64) -> String {
+    if ms < 1.0 {
+        format!("{ms:.2}")
+    } else {
+        format!("{ms:.1}")
+    }
 }
 
 #[cfg(test)]
@@ -167,5 +179,12 @@ mod tests {
             "users 4/10 | 2.0 req/s | 0.5 fail/s (25.00%) | p50 2.0 ms, p95 2.0 ms"
         );
         assert!(format_status(0, 0, None, 0.0).starts_with("users 0/0 | 0.0 req/s"));
+    }
+
+    #[test]
+    fn sub_millisecond_latencies_keep_two_decimals() {
+        assert_eq!(latency(0.034), "0.03");
+        assert_eq!(latency(0.0), "0.00");
+        assert_eq!(latency(12.34), "12.3");
     }
 }
