@@ -8,15 +8,32 @@ use std::os::fd::AsRawFd;
 
 use tokio::net::TcpStream;
 
+/// Switches the kernel's stamping of received packets on for the life of the process. The
+/// kernel turns it on lazily, a moment after the first socket asks, so a socket that asks
+/// for the first time would miss the stamps of its first packets; one kept open from the
+/// start asks early.
+pub fn switch_on() {
+    static KEEPER: std::sync::OnceLock<Option<std::net::UdpSocket>> = std::sync::OnceLock::new();
+    KEEPER.get_or_init(|| {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
+        ask_for_stamps(&socket);
+        Some(socket)
+    });
+}
+
 /// Asks the kernel to stamp what `stream` receives; without it reads carry no stamp.
 pub fn enable(stream: &TcpStream) {
+    ask_for_stamps(stream);
+}
+
+fn ask_for_stamps(socket: &impl AsRawFd) {
     #[cfg(target_os = "linux")]
     {
         let on: libc::c_int = 1;
         // SAFETY: a valid socket and an option value of the size passed.
         let _ = unsafe {
             libc::setsockopt(
-                stream.as_raw_fd(),
+                socket.as_raw_fd(),
                 libc::SOL_SOCKET,
                 libc::SO_TIMESTAMPNS,
                 std::ptr::from_ref(&on).cast(),
@@ -25,7 +42,7 @@ pub fn enable(stream: &TcpStream) {
         };
     }
     #[cfg(not(target_os = "linux"))]
-    let _ = stream;
+    let _ = socket;
 }
 
 /// One non-blocking read into `buf`: the bytes read and, where the kernel gives it, when the
@@ -92,14 +109,15 @@ pub fn recv(stream: &TcpStream, buf: &mut [MaybeUninit<u8>]) -> io::Result<(usiz
     Ok((read as usize, None))
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
+#[cfg(target_os = "linux")]
 mod tests {
     use super::*;
     use std::time::Duration;
     use tokio::io::AsyncWriteExt;
 
-    #[tokio::test]
-    async fn a_read_carries_the_time_its_bytes_arrived_not_the_time_it_was_made() {
+    /// A connected pair on 127.0.0.1, the client's reads stamped.
+    async fn pair() -> (TcpStream, TcpStream) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -107,7 +125,25 @@ mod tests {
             .await
             .expect("connect");
         enable(&client);
-        let (mut server, _) = listener.accept().await.expect("accept");
+        let (server, _) = listener.accept().await.expect("accept");
+        (client, server)
+    }
+
+    #[tokio::test]
+    async fn a_read_carries_the_time_its_bytes_arrived_not_the_time_it_was_made() {
+        switch_on();
+        // The kernel turns stamping on a moment after it is first asked: wait for it.
+        let (probe, mut feeder) = pair().await;
+        for _ in 0..500 {
+            feeder.write_all(b"?").await.expect("write");
+            probe.readable().await.expect("readable");
+            let mut byte = [MaybeUninit::uninit(); 1];
+            if recv(&probe, &mut byte).expect("read").1.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let (client, mut server) = pair().await;
         server.write_all(b"answer").await.expect("write");
         let sent = crate::broker::net::wall_nanos();
         // The bytes wait in the socket while this thread is busy elsewhere.

@@ -26,6 +26,7 @@ static NET_THREADS: OnceLock<usize> = OnceLock::new();
 /// one; 0: no runtime of its own, the users' threads drive connections). Later calls keep
 /// the first choice.
 pub fn start(threads: Option<usize>) {
+    kernel_stamps::switch_on();
     NET_THREADS.get_or_init(|| threads.unwrap_or_else(default_threads));
     net_runtime();
 }

@@ -5,6 +5,7 @@
 //! it touches the histograms.
 
 mod cpu_watch;
+mod latencies;
 mod overflow;
 mod request_stats;
 mod run_stats;

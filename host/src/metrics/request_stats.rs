@@ -2,16 +2,15 @@
 
 use std::time::Duration;
 
+use std::borrow::Cow;
+
 use hdrhistogram::{CreationError, Histogram};
+
+use super::latencies::Latencies;
 
 /// Highest latency the histogram tracks exactly enough (one hour, in microseconds); longer
 /// samples are clamped to it.
 const MAX_TRACKED_US: u64 = 3_600_000_000;
-/// The range a new histogram covers before it grows: it grows on demand, so a row costs
-/// memory in proportion to its slowest request, not to the hour it could track.
-const INITIAL_HIGH_US: u64 = 2;
-/// Significant decimal digits kept by the histogram (0.1% relative error).
-const SIGNIFICANT_DIGITS: u8 = 3;
 
 /// Counts and latency distribution for one (method, name) row, or for all of them.
 #[derive(Debug, Clone)]
@@ -31,7 +30,7 @@ pub struct RequestStats {
     /// Exact largest latency.
     max_us: u64,
     /// Latency distribution at microsecond resolution.
-    histogram: Histogram<u64>,
+    latencies: Latencies,
     /// The same requests timed from their iteration's intended start (arrival-rate runs
     /// only), so a stall that delays iterations shows even when service times look fine.
     response: Option<Box<RequestStats>>,
@@ -41,17 +40,15 @@ impl RequestStats {
     /// An empty row. Only the histogram's layout can be refused, so rows after the first are
     /// made with [`empty_like`](Self::empty_like), which cannot fail.
     pub fn new() -> Result<Self, CreationError> {
-        let mut histogram = Histogram::new_with_bounds(1, INITIAL_HIGH_US, SIGNIFICANT_DIGITS)?;
-        histogram.auto(true);
-        Ok(Self::with_histogram(histogram))
+        Ok(Self::with_latencies(Latencies::new()?))
     }
 
     /// An empty row with this row's histogram layout.
     pub fn empty_like(&self) -> Self {
-        Self::with_histogram(Histogram::new_from(&self.histogram))
+        Self::with_latencies(Latencies::Few(Vec::new()))
     }
 
-    fn with_histogram(histogram: Histogram<u64>) -> Self {
+    fn with_latencies(latencies: Latencies) -> Self {
         Self {
             count: 0,
             failures: 0,
@@ -60,7 +57,7 @@ impl RequestStats {
             total_us: 0,
             min_us: u64::MAX,
             max_us: 0,
-            histogram,
+            latencies,
             response: None,
         }
     }
@@ -73,10 +70,8 @@ impl RequestStats {
         self.total_us += latency_us;
         self.min_us = self.min_us.min(latency_us);
         self.max_us = self.max_us.max(latency_us);
-        let value = latency_us.clamp(1, MAX_TRACKED_US);
-        if self.histogram.record(value).is_err() {
-            self.histogram.saturating_record(value);
-        }
+        self.latencies
+            .record(latency_us.clamp(1, MAX_TRACKED_US) as u32);
     }
 
     /// Records a request the run's stop cut off.
@@ -127,13 +122,7 @@ impl RequestStats {
         self.total_us += other.total_us;
         self.min_us = self.min_us.min(other.min_us);
         self.max_us = self.max_us.max(other.max_us);
-        if self.histogram.add(&other.histogram).is_err() {
-            // Only a histogram of another layout can be refused; take its values one by one.
-            for value in other.histogram.iter_recorded() {
-                self.histogram
-                    .saturating_record_n(value.value_iterated_to(), value.count_at_value());
-            }
-        }
+        self.latencies.merge(&other.latencies);
     }
 
     /// Mean latency, or zero when empty.
@@ -165,7 +154,7 @@ impl RequestStats {
         if percentile >= 100.0 {
             return self.max();
         }
-        let value = self.histogram.value_at_percentile(percentile);
+        let value = self.latencies.value_at_percentile(percentile);
         Duration::from_micros(value.min(self.max_us))
     }
 
@@ -182,9 +171,14 @@ impl RequestStats {
         }
     }
 
-    /// The underlying histogram, for exports that serialize it.
-    pub fn histogram(&self) -> &Histogram<u64> {
-        &self.histogram
+    /// The latencies as a histogram, for exports that serialize it.
+    pub fn histogram(&self) -> Result<Cow<'_, Histogram<u64>>, CreationError> {
+        self.latencies.histogram()
+    }
+
+    /// Heap bytes the row's latencies take.
+    pub fn heap_bytes(&self) -> usize {
+        self.latencies.heap_bytes()
     }
 }
 
@@ -331,12 +325,14 @@ mod tests {
 
     #[test]
     fn an_empty_or_fast_row_stays_small() {
-        let size = |stats: &RequestStats| stats.histogram().distinct_values() * 8;
+        let size = RequestStats::heap_bytes;
         let empty = empty();
-        assert!(size(&empty) <= 16 << 10, "{} bytes", size(&empty));
-        let fast = stats_of(&[150, 900, 4_000, 12_000]);
+        assert_eq!(size(&empty), 0);
+        let rare = stats_of(&[150, 900, 4_000, 12_000]);
+        assert!(size(&rare) <= 64, "{} bytes", size(&rare));
+        let fast = stats_of(&[150, 900, 4_000, 12_000].repeat(100));
         assert!(size(&fast) <= 64 << 10, "{} bytes", size(&fast));
-        let slow = stats_of(&[150, 3_000_000_000]);
+        let slow = stats_of(&[150, 3_000_000_000].repeat(200));
         assert!(
             size(&slow) > size(&fast),
             "a slow row grows to hold its latencies"
