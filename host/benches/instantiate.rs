@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmload::broker::{BrokerOptions, HttpBroker};
-use wasmload::engine::{build_engine, compile, EngineOptions};
+use wasmload::engine::{build_engine, compile, prepare, EngineOptions};
 use wasmload::metrics;
 use wasmload::vu::{Identity, LoadedScenario, RunContext, Vu, VuOptions};
 
@@ -28,12 +28,14 @@ async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
         seed: 1,
         ..VuOptions::default()
     };
+    let prepared = prepare(path.as_ref(), &[]).map_err(|err| anyhow::anyhow!("{err}"))?;
     let engine = build_engine(EngineOptions {
         max_users: count,
         vu_memory: options.vu_memory,
         budgets: options.budgets,
+        per_user: prepared.needs,
     })?;
-    let loaded = compile(&engine, path.as_ref())
+    let loaded = compile(&engine, prepared)
         .and_then(LoadedScenario::link)
         .map_err(|err| anyhow::anyhow!("{err}"))?;
     let (recorder, _aggregator, _live) = metrics::channel(&[], metrics::DEFAULT_MAX_ROWS)?;

@@ -55,6 +55,10 @@ pub enum Command {
 pub struct InspectArgs {
     /// The scenario: a `.wasm` component, or a scenario crate directory to build first.
     pub scenario: PathBuf,
+
+    /// A library component the scenario imports; repeatable, as for `run`.
+    #[arg(long = "lib", value_name = "LIBRARY.wasm")]
+    pub libraries: Vec<PathBuf>,
 }
 
 /// Flags of `wasmload run`.
@@ -117,6 +121,11 @@ pub struct LoadArgs {
     /// Another origin or host name the scenario may send requests to; repeatable.
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,
+
+    /// A library component whose exports satisfy the scenario's imports of the same interface
+    /// (a semver-compatible version), linked in each user's sandbox; repeatable.
+    #[arg(long = "lib", value_name = "LIBRARY.wasm")]
+    pub libraries: Vec<PathBuf>,
 
     /// Default timeout of one request, from send to the last body byte.
     #[arg(long, value_parser = parse_duration, default_value = "60s")]
@@ -338,6 +347,7 @@ impl From<LoadArgs> for LoadOptions {
             env: args.env,
             seed: args.seed,
             allow_hosts: args.allow_hosts,
+            libraries: args.libraries,
             request_timeout: args.request_timeout,
             task_timeout: args.task_timeout,
             stages: args.stages.map(|stages| stages.0),

@@ -11,7 +11,7 @@ use url::Url;
 use crate::broker::{
     BrokerOptions, TlsOptions, DEFAULT_MAX_BODY, DEFAULT_MAX_REDIRECTS, DEFAULT_REQUEST_TIMEOUT,
 };
-use crate::engine::EngineOptions;
+use crate::engine::{EngineOptions, Needs};
 use crate::error::{EXIT_OK, EXIT_REQUEST_FAILURES};
 use crate::metrics::DEFAULT_MAX_ROWS;
 use crate::plan::{
@@ -53,6 +53,8 @@ pub struct LoadOptions {
     pub seed: Option<u64>,
     /// `--allow-host`.
     pub allow_hosts: Vec<String>,
+    /// `--lib`, in order.
+    pub libraries: Vec<PathBuf>,
     /// `--request-timeout`.
     pub request_timeout: Duration,
     /// `--task-timeout`.
@@ -136,6 +138,7 @@ impl Default for LoadOptions {
             env: Vec::new(),
             seed: None,
             allow_hosts: Vec::new(),
+            libraries: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             task_timeout: DEFAULT_TASK_TIMEOUT,
             stages: None,
@@ -197,6 +200,8 @@ pub struct RunConfig {
     pub broker: BrokerOptions,
     /// The engine's sizing and budgets.
     pub engine: EngineOptions,
+    /// The library components scenarios may import (`--lib`).
+    pub libraries: Vec<PathBuf>,
     /// Each user's sandbox.
     pub vu: VuOptions,
     /// Concurrent users of a fixed closed-model run (the report's target).
@@ -261,7 +266,9 @@ impl RunConfig {
                 max_users: max_users.max(1),
                 vu_memory: options.vu_memory,
                 budgets,
+                per_user: Needs::SINGLE_COMPONENT,
             },
+            libraries: options.libraries.clone(),
             vu: VuOptions {
                 env: options.env.iter().cloned().collect(),
                 seed: options.seed.unwrap_or_else(fresh_seed),

@@ -66,7 +66,9 @@ proptest! {
         let mut bytes = header;
         bytes.extend(body);
         std::fs::write(&path, &bytes).expect("write");
-        let loaded = engine::compile(&engine, &path).and_then(LoadedScenario::link);
+        let loaded = engine::prepare(&path, &[])
+            .and_then(|prepared| engine::compile(&engine, prepared))
+            .and_then(LoadedScenario::link);
         prop_assert!(loaded.is_err());
     }
 }
@@ -79,6 +81,7 @@ fn test_engine() -> wasmtime::Engine {
                 max_users: 1,
                 vu_memory: 1 << 20,
                 budgets: true,
+                per_user: engine::Needs::SINGLE_COMPONENT,
             })
             .expect("an engine")
         })

@@ -2,7 +2,7 @@
 //! weights, wait time, load shape) and the capabilities it asks for, before anyone runs it.
 
 use std::fmt::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::anyhow;
@@ -18,18 +18,25 @@ use crate::vu::{LoadedScenario, RunContext, VuOptions};
 const NO_TARGET: &str = "http://127.0.0.1:9";
 
 /// Prints the inspection of `path` (a `.wasm` or a scenario crate directory).
-pub async fn inspect(path: &Path) -> Result<u8, Failure> {
+pub async fn inspect(path: &Path, library_paths: &[PathBuf]) -> Result<u8, Failure> {
     let component = crate::scenario_build::resolve_scenario(path)?;
+    let libraries = library_paths
+        .iter()
+        .map(|path| engine::Library::read(path).map_err(Failure::bad_input))
+        .collect::<Result<Vec<_>, _>>()?;
     let options = VuOptions::default();
+    let prepared = engine::prepare(&component, &libraries)?;
     let engine = engine::build_engine(EngineOptions {
         max_users: 1,
         vu_memory: options.vu_memory,
         budgets: options.budgets,
+        per_user: prepared.needs,
     })
     .map_err(Failure::from)?;
-    let loaded = LoadedScenario::link(engine::compile(&engine, &component)?)?;
+    let loaded = LoadedScenario::link(engine::compile(&engine, prepared)?)?;
     let user = describe(&loaded, options).await?;
     print!("{}", render(&loaded, &user));
+    print!("{}", render_libraries(&loaded, &libraries));
     Ok(EXIT_OK)
 }
 
@@ -75,6 +82,16 @@ fn render(loaded: &LoadedScenario, user: &UserInfo) -> String {
             "none (set by flags)"
         }
     );
+    let needs = loaded.needs;
+    let _ =
+        writeln!(
+        out,
+        "each user: {} core instances, {} linear {} (each may grow to --vu-memory), {} tables\n",
+        needs.core_instances,
+        needs.memories,
+        if needs.memories == 1 { "memory" } else { "memories" },
+        needs.tables
+    );
     let engine = &loaded.engine;
     let component_type = loaded.component.component_type();
     let _ = writeln!(out, "imports (what it asks for, and what it gets):");
@@ -84,6 +101,38 @@ fn render(loaded: &LoadedScenario, user: &UserInfo) -> String {
     let _ = writeln!(out, "\nexports:");
     for (name, _) in component_type.exports(engine) {
         let _ = writeln!(out, "  {name}");
+    }
+    out
+}
+
+/// Each library: what it exports, which of the scenario's imports resolve to it, what it
+/// imports itself, and what its sandbox grants.
+fn render_libraries(loaded: &LoadedScenario, libraries: &[engine::Library]) -> String {
+    let mut out = String::new();
+    for (index, library) in libraries.iter().enumerate() {
+        let (imports, exports) = engine::interface_names(&library.bytes).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\nlibrary {} (a component of its own: its own instance and memory in every user)",
+            library.label()
+        );
+        for export in exports {
+            let importers: Vec<&str> = loaded
+                .links()
+                .iter()
+                .filter(|link| link.library == index && link.export == export)
+                .map(|link| link.import.as_str())
+                .collect();
+            let resolves = if importers.is_empty() {
+                "imported by nothing".to_string()
+            } else {
+                format!("resolves {}", importers.join(", "))
+            };
+            let _ = writeln!(out, "  exports {export:<36} {resolves}");
+        }
+        for import in imports {
+            let _ = writeln!(out, "  imports {import:<36} {}", capability(&import));
+        }
     }
     out
 }

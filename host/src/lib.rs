@@ -90,7 +90,7 @@ async fn execute(command: Command) -> Result<u8, Failure> {
             let plan = read_plan(args.load.plan.as_deref())?;
             demo::run_demo(&LoadOptions::from(args.load), &plan).await?
         }
-        Command::Inspect(args) => return inspect::inspect(&args.scenario).await,
+        Command::Inspect(args) => return inspect::inspect(&args.scenario, &args.libraries).await,
     };
     Ok(finished.exit_code)
 }

@@ -15,6 +15,7 @@ mod budgets;
 mod faults;
 mod inspect;
 mod isolation;
+mod libraries;
 mod lifecycle;
 mod load_shapes;
 mod measurement;

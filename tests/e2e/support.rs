@@ -31,6 +31,8 @@ const GUESTS: &[&str] = &[
     "paced_health",
     "redirect_paths",
     "distinct_urls",
+    "auth_library",
+    "uses_auth",
 ];
 
 /// The workspace root.

@@ -157,10 +157,18 @@ fn cpu_line(out: &mut String, report: &RunReport<'_>) {
             ""
         }
     );
+    let memories = report
+        .scenarios
+        .iter()
+        .map(|scenario| scenario.memories)
+        .max()
+        .unwrap_or(1);
     let _ = writeln!(
         out,
-        "memory: wasmload's peak resident {:.1} MiB",
-        report.stats.generator_peak_rss as f64 / f64::from(1 << 20)
+        "memory: wasmload's peak resident {:.1} MiB; each user's {memories} linear {} may grow to {:.0} MiB each (--vu-memory)",
+        report.stats.generator_peak_rss as f64 / f64::from(1 << 20),
+        if memories == 1 { "memory" } else { "memories" },
+        report.vu_memory as f64 / f64::from(1 << 20)
     );
 }
 
@@ -395,6 +403,7 @@ mod tests {
         let scenarios = [ScenarioLabel {
             file: "login_flow.wasm".into(),
             user: "LoginFlow".into(),
+            memories: 1,
         }];
         let report = RunReport {
             scenarios: &scenarios,
@@ -402,6 +411,7 @@ mod tests {
             host: "http://127.0.0.1:8000",
             seed: 42,
             insecure: false,
+            vu_memory: 64 << 20,
             outcome: RunOutcome {
                 reason: StopReason::TimeUp,
                 elapsed: Duration::from_secs(10),

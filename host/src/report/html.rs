@@ -285,6 +285,7 @@ mod tests {
         let scenarios = [ScenarioLabel {
             file: "s.wasm".into(),
             user: "U".into(),
+            memories: 1,
         }];
         let report = RunReport {
             scenarios: &scenarios,
@@ -292,6 +293,7 @@ mod tests {
             host: "http://127.0.0.1:1",
             seed: 9,
             insecure: false,
+            vu_memory: 64 << 20,
             outcome: RunOutcome {
                 elapsed: Duration::from_secs(3),
                 users_spawned: 5,

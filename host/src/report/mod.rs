@@ -39,6 +39,8 @@ pub struct ScenarioLabel {
     pub file: String,
     /// The scenario's user name.
     pub user: String,
+    /// Linear memories each of its users has (its libraries' included).
+    pub memories: u32,
 }
 
 /// One row of a report's tables, with the figures every format shows.
@@ -71,6 +73,8 @@ pub struct RunReport<'a> {
     pub seed: u64,
     /// Whether TLS certificates went unverified (`--insecure`).
     pub insecure: bool,
+    /// How far each linear memory of a user may grow (`--vu-memory`).
+    pub vu_memory: usize,
     /// How the run went.
     pub outcome: RunOutcome,
     /// The measurements.

@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use crate::broker::{self, HttpBroker};
 use crate::config::RunConfig;
-use crate::engine;
+use crate::engine::{self, EngineOptions};
 use crate::error::{Failure, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED};
 use crate::metrics::{self, Aggregator, LiveStats, RunStats};
 use crate::plan::Step;
@@ -83,6 +83,7 @@ pub async fn run_scenarios(
         host: &host,
         seed: config.vu.seed,
         insecure: config.broker.tls.insecure,
+        vu_memory: config.vu.vu_memory,
         outcome,
         stats: &stats,
     };
@@ -119,6 +120,7 @@ async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Pre
         labels.push(ScenarioLabel {
             file: loaded.path.display().to_string(),
             user: user.name.clone(),
+            memories: loaded.needs.memories,
         });
         slots.push(ScenarioSlot::new(loaded, user));
     }
@@ -160,12 +162,51 @@ fn load_scenarios(
         .iter()
         .map(|(path, _)| crate::scenario_build::resolve_scenario(path))
         .collect::<Result<Vec<_>, _>>()?;
-    limits::check_mappings_before_engine(config.max_users())?;
-    let engine = engine::build_engine(config.engine).map_err(Failure::bad_input)?;
-    components
+    let libraries = config
+        .libraries
         .iter()
-        .map(|component| LoadedScenario::link(engine::compile(&engine, component)?))
-        .collect()
+        .map(|path| engine::Library::read(path).map_err(Failure::bad_input))
+        .collect::<Result<Vec<_>, _>>()?;
+    let prepared = components
+        .iter()
+        .map(|component| engine::prepare(component, &libraries))
+        .collect::<Result<Vec<_>, _>>()?;
+    limits::check_mappings_before_engine(config.max_users())?;
+    let options = EngineOptions {
+        per_user: engine::needs_of(&prepared),
+        ..config.engine
+    };
+    let engine = engine::build_engine(options).map_err(Failure::bad_input)?;
+    let loaded = prepared
+        .into_iter()
+        .map(|prepared| LoadedScenario::link(engine::compile(&engine, prepared)?))
+        .collect::<Result<Vec<_>, _>>()?;
+    warn_of_unused_exports(&libraries, &loaded);
+    Ok(loaded)
+}
+
+/// Warns of each library export that no scenario imports: a library given by mistake, or
+/// one built against another version of the interface.
+fn warn_of_unused_exports(libraries: &[engine::Library], loaded: &[LoadedScenario]) {
+    for (index, library) in libraries.iter().enumerate() {
+        let Ok((_, exports)) = engine::interface_names(&library.bytes) else {
+            continue;
+        };
+        for export in exports {
+            let used = loaded.iter().any(|scenario| {
+                scenario
+                    .links()
+                    .iter()
+                    .any(|link| link.library == index && link.export == export)
+            });
+            if !used {
+                tracing::warn!(
+                    "the library {} exports `{export}`, which no scenario imports",
+                    library.label()
+                );
+            }
+        }
+    }
 }
 
 /// 3 when the scenario raised exceptions, `on_error` when requests failed, else 0.

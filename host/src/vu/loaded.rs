@@ -11,7 +11,7 @@ use wasmtime::Engine;
 
 use super::{Identity, RunContext, Vu, VuState};
 use crate::bindings::{Scenario, ScenarioPre, UserInfo, WaitTime, CONTRACT};
-use crate::engine::Compiled;
+use crate::engine::{Compiled, Link, Needs};
 use crate::error::Failure;
 
 /// The id of the instance that describes a scenario before any user runs.
@@ -27,9 +27,18 @@ pub struct LoadedScenario {
     pub pre: ScenarioPre<VuState>,
     /// The compiled component, for listing its imports and exports.
     pub component: Component,
+    /// Which of its imports libraries provide.
+    links: Vec<Link>,
+    /// What one user's instance takes from the pool.
+    pub needs: Needs,
 }
 
 impl LoadedScenario {
+    /// The scenario's imports that libraries provide, and which.
+    pub fn links(&self) -> &[Link] {
+        &self.links
+    }
+
     /// Links a compiled component against the host's imports, or explains in one line why
     /// it is not a scenario this host can run.
     pub fn link(compiled: Compiled) -> Result<Self, Failure> {
@@ -37,6 +46,8 @@ impl LoadedScenario {
             path,
             engine,
             component,
+            links,
+            needs,
         } = compiled;
         let mut linker = Linker::<VuState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
@@ -67,6 +78,8 @@ impl LoadedScenario {
             engine,
             pre,
             component,
+            links,
+            needs,
         })
     }
 

@@ -93,9 +93,10 @@ impl VuState {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .build();
+        // Instances, memories and tables are bounded by the pool, sized for what the loaded
+        // components define; the limiter bounds how far each memory grows.
         let limits = StoreLimitsBuilder::new()
             .memory_size(ctx.options.vu_memory)
-            .instances(crate::engine::MAX_CORE_INSTANCES_PER_VU as usize)
             .build();
         Self {
             agent: ctx.broker.new_agent(),

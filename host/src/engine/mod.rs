@@ -1,6 +1,12 @@
 //! The WebAssembly engine: its configuration (pooling sized for the run, epochs for the task
-//! timeout), and reading and compiling a component once for every user. It knows nothing of
-//! what a user's Store holds; `vu` links the host's imports.
+//! timeout), and reading, composing with its libraries and compiling a component once for
+//! every user. It knows nothing of what a user's Store holds; `vu` links the host's imports.
+
+mod compose;
+mod needs;
+
+pub use compose::{interface_names, is_host_import, Library, Link};
+pub use needs::Needs;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,8 +17,6 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 
 use crate::error::Failure;
 
-/// Core instances one user's component may create (a Rust guest needs a handful).
-pub const MAX_CORE_INSTANCES_PER_VU: u32 = 32;
 /// How often the epoch advances: a guest computing without calling the host yields its
 /// thread this often, and the task timeout and `--vu-cpu` are judged this often.
 pub const EPOCH_TICK: Duration = Duration::from_millis(2);
@@ -22,8 +26,6 @@ const SPARE_SLOTS: u32 = 16;
 /// Bytes of each fiber stack kept resident between calls, so a task does not page-fault its
 /// stack in again every iteration.
 const STACK_KEEP_RESIDENT: usize = 64 << 10;
-/// Memories a user's component may have (a Rust scenario has one; composed ones more).
-const MEMORIES_PER_USER: u32 = 2;
 /// Address space each memory slot reserves by default: 4 GiB, so that guest loads and
 /// stores need no bounds checks, and a guard region.
 const FULL_RESERVATION: u64 = (4 << 30) + (32 << 20);
@@ -40,19 +42,24 @@ pub struct EngineOptions {
     pub vu_memory: usize,
     /// Epoch interruption for the task timeout; off only to measure what it costs.
     pub budgets: bool,
+    /// What one user's instance takes from the pool, counted from the loaded components.
+    pub per_user: Needs,
 }
 
 /// Builds an engine with a pooling allocator sized for `options.max_users`, and starts the
 /// epoch ticker that lets the host interrupt a guest that never yields.
 pub fn build_engine(options: EngineOptions) -> anyhow::Result<Engine> {
     let slots = options.max_users.saturating_add(SPARE_SLOTS);
-    let memories = slots.saturating_mul(MEMORIES_PER_USER);
+    let needs = options.per_user;
+    let memories = slots.saturating_mul(needs.memories);
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(slots)
-        .total_core_instances(slots.saturating_mul(4))
-        .max_core_instances_per_component(MAX_CORE_INSTANCES_PER_VU)
+        .total_core_instances(slots.saturating_mul(needs.core_instances))
+        .max_core_instances_per_component(needs.core_instances)
+        .max_memories_per_component(needs.memories)
+        .max_tables_per_component(needs.tables)
         .total_memories(memories)
-        .total_tables(slots.saturating_mul(4))
+        .total_tables(slots.saturating_mul(needs.tables))
         .total_stacks(slots)
         .async_stack_keep_resident(STACK_KEEP_RESIDENT)
         .max_memory_size(options.vu_memory);
@@ -95,13 +102,62 @@ pub struct Compiled {
     pub engine: Engine,
     /// The compiled component.
     pub component: Component,
+    /// The scenario's imports that libraries provide, and which.
+    pub links: Vec<Link>,
+    /// What one user's instance of it takes from the pool.
+    pub needs: Needs,
 }
 
-/// Reads and compiles a component, or explains in one line why it is not one.
-pub fn compile(engine: &Engine, path: &Path) -> Result<Compiled, Failure> {
+/// A component read and linked with its libraries, not compiled yet.
+pub struct Prepared {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// The component, libraries included.
+    bytes: Vec<u8>,
+    /// The scenario's imports that libraries provide, and which.
+    links: Vec<Link>,
+    /// What one user's instance of it takes from the pool.
+    pub needs: Needs,
+}
+
+/// Reads a component and links the `libraries` it imports; or says in one line why it
+/// cannot (not a component, an import no library provides, versions that do not match).
+pub fn prepare(path: &Path, libraries: &[Library]) -> Result<Prepared, Failure> {
     let bytes = std::fs::read(path)
         .map_err(|err| Failure::bad_input(anyhow!("cannot read {}: {err}", path.display())))?;
     check_header(path, &bytes).map_err(Failure::bad_input)?;
+    let composed = compose::compose(path, bytes, libraries).map_err(Failure::bad_input)?;
+    let needs = Needs::of(&composed.bytes).map_err(|err| {
+        Failure::bad_input(anyhow!(
+            "{} is not a valid component: {err}",
+            path.display()
+        ))
+    })?;
+    Ok(Prepared {
+        path: path.to_path_buf(),
+        bytes: composed.bytes,
+        links: composed.links,
+        needs,
+    })
+}
+
+/// The pool resources one user of any of `prepared` takes.
+pub fn needs_of(prepared: &[Prepared]) -> Needs {
+    prepared
+        .iter()
+        .map(|prepared| prepared.needs)
+        .reduce(Needs::max)
+        .unwrap_or(Needs::SINGLE_COMPONENT)
+}
+
+/// Compiles a prepared component, or explains in one line why it is not one.
+pub fn compile(engine: &Engine, prepared: Prepared) -> Result<Compiled, Failure> {
+    let Prepared {
+        path,
+        bytes,
+        links,
+        needs,
+    } = prepared;
     let component = Component::new(engine, &bytes).map_err(|err| {
         Failure::bad_input(anyhow!(
             "{} is not a valid component: {}",
@@ -110,9 +166,11 @@ pub fn compile(engine: &Engine, path: &Path) -> Result<Compiled, Failure> {
         ))
     })?;
     Ok(Compiled {
-        path: path.to_path_buf(),
+        path,
         engine: engine.clone(),
         component,
+        links,
+        needs,
     })
 }
 
