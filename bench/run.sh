@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints wasmload's performance figures beside oha's, measured in the same run:
-#   1. the median time to instantiate one virtual user
+#   1. the median time to instantiate one virtual user, alone and with a library linked in
 #   2. resident memory per idle user: (RSS at 10,000 - RSS at 1,000 sleeping users) / 9,000,
 #      what an open keep-alive connection adds to it, and how many users one process holds
 #   3. requests/s and generator CPU-seconds per 100k requests, 50 users with no wait running a
@@ -29,7 +29,7 @@ command -v oha >/dev/null || cargo install oha --locked
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 cargo build --release -q -p wasmload -p demo-api
-cargo build --release -q --target wasm32-wasip2 -p one_request -p idle_user
+cargo build --release -q --target wasm32-wasip2 -p one_request -p idle_user -p uses_auth -p auth_library
 WASMLOAD=$PWD/target/release/wasmload
 GUESTS=$PWD/target/wasm32-wasip2/release
 
@@ -58,6 +58,9 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; s
 # --- 1. instantiation --------------------------------------------------------------------
 echo "== instantiation"
 cargo bench -q -p wasmload --bench instantiate -- "$GUESTS/one_request.wasm" 2000 | tee "$OUT/instantiate.txt"
+# A scenario of the same size with a library linked in: what the library adds to each user.
+cargo bench -q -p wasmload --bench instantiate -- "$GUESTS/uses_auth.wasm" 2000 "$GUESTS/auth_library.wasm" \
+  | tee -a "$OUT/instantiate.txt"
 
 # --- 2. memory per idle user ----------------------------------------------------------------
 rss_with_users() {  # rss_with_users USERS [CONNECT]: the RSS in KiB of USERS sleeping users

@@ -1,34 +1,38 @@
 //! Benchmark: the median time to instantiate one virtual user (a Store, its WASI context and
 //! a component instance from the shared pre-instantiation), as the scheduler does per user.
 //!
-//! `cargo bench -p wasmload --bench instantiate -- path/to/scenario.wasm [count]`
+//! `cargo bench -p wasmload --bench instantiate -- path/to/scenario.wasm [count [library.wasm...]]`
+//! (with libraries, each user is the scenario composed with them, as `--lib` makes it)
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use wasmload::broker::{BrokerOptions, HttpBroker};
-use wasmload::engine::{build_engine, compile, prepare, EngineOptions};
+use wasmload::engine::{build_engine, compile, prepare, EngineOptions, Library};
 use wasmload::metrics;
 use wasmload::vu::{Identity, LoadedScenario, RunContext, Vu, VuOptions};
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1).filter(|arg| arg != "--bench");
-    let path = args
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("usage: instantiate <scenario.wasm> [count]"))?;
+    let path = args.next().ok_or_else(|| {
+        anyhow::anyhow!("usage: instantiate <scenario.wasm> [count [library.wasm...]]")
+    })?;
     let count: u32 = args.next().map(|n| n.parse()).transpose()?.unwrap_or(2000);
+    let libraries = args
+        .map(|path| Library::read(path.as_ref()))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(measure(&path, count))
+    runtime.block_on(measure(&path, count, &libraries))
 }
 
-async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
+async fn measure(path: &str, count: u32, libraries: &[Library]) -> anyhow::Result<()> {
     let options = VuOptions {
         seed: 1,
         ..VuOptions::default()
     };
-    let prepared = prepare(path.as_ref(), &[]).map_err(|err| anyhow::anyhow!("{err}"))?;
+    let prepared = prepare(path.as_ref(), libraries).map_err(|err| anyhow::anyhow!("{err}"))?;
     let engine = build_engine(EngineOptions {
         max_users: count,
         vu_memory: options.vu_memory,
@@ -55,7 +59,13 @@ async fn measure(path: &str, count: u32) -> anyhow::Result<()> {
     times.sort();
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
     println!(
-        "instantiate one VU ({count} live instances): median {:.1} us, p90 {:.1} us, p99 {:.1} us",
+        "instantiate one VU{} ({count} live instances): median {:.1} us, p90 {:.1} us, p99 {:.1} us",
+        if libraries.is_empty() {
+            String::new()
+        } else {
+            let noun = if libraries.len() == 1 { "library" } else { "libraries" };
+            format!(" with {} {noun}", libraries.len())
+        },
         micros(at(0.5)),
         micros(at(0.9)),
         micros(at(0.99))

@@ -66,6 +66,21 @@ async fn a_scenario_whose_library_is_missing_is_refused_naming_the_import_and_th
 }
 
 #[tokio::test]
+async fn a_library_of_an_incompatible_version_is_refused_naming_both_versions() {
+    let library = guest("auth_library_v2").display().to_string();
+    let flags = ["--users", "1", "--iterations", "1", "--lib", &library];
+    let (result, served) = run_against_demo("uses_auth", &flags).await;
+    result.assert(result.code == 2, "bad input exits 2");
+    result.assert(
+        result.stderr.contains(
+            "imports `test:auth/login@0.1.0`, but auth_library_v2.wasm exports `test:auth/login@0.2.0`",
+        ),
+        "the error names the import's version and the library's",
+    );
+    result.assert(served == 0, "nothing was sent");
+}
+
+#[tokio::test]
 async fn a_library_export_no_scenario_imports_is_a_warning() {
     let mut flags = vec!["--users", "1", "--iterations", "2", "--quiet"];
     let [flag, path] = lib_flag();

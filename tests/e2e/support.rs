@@ -32,6 +32,7 @@ const GUESTS: &[&str] = &[
     "redirect_paths",
     "distinct_urls",
     "auth_library",
+    "auth_library_v2",
     "uses_auth",
 ];
 
