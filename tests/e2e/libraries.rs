@@ -111,8 +111,10 @@ async fn a_trap_inside_a_library_is_an_exception_and_the_run_goes_on() {
     flags.extend([flag.as_str(), path.as_str()]);
     let (result, served) = run_against_demo("uses_auth", &flags).await;
     result.assert(
-        result.exceptions_containing("the library was asked to trap") >= 1,
-        "the library's panic is the scenario's exception, with its message",
+        result.exceptions_containing(
+            "the library was asked to trap (in the library auth_library.wasm)",
+        ) >= 1,
+        "the library's panic is the scenario's exception, with its message and the library's name",
     );
     result.assert(served == 0, "the trap came before any request");
 }

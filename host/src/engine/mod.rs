@@ -2,9 +2,11 @@
 //! timeout), and reading, composing with its libraries and compiling a component once for
 //! every user. It knows nothing of what a user's Store holds; `vu` links the host's imports.
 
+mod code_owner;
 mod compose;
 mod needs;
 
+pub use code_owner::LibraryCode;
 pub use compose::{interface_names, is_host_import, Library, Link};
 pub use needs::Needs;
 
@@ -106,6 +108,8 @@ pub struct Compiled {
     pub links: Vec<Link>,
     /// What one user's instance of it takes from the pool.
     pub needs: Needs,
+    /// The functions of each library it links, to tell a trap in a library.
+    pub library_code: Vec<LibraryCode>,
 }
 
 /// A component read and linked with its libraries, not compiled yet.
@@ -118,6 +122,8 @@ pub struct Prepared {
     links: Vec<Link>,
     /// What one user's instance of it takes from the pool.
     pub needs: Needs,
+    /// The functions of each library it links.
+    library_code: Vec<LibraryCode>,
 }
 
 /// Reads a component and links the `libraries` it imports; or says in one line why it
@@ -126,7 +132,20 @@ pub fn prepare(path: &Path, libraries: &[Library]) -> Result<Prepared, Failure> 
     let bytes = std::fs::read(path)
         .map_err(|err| Failure::bad_input(anyhow!("cannot read {}: {err}", path.display())))?;
     check_header(path, &bytes).map_err(Failure::bad_input)?;
+    let scenario = (!libraries.is_empty()).then(|| bytes.clone());
     let composed = compose::compose(path, bytes, libraries).map_err(Failure::bad_input)?;
+    let library_code = match scenario {
+        Some(scenario) if !composed.links.is_empty() => {
+            let linked: Vec<(String, &[u8])> = libraries
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| composed.links.iter().any(|link| link.library == *index))
+                .map(|(_, library)| (library.label(), library.bytes.as_slice()))
+                .collect();
+            LibraryCode::of(&scenario, &linked)
+        }
+        _ => Vec::new(),
+    };
     let needs = Needs::of(&composed.bytes).map_err(|err| {
         Failure::bad_input(anyhow!(
             "{} is not a valid component: {err}",
@@ -138,6 +157,7 @@ pub fn prepare(path: &Path, libraries: &[Library]) -> Result<Prepared, Failure> 
         bytes: composed.bytes,
         links: composed.links,
         needs,
+        library_code,
     })
 }
 
@@ -157,6 +177,7 @@ pub fn compile(engine: &Engine, prepared: Prepared) -> Result<Compiled, Failure>
         bytes,
         links,
         needs,
+        library_code,
     } = prepared;
     let component = Component::new(engine, &bytes).map_err(|err| {
         Failure::bad_input(anyhow!(
@@ -171,6 +192,7 @@ pub fn compile(engine: &Engine, prepared: Prepared) -> Result<Compiled, Failure>
         component,
         links,
         needs,
+        library_code,
     })
 }
 

@@ -11,7 +11,7 @@ use wasmtime::Engine;
 
 use super::{Identity, RunContext, Vu, VuState};
 use crate::bindings::{Scenario, ScenarioPre, UserInfo, WaitTime, CONTRACT};
-use crate::engine::{Compiled, Link, Needs};
+use crate::engine::{Compiled, LibraryCode, Link, Needs};
 use crate::error::Failure;
 
 /// The id of the instance that describes a scenario before any user runs.
@@ -31,6 +31,8 @@ pub struct LoadedScenario {
     links: Vec<Link>,
     /// What one user's instance takes from the pool.
     pub needs: Needs,
+    /// The functions of each library it links, to tell a trap in a library.
+    pub library_code: Arc<[LibraryCode]>,
 }
 
 impl LoadedScenario {
@@ -48,6 +50,7 @@ impl LoadedScenario {
             component,
             links,
             needs,
+            library_code,
         } = compiled;
         let mut linker = Linker::<VuState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
@@ -80,6 +83,7 @@ impl LoadedScenario {
             component,
             links,
             needs,
+            library_code: library_code.into(),
         })
     }
 

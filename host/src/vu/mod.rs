@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use wasmtime::{Store, UpdateDeadline};
 
 use crate::bindings::{Scenario, ShapeStep, UserInfo};
+use crate::engine::LibraryCode;
 
 /// How long a guest computes without calling the host before it yields its thread.
 const YIELD_AFTER: Duration = Duration::from_millis(2);
@@ -31,6 +32,8 @@ const YIELD_AFTER: Duration = Duration::from_millis(2);
 pub struct Vu {
     store: Store<VuState>,
     scenario: Scenario,
+    /// The functions of the libraries linked in, to name one a trap happened in.
+    libraries: Arc<[LibraryCode]>,
 }
 
 impl Vu {
@@ -46,7 +49,11 @@ impl Vu {
             Self::apply_budgets(&mut store);
         }
         let scenario = loaded.pre.instantiate_async(&mut store).await?;
-        Ok(Self { store, scenario })
+        Ok(Self {
+            store,
+            scenario,
+            libraries: Arc::clone(&loaded.library_code),
+        })
     }
 
     /// The memory limit, and the epoch deadline at each tick of which a computing guest
@@ -160,6 +167,19 @@ impl Vu {
 
     /// Explains a trap in one line: a guest panic's message if it printed one, else the trap.
     pub fn explain_trap(&self, err: &wasmtime::Error) -> String {
+        let reason = self.trap_reason(err);
+        let frames = err
+            .downcast_ref::<wasmtime::WasmBacktrace>()
+            .map(|backtrace| backtrace.frames())
+            .unwrap_or_default();
+        let names = frames.iter().filter_map(|frame| frame.func_name());
+        match LibraryCode::owner(&self.libraries, names) {
+            Some(library) => format!("{reason} (in the library {library})"),
+            None => reason,
+        }
+    }
+
+    fn trap_reason(&self, err: &wasmtime::Error) -> String {
         let stderr = self.store.data().stderr_tail.take();
         if let Some(panic) = panic_message(&stderr) {
             return panic;
