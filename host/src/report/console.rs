@@ -163,12 +163,16 @@ fn cpu_line(out: &mut String, report: &RunReport<'_>) {
         .map(|scenario| scenario.memories)
         .max()
         .unwrap_or(1);
+    let cap = report.vu_memory as f64 / f64::from(1 << 20);
+    let memories = if memories == 1 {
+        format!("each user's linear memory may grow to {cap:.0} MiB")
+    } else {
+        format!("each user's {memories} linear memories may grow to {cap:.0} MiB each")
+    };
     let _ = writeln!(
         out,
-        "memory: wasmload's peak resident {:.1} MiB; each user's {memories} linear {} may grow to {:.0} MiB each (--vu-memory)",
-        report.stats.generator_peak_rss as f64 / f64::from(1 << 20),
-        if memories == 1 { "memory" } else { "memories" },
-        report.vu_memory as f64 / f64::from(1 << 20)
+        "memory: wasmload's peak resident {:.1} MiB; {memories} (--vu-memory)",
+        report.stats.generator_peak_rss as f64 / f64::from(1 << 20)
     );
 }
 
