@@ -2,7 +2,8 @@
 # Prints wasmload's performance figures beside oha's, measured in the same run:
 #   1. the median time to instantiate one virtual user, alone and with a library linked in
 #   2. resident memory per idle user: (RSS at 10,000 - RSS at 1,000 sleeping users) / 9,000,
-#      what an open keep-alive connection adds to it, and how many users one process holds
+#      what an open keep-alive connection adds to it, what a linked library adds to it, the
+#      cost of one call into a library, and how many users one process holds
 #   3. requests/s and generator CPU-seconds per 100k requests, 50 users with no wait running a
 #      one-request scenario against nginx (one worker, a small JSON body), with the generator
 #      and nginx pinned to different cores
@@ -29,9 +30,13 @@ command -v oha >/dev/null || cargo install oha --locked
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 cargo build --release -q -p wasmload -p demo-api
-cargo build --release -q --target wasm32-wasip2 -p one_request -p idle_user -p uses_auth -p auth_library
+cargo build --release -q --target wasm32-wasip2 -p one_request -p idle_user -p uses_auth -p auth_library \
+  -p library_calls -p echo_library
 WASMLOAD=$PWD/target/release/wasmload
 GUESTS=$PWD/target/wasm32-wasip2/release
+
+# The median of numbers on stdin, one per line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # --- the target: nginx, one worker, on core 1 ------------------------------------------------
 cat > "$OUT/nginx.conf" <<CONF
@@ -63,9 +68,10 @@ cargo bench -q -p wasmload --bench instantiate -- "$GUESTS/uses_auth.wasm" 2000 
   | tee -a "$OUT/instantiate.txt"
 
 # --- 2. memory per idle user ----------------------------------------------------------------
-rss_with_users() {  # rss_with_users USERS [CONNECT]: the RSS in KiB of USERS sleeping users
-  local users=$1 connect=${2:-0} log="$OUT/idle-$1-$2.log"
-  "$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" --env "CONNECT=$connect" \
+rss_with_users() {  # rss_with_users USERS CONNECT [GUEST FLAGS...]: the RSS in KiB of USERS sleeping users
+  local users=$1 connect=$2 guest=${3:-idle_user} log="$OUT/idle-$1-$2-${3:-idle_user}.log"
+  shift $(( $# < 3 ? $# : 3 ))
+  "$WASMLOAD" run "$GUESTS/$guest.wasm" "$@" --host "http://127.0.0.1:$PORT" --env "CONNECT=$connect" \
     --users "$users" --spawn-rate 20000 --stop-timeout 1s >/dev/null 2>"$log" &
   local pid=$!
   for _ in $(seq 600); do grep -q "$users users running" "$log" 2>/dev/null && break; sleep 0.2; done
@@ -87,6 +93,27 @@ CONN_5K=$(rss_with_users 5000 1)
 awk -v a="$CONN_1K" -v b="$CONN_5K" -v idle="$(( (RSS_10K - RSS_1K) ))" 'BEGIN {
   per = (b - a) / 4000; printf "resident memory per idle user with an open connection: %.1f KiB (the connection: %.1f KiB)\n", per, per - idle / 9000 }' \
   | tee -a "$OUT/memory.txt"
+# The same idle users with a library linked in (library_calls + echo_library), each having
+# called it once: what the library's own instance and memory add to every user.
+LIB=(--lib "$GUESTS/echo_library.wasm")
+LIB_1K=$(rss_with_users 1000 0 library_calls "${LIB[@]}")
+LIB_5K=$(rss_with_users 5000 0 library_calls "${LIB[@]}")   # 9 mappings a user: not 10,000
+awk -v a="$LIB_1K" -v b="$LIB_5K" -v idle="$(( RSS_10K - RSS_1K ))" 'BEGIN {
+  per = (b - a) / 4000; printf "resident memory per idle user with a library linked in: %.1f KiB (the library: %.1f KiB)\n", per, per - idle / 9000 }' \
+  | tee -a "$OUT/memory.txt"
+# One call into a library: one user's task calls it CALLS times; the run's wall time with
+# and without the calls, apart, over the calls (median of three pairs).
+CALLS=20000000
+wall_of_calls() {
+  local TIMEFORMAT='%R'
+  { time "$WASMLOAD" run "$GUESTS/library_calls.wasm" "${LIB[@]}" --host "http://127.0.0.1:$PORT" \
+      --users 1 --iterations 1 --env "CALLS=$1" --log-level warn >/dev/null 2>&1; } 2>&1
+}
+for _ in 1 2 3; do
+  awk -v with="$(wall_of_calls "$CALLS")" -v without="$(wall_of_calls 0)" -v n="$CALLS" \
+    'BEGIN { print (with - without) / n * 1e9 }'
+done | median | awk '{ printf "one call from a scenario into a library (a short string in, a u32 out): %.0f ns\n", $1 }' \
+  | tee -a "$OUT/memory.txt"
 # How many users one process can hold: asking for far more names the ceiling.
 { "$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" --users 1000000 \
     --connections shared --run-time 1s 2>&1 || true; } | grep -oE 'can hold about [0-9]+ users' \
@@ -99,7 +126,6 @@ cpu_of() {  # runs "$@" and prints "user+sys" CPU seconds of it and its children
   local TIMEFORMAT='%U %S'
   { time "$@" >"$OUT/last.out" 2>/dev/null; } 2>&1 | awk '{ print $1 + $2 }'
 }
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "== throughput, 50 users, ${ROUNDS} rounds of ${DURATION}s each"
 : >"$OUT/rounds.txt"
 for round in $(seq "$ROUNDS"); do

@@ -133,6 +133,31 @@ impl fmt::Debug for Error {
     }
 }
 
+impl From<Error> for String {
+    /// The message, so that `?` works in a library export that returns
+    /// `result<_, string>` in WIT (`Result<_, String>` in Rust).
+    ///
+    /// ```
+    /// use wasmload_guest::prelude::*;
+    ///
+    /// fn export() -> Result<(), String> {
+    ///     Err(Error::msg("no token"))?
+    /// }
+    /// assert_eq!(export(), Err("no token".to_string()));
+    /// ```
+    fn from(err: Error) -> Self {
+        err.message
+    }
+}
+
+impl From<HttpError> for String {
+    /// The error as displayed, so that `send()?` works in a library export that returns
+    /// `Result<_, String>`.
+    fn from(err: HttpError) -> Self {
+        err.to_string()
+    }
+}
+
 /// Adds a description of what was being done to a failing `Result` or a
 /// missing `Option`, turning it into an [`Error`].
 ///

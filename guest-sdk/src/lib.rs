@@ -108,6 +108,116 @@
 //! # → target/wasm32-wasip2/release/login_flow.wasm
 //! ```
 //!
+//! ## Scenario libraries
+//!
+//! A building block that several scenarios share ("log in to our identity
+//! provider", "create a test tenant") can be a **library component**: a
+//! `.wasm` of its own that scenarios import and that wasmload links into
+//! every user at load time (`wasmload run scenario.wasm --lib auth.wasm`),
+//! each in its own sandbox with its own memory. A library makes its
+//! requests with the same [`Client`], [`check`], [`sleep`] and randomness as
+//! a scenario; they go through the same broker, are timed and recorded
+//! under their names, and share the user's session (its default headers
+//! and cookies).
+//!
+//! **The library** declares its interface in a WIT file of its own (for
+//! example `wit/auth.wit`, with a `library` world that exports it and a
+//! `client` world for the scenarios that import it), depends on
+//! `wasmload-guest` and `wit-bindgen`, and implements the export with
+//! ordinary Rust types. This crate adds wasmload's own imports; a `?` on an
+//! [`Error`] or [`HttpError`] turns into the WIT `string` error:
+//!
+//! ```
+//! use wasmload_guest::prelude::*;
+//!
+//! mod bindings {
+//!     wit_bindgen::generate!({
+//!         // Usually `path: "wit", world: "library"`, from `wit/auth.wit`.
+//!         inline: "
+//!             package demo:auth@0.1.0;
+//!             interface login {
+//!                 login: func(username: string, password: string) -> result<_, string>;
+//!             }
+//!             world library { export login; }
+//!         ",
+//!     });
+//! }
+//!
+//! struct Auth;
+//!
+//! impl bindings::exports::demo::auth::login::Guest for Auth {
+//!     fn login(username: String, password: String) -> Result<(), String> {
+//!         let client = Client::new();
+//!         let response = client
+//!             .post("/api/v1/auth/login")
+//!             .json(&serde_json::json!({"username": username, "password": password}))
+//!             .name("/api/v1/auth/login")
+//!             .send()?;
+//!         ensure!(response.status() == 200, "login as {username}: {}", response.status());
+//!         let token: serde_json::Value = response.json()?;
+//!         let token = token["access_token"].as_str().context("no access_token")?;
+//!         client.set_default_header("Authorization", format!("Bearer {token}"));
+//!         Ok(())
+//!     }
+//! }
+//!
+//! bindings::export!(Auth with_types_in bindings);
+//! # fn main() {}
+//! ```
+//!
+//! Its `Cargo.toml` is a scenario's (`crate-type = ["cdylib"]`); `cargo
+//! build --release --target wasm32-wasip2` gives the library's `.wasm`.
+//!
+//! **A scenario** generates bindings for the library's `client` world and
+//! calls the import like any Rust function. Its `Cargo.toml` can name the
+//! libraries it needs, so that `wasmload run scripts/login_flow` builds and
+//! links them without `--lib`:
+//!
+//! ```toml
+//! [package.metadata.wasmload]
+//! libraries = ["../demo_auth"]   # crate directories or .wasm files
+//! ```
+//!
+//! ```
+//! use wasmload_guest::prelude::*;
+//!
+//! mod auth {
+//!     wit_bindgen::generate!({
+//!         // Usually `path: "../demo_auth/wit", world: "client"`.
+//!         inline: "
+//!             package demo:auth@0.1.0;
+//!             interface login {
+//!                 login: func(username: string, password: string) -> result<_, string>;
+//!             }
+//!             world client { import login; }
+//!         ",
+//!     });
+//! }
+//!
+//! #[derive(Default)]
+//! struct Agent;
+//!
+//! impl User for Agent {
+//!     fn spec() -> UserSpec<Self> {
+//!         UserSpec::new("Agent").task("profile", 1, |_, client| {
+//!             client.get("/api/v1/users/me").send()?;
+//!             Ok(())
+//!         })
+//!     }
+//!
+//!     fn on_start(&mut self, _client: &Client) -> TaskResult {
+//!         auth::demo::auth::login::login("agent@example.com", "SupportPass123!")
+//!             .map_err(Error::msg)
+//!     }
+//! }
+//!
+//! export_user!(Agent);
+//! # fn main() {}
+//! ```
+//!
+//! `scripts/demo_auth` (the library) and `scripts/login_flow` (a scenario
+//! that imports it) are the whole example.
+//!
 //! ## From Locust to wasmload
 //!
 //! | Locust | wasmload-guest |

@@ -48,6 +48,23 @@ pub enum Command {
     /// Show what a scenario imports and exports, its tasks and weights, and the capabilities
     /// it asks for, without running it.
     Inspect(InspectArgs),
+    /// Create a scenario or library crate that builds and runs as it is.
+    New(NewArgs),
+}
+
+/// Flags of `wasmload new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What to create: `scenario` (a virtual user) or `library` (a component scenarios import).
+    pub kind: crate::scaffold::CrateKind,
+
+    /// The new crate's directory; its last part is the crate's name (e.g. `checkout_flow`).
+    pub dir: PathBuf,
+
+    /// The wasmload-guest SDK to depend on (default: the `guest-sdk/` of the source tree
+    /// wasmload was built from).
+    #[arg(long, value_name = "DIR")]
+    pub sdk: Option<PathBuf>,
 }
 
 /// Flags of `wasmload inspect`.
@@ -57,7 +74,7 @@ pub struct InspectArgs {
     pub scenario: PathBuf,
 
     /// A library component the scenario imports; repeatable, as for `run`.
-    #[arg(long = "lib", value_name = "LIBRARY.wasm")]
+    #[arg(long = "lib", value_name = "LIBRARY")]
     pub libraries: Vec<PathBuf>,
 }
 
@@ -122,9 +139,11 @@ pub struct LoadArgs {
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,
 
-    /// A library component whose exports satisfy the scenario's imports of the same interface
-    /// (a semver-compatible version), linked in each user's sandbox; repeatable.
-    #[arg(long = "lib", value_name = "LIBRARY.wasm")]
+    /// A library component (a .wasm, or a crate directory to build) whose exports satisfy
+    /// the scenario's imports of the same interface (a semver-compatible version), linked in
+    /// each user's sandbox; repeatable. A scenario crate's own libraries (Cargo.toml's
+    /// `[package.metadata.wasmload] libraries`) are added without it.
+    #[arg(long = "lib", value_name = "LIBRARY")]
     pub libraries: Vec<PathBuf>,
 
     /// Default timeout of one request, from send to the last body byte.

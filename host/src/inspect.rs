@@ -12,6 +12,7 @@ use crate::broker::{BrokerOptions, HttpBroker};
 use crate::engine::{self, EngineOptions};
 use crate::error::{Failure, EXIT_OK};
 use crate::metrics;
+use crate::scenario_build::resolve_components;
 use crate::vu::{LoadedScenario, RunContext, VuOptions};
 
 /// The target the describing instance is given; it sends no request.
@@ -19,13 +20,10 @@ const NO_TARGET: &str = "http://127.0.0.1:9";
 
 /// Prints the inspection of `path` (a `.wasm` or a scenario crate directory).
 pub async fn inspect(path: &Path, library_paths: &[PathBuf]) -> Result<u8, Failure> {
-    let component = crate::scenario_build::resolve_scenario(path)?;
-    let libraries = library_paths
-        .iter()
-        .map(|path| engine::Library::read(path).map_err(Failure::bad_input))
-        .collect::<Result<Vec<_>, _>>()?;
+    let components = resolve_components(&[path.to_path_buf()], library_paths)?;
+    let libraries = engine::read_libraries(&components.libraries)?;
     let options = VuOptions::default();
-    let prepared = engine::prepare(&component, &libraries)?;
+    let prepared = engine::prepare(&components.scenarios[0], &libraries)?;
     let engine = engine::build_engine(EngineOptions {
         max_users: 1,
         vu_memory: options.vu_memory,
@@ -116,12 +114,15 @@ fn render_libraries(loaded: &LoadedScenario, libraries: &[engine::Library]) -> S
             "\nlibrary {} (a component of its own: its own instance and memory in every user)",
             library.label()
         );
+        let label = |library: Option<usize>| {
+            library.map_or_else(|| "the scenario".to_string(), |i| libraries[i].label())
+        };
         for export in exports {
-            let importers: Vec<&str> = loaded
+            let importers: Vec<String> = loaded
                 .links()
                 .iter()
                 .filter(|link| link.library == index && link.export == export)
-                .map(|link| link.import.as_str())
+                .map(|link| format!("{} of {}", link.import, label(link.importer)))
                 .collect();
             let resolves = if importers.is_empty() {
                 "imported by nothing".to_string()
@@ -131,7 +132,15 @@ fn render_libraries(loaded: &LoadedScenario, libraries: &[engine::Library]) -> S
             let _ = writeln!(out, "  exports {export:<36} {resolves}");
         }
         for import in imports {
-            let _ = writeln!(out, "  imports {import:<36} {}", capability(&import));
+            let provider = loaded
+                .links()
+                .iter()
+                .find(|link| link.importer == Some(index) && link.import == import);
+            let grant = provider.map_or_else(
+                || capability(&import).to_string(),
+                |link| format!("from {}", label(Some(link.library))),
+            );
+            let _ = writeln!(out, "  imports {import:<36} {grant}");
         }
     }
     out

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod scaffold;
 pub mod scenario_build;
 pub mod scheduler;
 pub mod thresholds;
@@ -91,6 +92,9 @@ async fn execute(command: Command) -> Result<u8, Failure> {
             demo::run_demo(&LoadOptions::from(args.load), &plan).await?
         }
         Command::Inspect(args) => return inspect::inspect(&args.scenario, &args.libraries).await,
+        Command::New(args) => {
+            return scaffold::new_crate(args.kind, &args.dir, args.sdk.as_deref())
+        }
     };
     Ok(finished.exit_code)
 }

@@ -1,6 +1,8 @@
-//! Turning a scenario argument into a component file: a `.wasm` is used as it is, a crate
-//! directory is first built for wasm32-wasip2 with cargo.
+//! Turning scenario and library arguments into component files: a `.wasm` is used as it is,
+//! a crate directory is first built for wasm32-wasip2 with cargo, with the libraries its
+//! `Cargo.toml` declares.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,6 +14,42 @@ use crate::error::Failure;
 /// The target scenario crates are built for.
 pub const GUEST_TARGET: &str = "wasm32-wasip2";
 
+/// The component files of a run: its scenarios, and its libraries (`--lib`, then those
+/// the scenario and library crates declare under `[package.metadata.wasmload]`).
+#[derive(Debug, Default)]
+pub struct Components {
+    /// One component per scenario argument, in order.
+    pub scenarios: Vec<PathBuf>,
+    /// Every library once, in the order first named.
+    pub libraries: Vec<PathBuf>,
+}
+
+/// Resolves `scenarios` and `libraries` (`.wasm` files or crate directories) to component
+/// files, building the crates and the libraries they declare.
+pub fn resolve_components(
+    scenarios: &[PathBuf],
+    libraries: &[PathBuf],
+) -> Result<Components, Failure> {
+    let mut components = Components::default();
+    let mut declared = Vec::new();
+    for scenario in scenarios {
+        components.scenarios.push(resolve_scenario(scenario)?);
+        declared.extend(declared_libraries(scenario)?);
+    }
+    let mut pending: VecDeque<PathBuf> = libraries.iter().cloned().chain(declared).collect();
+    let mut seen = Vec::new();
+    while let Some(library) = pending.pop_front() {
+        let key = library.canonicalize().unwrap_or_else(|_| library.clone());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        components.libraries.push(resolve_scenario(&library)?);
+        pending.extend(declared_libraries(&library)?);
+    }
+    Ok(components)
+}
+
 /// The component file for `scenario`, building it first when it is a crate directory.
 pub fn resolve_scenario(scenario: &Path) -> Result<PathBuf, Failure> {
     if scenario.is_dir() {
@@ -21,7 +59,46 @@ pub fn resolve_scenario(scenario: &Path) -> Result<PathBuf, Failure> {
     }
 }
 
-/// Builds the scenario crate in `dir` (release, wasm32-wasip2) and returns its `.wasm`.
+/// The libraries the crate in `dir` declares, as paths from here; none for a `.wasm`.
+///
+/// ```toml
+/// [package.metadata.wasmload]
+/// libraries = ["../demo_auth"]   # crate directories or .wasm files, relative to the crate
+/// ```
+pub fn declared_libraries(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
+    let manifest = dir.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Ok(Vec::new());
+    }
+    let bad = |why: String| {
+        Failure::bad_input(anyhow!(
+            "{}: {why}; write `[package.metadata.wasmload] libraries = [\"../my_library\"]`",
+            manifest.display()
+        ))
+    };
+    let text = std::fs::read_to_string(&manifest).map_err(|err| bad(err.to_string()))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|err| bad(err.message().to_string()))?;
+    let Some(listed) = table
+        .get("package")
+        .and_then(|package| package.get("metadata"))
+        .and_then(|metadata| metadata.get("wasmload"))
+        .and_then(|wasmload| wasmload.get("libraries"))
+    else {
+        return Ok(Vec::new());
+    };
+    let paths = listed
+        .as_array()
+        .and_then(|paths| {
+            paths
+                .iter()
+                .map(toml::Value::as_str)
+                .collect::<Option<Vec<_>>>()
+        })
+        .ok_or_else(|| bad("`libraries` must be a list of paths".into()))?;
+    Ok(paths.into_iter().map(|path| dir.join(path)).collect())
+}
+
+/// Builds the scenario or library crate in `dir` (release, wasm32-wasip2) and returns its `.wasm`.
 pub fn build_crate(dir: &Path) -> Result<PathBuf, Failure> {
     let manifest = dir.join("Cargo.toml");
     if !manifest.is_file() {
@@ -31,7 +108,7 @@ pub fn build_crate(dir: &Path) -> Result<PathBuf, Failure> {
         )));
     }
     ensure_target(dir)?;
-    eprintln!("building scenario {} for {GUEST_TARGET} ...", dir.display());
+    eprintln!("building {} for {GUEST_TARGET} ...", dir.display());
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
         .args(["build", "--release", "--target", GUEST_TARGET])
@@ -60,13 +137,13 @@ pub fn build_crate(dir: &Path) -> Result<PathBuf, Failure> {
         .map_err(|err| Failure::scenario(anyhow!("cargo did not finish: {err}")))?;
     if !status.success() {
         return Err(Failure::scenario(anyhow!(
-            "building scenario {} failed (cargo's messages are above)",
+            "building {} failed (cargo's messages are above)",
             dir.display()
         )));
     }
     component.ok_or_else(|| {
         Failure::scenario(anyhow!(
-            "building {} produced no .wasm: a scenario crate must be a cdylib",
+            "building {} produced no .wasm: a scenario or library crate must be a cdylib",
             dir.display()
         ))
     })
@@ -126,6 +203,46 @@ fn same_file(a: &Path, b: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A crate directory whose Cargo.toml is `manifest`, fresh for test `name`.
+    fn crate_with(name: &str, manifest: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("wasmload-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        std::fs::write(dir.join("Cargo.toml"), manifest).expect("write");
+        dir
+    }
+
+    #[test]
+    fn a_crate_declares_its_libraries_relative_to_itself() {
+        let dir = crate_with(
+            "declared",
+            "[package]\nname = \"s\"\n[package.metadata.wasmload]\nlibraries = [\"../auth\", \"x.wasm\"]\n",
+        );
+        let declared = declared_libraries(&dir).expect("readable");
+        assert_eq!(declared, vec![dir.join("../auth"), dir.join("x.wasm")]);
+        let none = crate_with("undeclared", "[package]\nname = \"s\"\n");
+        assert!(declared_libraries(&none).expect("readable").is_empty());
+        assert!(declared_libraries(Path::new("/nonexistent/s.wasm"))
+            .expect("a file has none")
+            .is_empty());
+    }
+
+    #[test]
+    fn a_malformed_library_list_is_named_with_the_form_to_write() {
+        let dir = crate_with(
+            "malformed",
+            "[package]\nname = \"s\"\n[package.metadata.wasmload]\nlibraries = \"../auth\"\n",
+        );
+        let message = declared_libraries(&dir)
+            .expect_err("not a list")
+            .to_string();
+        assert!(
+            message.contains("`libraries` must be a list of paths"),
+            "{message}"
+        );
+        assert!(message.contains("[package.metadata.wasmload]"), "{message}");
+    }
 
     #[test]
     fn the_wasm_artifact_of_our_package_is_found() {

@@ -128,11 +128,124 @@ async fn inspect_shows_each_library_and_the_imports_it_resolves() {
     for expected in [
         "library auth_library.wasm (a component of its own",
         "exports test:auth/login@0.1.0",
-        "resolves test:auth/login@0.1.0",
+        "resolves test:auth/login@0.1.0 of the scenario",
         "imports wasmload:scenario/http@0.1.0",
         "2 linear memories (each may grow to --vu-memory)",
         "HTTP, only to --host and --allow-host origins",
     ] {
         result.assert(result.stdout.contains(expected), expected);
     }
+}
+
+#[tokio::test]
+async fn a_scenario_crate_builds_and_links_the_libraries_its_cargo_toml_declares() {
+    guest("ticket_workflow");
+    let server = demo_server().await;
+    let args = [
+        "run",
+        "scripts/ticket_workflow",
+        "--host",
+        &server.url(),
+        "--users",
+        "2",
+        "--spawn-rate",
+        "100",
+        "--iterations",
+        "4",
+        "--quiet",
+    ];
+    let result = run(args.iter().map(|arg| arg.to_string()).collect()).await;
+    let routes = server.traffic().requests_by_route();
+    let served = server.shutdown().await;
+    result.assert(result.code == 0, "the run passes with no --lib flag");
+    result.assert(
+        result
+            .stdout
+            .contains("(FastAPIWorkflowUser) with auth.wasm against"),
+        "the report names the library that was linked",
+    );
+    let logins = routes.get("/api/v1/auth/login").copied().unwrap_or(0);
+    result.assert(
+        logins == 2 && result.row("POST", "/api/v1/auth/login") == Some((2, 0)),
+        &format!("each user logged in once through auth.wasm; the server saw {logins}"),
+    );
+    result.assert(
+        result.aggregated() == (served, 0),
+        &format!("every request counted once; the server served {served}"),
+    );
+}
+
+#[tokio::test]
+async fn a_library_may_import_another_library_and_the_chain_is_linked_in_every_user() {
+    let server = demo_server().await;
+    let mut args = run_args(
+        &guest("uses_profile"),
+        &server.url(),
+        &[
+            "--users",
+            "2",
+            "--spawn-rate",
+            "100",
+            "--iterations",
+            "6",
+            "--quiet",
+        ],
+    );
+    for library in ["profile_library", "auth_library"] {
+        args.extend(["--lib".into(), guest(library).display().to_string()]);
+    }
+    let result = run(args).await;
+    let routes = server.traffic().requests_by_route();
+    let served = server.shutdown().await;
+    result.assert(result.code == 0, "the run passes");
+    let logins = routes.get("/api/v1/auth/login").copied().unwrap_or(0);
+    let profiles = routes.get("/api/v1/users/me").copied().unwrap_or(0);
+    result.assert(
+        logins == 6 && result.row("POST", "auth: login") == Some((6, 0)),
+        &format!("each task logged in through auth_library; the server saw {logins}"),
+    );
+    result.assert(
+        profiles == 6 && result.row("GET", "profile: me") == Some((6, 0)),
+        &format!("and read the profile through profile_library; the server saw {profiles}"),
+    );
+    result.assert(
+        result.stdout.contains("each user's 3 linear memories"),
+        "each user has the scenario's memory and one per library",
+    );
+    result.assert(
+        result.aggregated() == (served, 0),
+        "every request counted once",
+    );
+    let mut inspect = vec![
+        "inspect".into(),
+        guest("uses_profile").display().to_string(),
+    ];
+    for library in ["profile_library", "auth_library"] {
+        inspect.extend(["--lib".into(), guest(library).display().to_string()]);
+    }
+    let shown = run(inspect).await;
+    for expected in [
+        "imports test:auth/login@0.1.0                from auth_library.wasm",
+        "resolves test:auth/login@0.1.0 of profile_library.wasm",
+        "resolves test:profile/reader@0.1.0 of the scenario",
+    ] {
+        shown.assert(shown.stdout.contains(expected), expected);
+    }
+}
+
+#[tokio::test]
+async fn two_libraries_exporting_one_interface_are_refused_naming_both() {
+    let copy = crate::support::scratch_dir("two-providers").join("auth_copy.wasm");
+    std::fs::copy(guest("auth_library"), &copy).expect("copy the library");
+    let mut args = run_args(&guest("uses_auth"), "http://127.0.0.1:9", &["--users", "1"]);
+    args.extend(lib_flag());
+    args.extend(["--lib".into(), copy.display().to_string()]);
+    let result = run(args).await;
+    result.assert(result.code == 2, "bad input exits 2");
+    result.assert(
+        result.stderr.contains(
+            "imports `test:auth/login@0.1.0`, which several libraries export (auth_library.wasm, auth_copy.wasm): give only one",
+        ),
+        "the message names the interface and both libraries",
+    );
 }

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::support::{demo_server, eventually, guest, guest_target_dir, run, Background, Run};
+use crate::support::{
+    demo_server, eventually, guest, guest_target_dir, run, scratch_dir, wasmload, Background, Run,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_scenario_crate_directory_is_built_and_run() {
@@ -32,24 +34,41 @@ async fn a_scenario_crate_directory_is_built_and_run() {
     server.shutdown().await;
 }
 
+/// The demo carries its scenario and library in the binary: it runs from an empty directory
+/// with no cargo, rustc or source tree to reach (an empty `PATH`, `CARGO` pointing nowhere).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_runs_login_flow_against_the_bundled_api() {
-    guest("login_flow");
-    let args = [
-        "demo",
-        "--users",
-        "20",
-        "--spawn-rate",
-        "20",
-        "--run-time",
-        "3s",
-    ]
-    .map(String::from)
-    .to_vec();
-    let result = run(args).await;
+async fn the_demo_runs_login_flow_from_any_directory_with_nothing_but_the_binary() {
+    let elsewhere = scratch_dir("demo-elsewhere");
+    let output = tokio::task::spawn_blocking(move || {
+        let args = [
+            "demo",
+            "--users",
+            "20",
+            "--spawn-rate",
+            "20",
+            "--run-time",
+            "3s",
+        ];
+        wasmload(&args)
+            .current_dir(&elsewhere)
+            .env_clear()
+            .env("PATH", "/nonexistent")
+            .env("CARGO", "/nonexistent/cargo")
+            .output()
+            .expect("wasmload runs")
+    })
+    .await
+    .expect("the runner thread");
+    let result = Run::from_output(output);
     result.assert(result.code == 0, "the demo exits 0");
+    result.assert(!result.stderr.contains("building"), "nothing is built");
     let (requests, failures) = result.aggregated();
     result.assert(requests > 0 && failures == 0, "the demo's requests succeed");
+    result.assert(
+        result.row("POST", "/api/v1/auth/login") == Some((20, 0))
+            && result.stdout.contains("with auth.wasm"),
+        "each user logged in once through the built-in auth.wasm",
+    );
     result.assert(
         result
             .stdout
@@ -62,6 +81,7 @@ async fn the_demo_runs_login_flow_against_the_bundled_api() {
 async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
     let server = demo_server().await;
     let component = guest("login_flow").display().to_string();
+    let auth = guest("auth").display().to_string();
     let url = server.url();
     let out = crate::support::scratch_dir("sigint");
     let csv_prefix = out.join("run").display().to_string();
@@ -72,6 +92,8 @@ async fn sigint_stops_the_run_gracefully_and_it_still_reports() {
     let args = [
         "run",
         &component,
+        "--lib",
+        &auth,
         "--host",
         &url,
         "--users",
@@ -253,4 +275,29 @@ async fn requests_cut_off_by_the_stop_count_but_fail_nothing() {
             .contains("3 requests were cut off in flight by the stop"),
         "the report says so",
     );
+}
+
+/// `--iterations` ends the run when the last iteration is done, not after the users' wait:
+/// `file_processing` users wait 3–6 s after each task, and the run of two tasks takes less.
+#[tokio::test]
+async fn the_run_ends_when_its_iterations_are_done_not_after_the_wait_that_follows() {
+    let flags = ["--users", "2", "--spawn-rate", "100", "--iterations", "2"];
+    let (result, served) = crate::support::run_against_demo("file_processing", &flags).await;
+    result.assert(result.code == 0, "the run passes");
+    result.assert(
+        result.stdout.contains("2 tasks in") && result.stdout.contains("(all iterations done)"),
+        "both iterations ran, and the run says why it ended",
+    );
+    let seconds: f64 = result
+        .stdout
+        .split("2 tasks in ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|number| number.parse().ok())
+        .expect("the run's length in the report");
+    result.assert(
+        seconds < 3.0,
+        &format!("the run took {seconds} s, less than the shortest wait (3 s)"),
+    );
+    result.assert(result.aggregated() == (served, 0), "every request counted");
 }

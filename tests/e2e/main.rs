@@ -21,6 +21,7 @@ mod load_shapes;
 mod measurement;
 mod mixed;
 mod network;
+mod new_crates;
 mod outputs;
 mod prometheus;
 mod redirects;

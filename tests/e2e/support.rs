@@ -11,6 +11,7 @@ use demo_api::{DemoConfig, DemoServer};
 /// Every guest crate the tests use, built together once.
 const GUESTS: &[&str] = &[
     "browse_products",
+    "demo_auth",
     "login_flow",
     "ticket_workflow",
     "file_processing",
@@ -34,6 +35,8 @@ const GUESTS: &[&str] = &[
     "auth_library",
     "auth_library_v2",
     "uses_auth",
+    "profile_library",
+    "uses_profile",
 ];
 
 /// The workspace root.
@@ -44,9 +47,10 @@ pub fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// The target directory guest builds use during tests, apart from the one `cargo test` holds.
+/// The target directory guest builds use during tests, apart from the one `cargo test` holds;
+/// the host's build script builds the demo's components there too.
 pub fn guest_target_dir() -> PathBuf {
-    workspace().join("target").join("e2e-guests")
+    workspace().join("target").join("guests")
 }
 
 /// The built component of guest crate `name`.
@@ -160,7 +164,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from_output(output: Output) -> Self {
+    pub fn from_output(output: Output) -> Self {
         Self {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -359,8 +363,21 @@ pub fn run_args(component: &Path, host: &str, extra: &[&str]) -> Vec<String> {
         "--host".to_string(),
         host.to_string(),
     ];
+    args.extend(library_flags(component));
     args.extend(extra.iter().map(|s| s.to_string()));
     args
+}
+
+/// The `--lib` flags a built seed journey needs, as its user gives them: the journeys that
+/// log in import `auth.wasm` (the `demo_auth` crate).
+pub fn library_flags(component: &Path) -> Vec<String> {
+    const LOGS_IN: &[&str] = &["login_flow", "ticket_workflow", "file_processing"];
+    let stem = component.file_stem().and_then(|stem| stem.to_str());
+    if stem.is_some_and(|stem| LOGS_IN.contains(&stem)) {
+        vec!["--lib".into(), guest("auth").display().to_string()]
+    } else {
+        Vec::new()
+    }
 }
 
 /// `status_checks` for 3 s with 8 users and a seed whose first tasks hit all three of its

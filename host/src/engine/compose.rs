@@ -42,11 +42,21 @@ impl Library {
     }
 }
 
+/// Reads every library of a run, or says in one line which one cannot be read.
+pub fn read_libraries(paths: &[PathBuf]) -> Result<Vec<Library>, crate::error::Failure> {
+    paths
+        .iter()
+        .map(|path| Library::read(path).map_err(crate::error::Failure::bad_input))
+        .collect()
+}
+
 /// An import of the scenario (or of a library) that a library's export satisfies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
     /// The import, as named by the importer.
     pub import: String,
+    /// The library that imports it; `None` for the scenario.
+    pub importer: Option<usize>,
     /// Index of the library in the `--lib` list.
     pub library: usize,
     /// The export it is linked to.
@@ -106,6 +116,7 @@ pub fn compose(
                 .set_instantiation_argument(instance, &import, node)?;
             composer.links.push(Link {
                 import,
+                importer: own,
                 library,
                 export,
             });

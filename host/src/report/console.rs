@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::{percentile_label, ReportRow, RunReport, LOCUST_PERCENTILES};
+use super::{percentile_label, ReportRow, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
 use crate::metrics::RequestStats;
 
 /// Renders the whole report as text.
@@ -26,7 +26,7 @@ fn header(out: &mut String, report: &RunReport<'_>) {
     let scenarios: Vec<String> = report
         .scenarios
         .iter()
-        .map(|label| format!("{} ({})", label.file, label.user))
+        .map(ScenarioLabel::describe)
         .collect();
     let _ = writeln!(
         out,
@@ -389,7 +389,6 @@ fn truncate(text: &str, width: usize) -> String {
 mod tests {
     use super::*;
     use crate::metrics::{Event, RunStats, Sample, SampleTag};
-    use crate::report::ScenarioLabel;
     use crate::scheduler::{RunOutcome, StopReason};
 
     fn sample(method: &'static str, name: &str, latency_us: u64, failure: Option<&str>) -> Event {
@@ -407,7 +406,8 @@ mod tests {
         let scenarios = [ScenarioLabel {
             file: "login_flow.wasm".into(),
             user: "LoginFlow".into(),
-            memories: 1,
+            memories: 2,
+            libraries: vec!["auth.wasm".into()],
         }];
         let report = RunReport {
             scenarios: &scenarios,
@@ -465,6 +465,7 @@ mod tests {
             .expect("an Aggregated row");
         assert!(aggregated.contains(" 3 "), "{aggregated}");
         assert!(text.contains("Response time percentiles"));
+        assert!(text.contains("login_flow.wasm (LoginFlow) with auth.wasm against"));
         assert!(text.contains("1                  GET /users: HTTP 500 Internal Server Error"));
         assert!(text.contains("task: panicked at x"));
         assert!(text.contains("has users"));

@@ -64,7 +64,7 @@ fn header(page: &mut String, report: &RunReport<'_>) {
     let scenarios: Vec<String> = report
         .scenarios
         .iter()
-        .map(|label| format!("{} ({})", escape(&label.file), escape(&label.user)))
+        .map(|label| escape(&label.describe()))
         .collect();
     let _ = write!(
         page,
@@ -286,6 +286,7 @@ mod tests {
             file: "s.wasm".into(),
             user: "U".into(),
             memories: 1,
+            libraries: Vec::new(),
         }];
         let report = RunReport {
             scenarios: &scenarios,

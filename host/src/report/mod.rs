@@ -41,6 +41,24 @@ pub struct ScenarioLabel {
     pub user: String,
     /// Linear memories each of its users has (its libraries' included).
     pub memories: u32,
+    /// The file names of the libraries linked into it.
+    pub libraries: Vec<String>,
+}
+
+impl ScenarioLabel {
+    /// `file (user)`, and `with lib.wasm, …` when libraries are linked in.
+    pub fn describe(&self) -> String {
+        if self.libraries.is_empty() {
+            format!("{} ({})", self.file, self.user)
+        } else {
+            format!(
+                "{} ({}) with {}",
+                self.file,
+                self.user,
+                self.libraries.join(", ")
+            )
+        }
+    }
 }
 
 /// One row of a report's tables, with the figures every format shows.

@@ -18,6 +18,7 @@ use crate::error::{Failure, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED
 use crate::metrics::{self, Aggregator, LiveStats, RunStats};
 use crate::plan::Step;
 use crate::report::{self, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
+use crate::scenario_build::resolve_components;
 use crate::scheduler::{self, Model, Plan, RunOutcome, ScenarioSlot, StopSignals, Swarm};
 use crate::thresholds;
 use crate::vu::{LoadedScenario, RunContext};
@@ -121,6 +122,11 @@ async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Pre
             file: loaded.path.display().to_string(),
             user: user.name.clone(),
             memories: loaded.needs.memories,
+            libraries: loaded
+                .library_code
+                .iter()
+                .map(|code| code.label.clone())
+                .collect(),
         });
         slots.push(ScenarioSlot::new(loaded, user));
     }
@@ -158,16 +164,11 @@ fn load_scenarios(
             "give between 1 and 65535 scenarios"
         )));
     }
-    let components = scenarios
-        .iter()
-        .map(|(path, _)| crate::scenario_build::resolve_scenario(path))
-        .collect::<Result<Vec<_>, _>>()?;
-    let libraries = config
-        .libraries
-        .iter()
-        .map(|path| engine::Library::read(path).map_err(Failure::bad_input))
-        .collect::<Result<Vec<_>, _>>()?;
+    let paths: Vec<PathBuf> = scenarios.iter().map(|(path, _)| path.clone()).collect();
+    let components = resolve_components(&paths, &config.libraries)?;
+    let libraries = engine::read_libraries(&components.libraries)?;
     let prepared = components
+        .scenarios
         .iter()
         .map(|component| engine::prepare(component, &libraries))
         .collect::<Result<Vec<_>, _>>()?;

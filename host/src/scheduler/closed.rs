@@ -33,11 +33,12 @@ pub(super) async fn run(
         let Some(current) = controller.step(swarm, now - started).await else {
             break StopReason::ShapeEnded;
         };
-        let exhausted = swarm.iterations_exhausted();
-        if exhausted && users.is_empty() {
+        // Every iteration is claimed: the run stops like any other, so users in their wait
+        // leave at once and those in a task finish it within `--stop-timeout`.
+        if swarm.iterations_exhausted() {
             break StopReason::Completed;
         }
-        let wake = controller.follow(swarm, users, current, now, exhausted);
+        let wake = controller.follow(swarm, users, current, now);
         tokio::select! {
             _ = sleep_until(wake) => {}
             reason = ending.reached() => break reason,
@@ -111,19 +112,18 @@ impl Controller {
         Some(current)
     }
 
-    /// Starts or retires the users due by `now` on the way to `current` (no new ones once
-    /// the iterations are `exhausted`); returns when to look again.
+    /// Starts or retires the users due by `now` on the way to `current`; returns when to
+    /// look again.
     fn follow(
         &mut self,
         swarm: &Arc<Swarm>,
         users: &mut JoinSet<()>,
         current: Step,
         now: Instant,
-        exhausted: bool,
     ) -> Instant {
         let target = current.users as usize;
         let before = self.crowd.active.len();
-        let moving = before != target && !(before < target && exhausted);
+        let moving = before != target;
         if moving {
             let interval = step_interval(current.spawn_rate);
             while self.next_change <= now && self.crowd.active.len() != target {

@@ -5,10 +5,17 @@
 //! polling their status and downloading them once completed, waiting 3–6 s
 //! between tasks.
 
-use demo_auth::{login, Credentials};
 use serde::Serialize;
 use serde_json::Value;
 use wasmload_guest::prelude::*;
+
+/// The login, imported from the `demo:auth` library component (`auth.wasm`).
+#[allow(missing_docs, clippy::all, clippy::unwrap_used)]
+mod auth {
+    wit_bindgen::generate!({ path: "../demo_auth/wit", world: "client" });
+}
+
+use auth::demo::auth::login::login;
 
 /// `POST /api/v1/reports/sales`'s body.
 #[derive(Serialize)]
@@ -35,14 +42,8 @@ impl User for FastAPIFileProcessingUser {
     }
 
     /// Logs in as the operations user and keeps the bearer token.
-    fn on_start(&mut self, client: &Client) -> TaskResult {
-        login(
-            client,
-            Credentials {
-                username: "ops@example.com",
-                password: "OpsPass123!",
-            },
-        )
+    fn on_start(&mut self, _client: &Client) -> TaskResult {
+        login("ops@example.com", "OpsPass123!").map_err(Error::msg)
     }
 }
 

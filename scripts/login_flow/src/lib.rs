@@ -5,23 +5,21 @@
 //! profile, orders and notifications and refreshes its token, waiting 1–2 s
 //! between tasks.
 
-use demo_auth::{login, Credentials};
 use wasmload_guest::prelude::*;
 
-/// The accounts `on_start` picks from, like the guide's `random.choice`.
-const CREDENTIALS: [Credentials; 3] = [
-    Credentials {
-        username: "loadtest1@example.com",
-        password: "TestPass123!",
-    },
-    Credentials {
-        username: "loadtest2@example.com",
-        password: "TestPass123!",
-    },
-    Credentials {
-        username: "loadtest3@example.com",
-        password: "TestPass123!",
-    },
+/// The login, imported from the `demo:auth` library component (`auth.wasm`).
+#[allow(missing_docs, clippy::all, clippy::unwrap_used)]
+mod auth {
+    wit_bindgen::generate!({ path: "../demo_auth/wit", world: "client" });
+}
+
+use auth::demo::auth::login::login;
+
+/// The accounts `on_start` picks from (username, password), like the guide's `random.choice`.
+const ACCOUNTS: [(&str, &str); 3] = [
+    ("loadtest1@example.com", "TestPass123!"),
+    ("loadtest2@example.com", "TestPass123!"),
+    ("loadtest3@example.com", "TestPass123!"),
 ];
 
 /// An authenticated API user.
@@ -40,9 +38,9 @@ impl User for FastAPIAuthenticatedUser {
 
     /// Logs in as a random test account and keeps the bearer token for
     /// every later request.
-    fn on_start(&mut self, client: &Client) -> TaskResult {
-        let credentials = choose(&CREDENTIALS);
-        login(client, *credentials)
+    fn on_start(&mut self, _client: &Client) -> TaskResult {
+        let (username, password) = choose(&ACCOUNTS);
+        login(username, password).map_err(Error::msg)
     }
 }
 

@@ -4,9 +4,16 @@
 //! customers, opens billing tickets and updates their preferences, waiting
 //! 2–5 s between tasks.
 
-use demo_auth::{login, Credentials};
 use serde::Serialize;
 use wasmload_guest::prelude::*;
+
+/// The login, imported from the `demo:auth` library component (`auth.wasm`).
+#[allow(missing_docs, clippy::all, clippy::unwrap_used)]
+mod auth {
+    wit_bindgen::generate!({ path: "../demo_auth/wit", world: "client" });
+}
+
+use auth::demo::auth::login::login;
 
 /// `POST /api/v1/tickets`'s body, fields in the guide's order.
 #[derive(Serialize)]
@@ -42,14 +49,8 @@ impl User for FastAPIWorkflowUser {
     }
 
     /// Logs in as the support agent and keeps the bearer token.
-    fn on_start(&mut self, client: &Client) -> TaskResult {
-        login(
-            client,
-            Credentials {
-                username: "agent@example.com",
-                password: "SupportPass123!",
-            },
-        )
+    fn on_start(&mut self, _client: &Client) -> TaskResult {
+        login("agent@example.com", "SupportPass123!").map_err(Error::msg)
     }
 }
 
