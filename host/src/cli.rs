@@ -15,8 +15,8 @@ use crate::metrics::DEFAULT_MAX_ROWS;
 use crate::plan::{
     parse_connection_mode, parse_core_share, parse_duration, parse_host, parse_key_value,
     parse_positive, parse_rate_per_second, parse_rate_stages, parse_resolve, parse_scenario_arg,
-    parse_size, parse_stages, ConnectionMode, HttpVersion, RateStage, ResolveEntry, Stage,
-    Threshold,
+    parse_shard, parse_size, parse_stages, ConnectionMode, HttpVersion, RateStage, ResolveEntry,
+    Shard, Stage, Threshold,
 };
 
 /// `wasmload`: load tests whose virtual users are sandboxed WebAssembly components.
@@ -134,6 +134,12 @@ pub struct LoadArgs {
     /// Seed for every user's random generator; the same seed repeats the same choices.
     #[arg(long)]
     pub seed: Option<u64>,
+
+    /// Run only shard I of N of this run (`I/N`, from 0; or `N`, with the index from
+    /// JOB_COMPLETION_INDEX): every N-th user and arrival-rate iteration, so N shards
+    /// together make the load of one process. Give every shard the same --seed.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
 
     /// Another origin or host name the scenario may send requests to; repeatable.
     #[arg(long = "allow-host", value_name = "HOST")]
@@ -365,6 +371,7 @@ impl From<LoadArgs> for LoadOptions {
             stop_timeout: args.stop_timeout,
             env: args.env,
             seed: args.seed,
+            shard: args.shard.unwrap_or_default(),
             allow_hosts: args.allow_hosts,
             libraries: args.libraries,
             request_timeout: args.request_timeout,

@@ -16,7 +16,7 @@ use crate::error::{EXIT_OK, EXIT_REQUEST_FAILURES};
 use crate::metrics::DEFAULT_MAX_ROWS;
 use crate::plan::{
     parse_host, parse_rate_per_second, ConnectionMode, HttpVersion, LoadModel, OpenPlan, PlanFile,
-    RateSchedule, RateStage, ResolveEntry, Shape, Stage, Step, Threshold,
+    RateSchedule, RateStage, ResolveEntry, Shape, Shard, Stage, Step, Threshold,
 };
 use crate::vu::{VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
 
@@ -51,6 +51,8 @@ pub struct LoadOptions {
     pub env: Vec<(String, String)>,
     /// `--seed`.
     pub seed: Option<u64>,
+    /// `--shard`: which part of the run this process makes.
+    pub shard: Shard,
     /// `--allow-host`.
     pub allow_hosts: Vec<String>,
     /// `--lib`, in order.
@@ -137,6 +139,7 @@ impl Default for LoadOptions {
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             env: Vec::new(),
             seed: None,
+            shard: Shard::WHOLE,
             allow_hosts: Vec::new(),
             libraries: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
@@ -212,6 +215,9 @@ pub struct RunConfig {
     pub run_time: Option<Duration>,
     /// Total tasks, if bounded by count.
     pub iterations: Option<u64>,
+    /// Which part of the run this process makes; users, rates and iterations above are
+    /// already this shard's.
+    pub shard: Shard,
     /// Grace period for users to finish after a stop.
     pub stop_timeout: Duration,
     /// Exit code for a run with failed requests.
@@ -253,6 +259,14 @@ impl RunConfig {
                 .max(users),
             LoadModel::Open(open) => open.max_users,
         };
+        let shard = options.shard;
+        if !shard.is_whole() && options.seed.is_none() {
+            bail!(
+                "a sharded run needs --seed, the same for every shard, so that each user makes \
+                 the same choices whatever the split"
+            );
+        }
+        let model = shard_model(model, shard);
         let thresholds = resolve_thresholds(plan, options)?;
         let on_error = if thresholds.is_empty() {
             EXIT_REQUEST_FAILURES
@@ -263,7 +277,7 @@ impl RunConfig {
         Ok(Self {
             broker: broker_options(&host, options),
             engine: EngineOptions {
-                max_users: max_users.max(1),
+                max_users: shard.share_users(max_users).max(1),
                 vu_memory: options.vu_memory,
                 budgets,
                 per_user: Needs::SINGLE_COMPONENT,
@@ -278,10 +292,11 @@ impl RunConfig {
                 vu_cpu: options.vu_cpu,
             },
             host,
-            users,
+            users: shard.share_users(users),
             model,
             run_time,
-            iterations: options.iterations,
+            iterations: options.iterations.map(|total| shard.share(total)),
+            shard,
             stop_timeout: options.stop_timeout,
             exit_code_on_error: options.exit_code_on_error.unwrap_or(on_error),
             max_rows: options.max_rows,
@@ -408,6 +423,30 @@ fn open_model(
     })
 }
 
+/// This shard's part of the load model: its share of the host's shape, or of the pool of an
+/// arrival-rate run (whose schedule stays whole: the shard takes every N-th iteration of it).
+fn shard_model(model: LoadModel, shard: Shard) -> LoadModel {
+    if shard.is_whole() {
+        return model;
+    }
+    match model {
+        LoadModel::Closed { shape, from_flags } => LoadModel::Closed {
+            shape: shard.shape(&shape),
+            from_flags,
+        },
+        LoadModel::Open(open) => {
+            let max_users = shard.share_users(open.max_users).max(1);
+            LoadModel::Open(OpenPlan {
+                max_users,
+                pre_allocated: shard.share_users(open.pre_allocated).min(max_users),
+                max_queue: usize::try_from(shard.share(open.max_queue as u64))
+                    .unwrap_or(usize::MAX),
+                ..open
+            })
+        }
+    }
+}
+
 /// A seed that differs between runs, from the process's randomly keyed hasher.
 fn fresh_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
@@ -447,6 +486,49 @@ mod tests {
                 spawn_rate: 40.0
             })
         );
+    }
+
+    #[test]
+    fn a_shard_resolves_to_its_share_of_users_rates_iterations_and_pool() {
+        let shard = Shard { index: 1, count: 3 };
+        let config = resolve(LoadOptions {
+            users: Some(10),
+            spawn_rate: Some(6.0),
+            iterations: Some(20),
+            seed: Some(5),
+            shard,
+            ..LoadOptions::default()
+        });
+        assert_eq!((config.users, config.iterations), (3, Some(7)));
+        assert_eq!(config.max_users(), shard.share_users(DEFAULT_MAX_USERS));
+        let LoadModel::Closed { shape, .. } = config.model else {
+            panic!("closed model expected");
+        };
+        assert_eq!(
+            shape,
+            Shape::Fixed(Step {
+                users: 3,
+                spawn_rate: 2.0
+            })
+        );
+        let open = resolve(LoadOptions {
+            rate: Some(90.0),
+            max_users: Some(10),
+            users: Some(4),
+            seed: Some(5),
+            shard,
+            ..LoadOptions::default()
+        });
+        let LoadModel::Open(plan) = open.model else {
+            panic!("open model expected");
+        };
+        assert_eq!((plan.max_users, plan.pre_allocated), (3, 1));
+        let unseeded = LoadOptions {
+            shard,
+            ..LoadOptions::default()
+        };
+        let refused = RunConfig::resolve("http://x", &unseeded, &PlanFile::default(), RUN);
+        assert!(refused.is_err_and(|err| err.to_string().contains("needs --seed")));
     }
 
     #[test]

@@ -108,7 +108,6 @@ fn render(loaded: &LoadedScenario, user: &UserInfo) -> String {
 fn render_libraries(loaded: &LoadedScenario, libraries: &[engine::Library]) -> String {
     let mut out = String::new();
     for (index, library) in libraries.iter().enumerate() {
-        let (imports, exports) = engine::interface_names(&library.bytes).unwrap_or_default();
         let _ = writeln!(
             out,
             "\nlibrary {} (a component of its own: its own instance and memory in every user)",
@@ -117,11 +116,11 @@ fn render_libraries(loaded: &LoadedScenario, libraries: &[engine::Library]) -> S
         let label = |library: Option<usize>| {
             library.map_or_else(|| "the scenario".to_string(), |i| libraries[i].label())
         };
-        for export in exports {
+        for export in &library.exports {
             let importers: Vec<String> = loaded
                 .links()
                 .iter()
-                .filter(|link| link.library == index && link.export == export)
+                .filter(|link| link.library == index && &link.export == export)
                 .map(|link| format!("{} of {}", link.import, label(link.importer)))
                 .collect();
             let resolves = if importers.is_empty() {
@@ -131,13 +130,13 @@ fn render_libraries(loaded: &LoadedScenario, libraries: &[engine::Library]) -> S
             };
             let _ = writeln!(out, "  exports {export:<36} {resolves}");
         }
-        for import in imports {
+        for import in &library.imports {
             let provider = loaded
                 .links()
                 .iter()
-                .find(|link| link.importer == Some(index) && link.import == import);
+                .find(|link| link.importer == Some(index) && &link.import == import);
             let grant = provider.map_or_else(
-                || capability(&import).to_string(),
+                || capability(import).to_string(),
                 |link| format!("from {}", label(Some(link.library))),
             );
             let _ = writeln!(out, "  imports {import:<36} {grant}");

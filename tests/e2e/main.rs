@@ -27,5 +27,6 @@ mod prometheus;
 mod redirects;
 mod reproducibility;
 mod scenarios;
+mod shards;
 mod thresholds;
 mod web;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::support::{run_against_demo, Run};
 
 /// Each user's logged `choice=… payload=…` lines, in order.
-fn choices(run: &Run) -> BTreeMap<u32, Vec<String>> {
+pub fn choices(run: &Run) -> BTreeMap<u32, Vec<String>> {
     let mut by_user: BTreeMap<u32, Vec<String>> = BTreeMap::new();
     for line in run.stderr.lines() {
         let Some(at) = line.find("[vu ") else {

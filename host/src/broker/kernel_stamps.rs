@@ -16,17 +16,13 @@ pub fn switch_on() {
     static KEEPER: std::sync::OnceLock<Option<std::net::UdpSocket>> = std::sync::OnceLock::new();
     KEEPER.get_or_init(|| {
         let socket = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
-        ask_for_stamps(&socket);
+        enable(&socket);
         Some(socket)
     });
 }
 
-/// Asks the kernel to stamp what `stream` receives; without it reads carry no stamp.
-pub fn enable(stream: &TcpStream) {
-    ask_for_stamps(stream);
-}
-
-fn ask_for_stamps(socket: &impl AsRawFd) {
+/// Asks the kernel to stamp what `socket` receives; without it reads carry no stamp.
+pub fn enable(socket: &impl AsRawFd) {
     #[cfg(target_os = "linux")]
     {
         let on: libc::c_int = 1;

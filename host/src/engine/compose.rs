@@ -19,17 +19,26 @@ pub struct Library {
     pub path: PathBuf,
     /// Its bytes.
     pub bytes: Vec<u8>,
+    /// The interfaces (and functions) its world imports, by name with versions.
+    pub imports: Vec<String>,
+    /// The interfaces (and functions) its world exports.
+    pub exports: Vec<String>,
 }
 
 impl Library {
-    /// Reads a library, or says in one line why it cannot be one.
+    /// Reads a library and the names of its imports and exports, or says in one line why it
+    /// cannot be one.
     pub fn read(path: &Path) -> anyhow::Result<Self> {
         let bytes = std::fs::read(path)
             .map_err(|err| anyhow!("cannot read the library {}: {err}", path.display()))?;
         super::check_header(path, &bytes)?;
+        let (imports, exports) = interface_names(&bytes)
+            .with_context(|| format!("the library {} is not a valid component", path.display()))?;
         Ok(Self {
             path: path.to_path_buf(),
             bytes,
+            imports,
+            exports,
         })
     }
 
@@ -78,7 +87,7 @@ pub fn is_host_import(import: &str) -> bool {
 }
 
 /// The imports and exports of a component's world, by name (with versions).
-pub fn interface_names(bytes: &[u8]) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+fn interface_names(bytes: &[u8]) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let mut graph = CompositionGraph::new();
     let package = Package::from_bytes(
         "wasmload:inspected",

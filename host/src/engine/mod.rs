@@ -7,7 +7,7 @@ mod compose;
 mod needs;
 
 pub use code_owner::LibraryCode;
-pub use compose::{interface_names, is_host_import, read_libraries, Library, Link};
+pub use compose::{is_host_import, read_libraries, Library, Link};
 pub use needs::Needs;
 
 use std::path::{Path, PathBuf};

@@ -7,6 +7,7 @@ mod model;
 mod network;
 mod rate;
 mod shape;
+mod shard;
 mod text;
 pub mod threshold;
 
@@ -17,6 +18,7 @@ pub use network::{
 };
 pub use rate::{parse_rate_per_second, parse_rate_stages, RateSchedule, RateStage};
 pub use shape::{parse_stages, Shape, Stage, Step};
+pub use shard::{parse_shard, Shard, SHARD_INDEX_ENV};
 pub use text::{
     parse_core_share, parse_duration, parse_host, parse_key_value, parse_positive,
     parse_scenario_arg, parse_size,

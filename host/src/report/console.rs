@@ -28,9 +28,17 @@ fn header(out: &mut String, report: &RunReport<'_>) {
         .iter()
         .map(ScenarioLabel::describe)
         .collect();
+    let shard = if report.shard.is_whole() {
+        String::new()
+    } else {
+        format!(
+            " ({}: its share of the run's users and iterations)",
+            report.shard
+        )
+    };
     let _ = writeln!(
         out,
-        "wasmload: {} against {}",
+        "wasmload: {} against {}{shard}",
         scenarios.join(", "),
         report.host
     );
@@ -414,6 +422,7 @@ mod tests {
             users_by_scenario: &[2],
             host: "http://127.0.0.1:8000",
             seed: 42,
+            shard: crate::plan::Shard::WHOLE,
             insecure: false,
             vu_memory: 64 << 20,
             outcome: RunOutcome {

@@ -293,6 +293,7 @@ mod tests {
             users_by_scenario: &[5],
             host: "http://127.0.0.1:1",
             seed: 9,
+            shard: crate::plan::Shard::WHOLE,
             insecure: false,
             vu_memory: 64 << 20,
             outcome: RunOutcome {

@@ -34,6 +34,17 @@ pub struct SummaryConfig {
     pub connections: &'static str,
     /// `--insecure`.
     pub insecure: bool,
+    /// `--shard`: which part of the run this process made.
+    pub shard: ShardEntry,
+}
+
+/// Shard `index` of `count`, as the summary records it.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ShardEntry {
+    /// This shard, from 0.
+    pub index: u32,
+    /// The run's shards.
+    pub count: u32,
 }
 
 #[derive(Serialize)]

@@ -89,6 +89,8 @@ pub struct RunReport<'a> {
     pub host: &'a str,
     /// The seed, so the run can be repeated.
     pub seed: u64,
+    /// Which part of the run this process made.
+    pub shard: crate::plan::Shard,
     /// Whether TLS certificates went unverified (`--insecure`).
     pub insecure: bool,
     /// How far each linear memory of a user may grow (`--vu-memory`).

@@ -60,7 +60,14 @@ pub async fn run_scenarios(
     let collecting = tokio::spawn(aggregator.run());
     let gauges = Arc::clone(&live.gauges);
     let (slots, ctx, iterations) = (prepared.slots, prepared.ctx, config.iterations);
-    let swarm = Arc::new(Swarm::new(slots, &weights, ctx, iterations, gauges));
+    let swarm = Arc::new(Swarm::new(
+        slots,
+        &weights,
+        ctx,
+        iterations,
+        gauges,
+        config.shard,
+    ));
     let control = prepared.users_control;
     let mut views = Views::start(&config, &live, &swarm, control, &mut signals).await?;
     let labels = prepared.labels;
@@ -83,6 +90,7 @@ pub async fn run_scenarios(
         users_by_scenario: &users_by_scenario,
         host: &host,
         seed: config.vu.seed,
+        shard: config.shard,
         insecure: config.broker.tls.insecure,
         vu_memory: config.vu.vu_memory,
         outcome,
@@ -190,15 +198,12 @@ fn load_scenarios(
 /// one built against another version of the interface.
 fn warn_of_unused_exports(libraries: &[engine::Library], loaded: &[LoadedScenario]) {
     for (index, library) in libraries.iter().enumerate() {
-        let Ok((_, exports)) = engine::interface_names(&library.bytes) else {
-            continue;
-        };
-        for export in exports {
+        for export in &library.exports {
             let used = loaded.iter().any(|scenario| {
                 scenario
                     .links()
                     .iter()
-                    .any(|link| link.library == index && link.export == export)
+                    .any(|link| link.library == index && link.export == *export)
             });
             if !used {
                 tracing::warn!(

@@ -8,7 +8,7 @@ use anyhow::anyhow;
 use crate::config::RunConfig;
 use crate::error::Failure;
 use crate::plan::ConnectionMode;
-use crate::report::json_summary::SummaryConfig;
+use crate::report::json_summary::{ShardEntry, SummaryConfig};
 use crate::report::{self, RunReport};
 use crate::thresholds::Verdict;
 
@@ -41,6 +41,10 @@ pub fn write(
                 ConnectionMode::PerIteration => "per-iteration",
             },
             insecure: config.broker.tls.insecure,
+            shard: ShardEntry {
+                index: config.shard.index,
+                count: config.shard.count,
+            },
         };
         report::json_summary::write(path, report, &summary_config, verdicts)
             .map_err(|err| unwritable("JSON summary", err))?;

@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bindings::UserInfo;
 use crate::metrics::Gauges;
-use crate::plan::{OpenPlan, Shape, Step};
+use crate::plan::{OpenPlan, Shape, Shard, Step};
 use crate::vu::{LoadedScenario, RunContext, Vu};
 
 /// How users are driven.
@@ -166,6 +166,8 @@ pub struct Swarm {
     pub halt: CancellationToken,
     /// Users running and iterations dropped, for live views.
     pub gauges: Arc<Gauges>,
+    /// Which part of the run this process makes: user ids and iterations are the run's.
+    pub shard: Shard,
     assignment: Vec<u16>,
     iteration_limit: Option<u64>,
 }
@@ -178,8 +180,10 @@ impl Swarm {
         ctx: Arc<RunContext>,
         iteration_limit: Option<u64>,
         gauges: Arc<Gauges>,
+        shard: Shard,
     ) -> Self {
         Self {
+            shard,
             slots,
             ctx,
             stop: CancellationToken::new(),
@@ -212,7 +216,7 @@ impl Swarm {
         let mut counts = vec![0u32; self.slots.len()];
         if !outcome.open_model {
             for nth in 0..outcome.users_spawned {
-                let scenario = usize::from(self.slot_for(u64::from(nth)));
+                let scenario = usize::from(self.slot_for(self.shard.global(u64::from(nth))));
                 if let Some(count) = counts.get_mut(scenario) {
                     *count += 1;
                 }

@@ -24,7 +24,7 @@ pub(super) async fn run(
     let (idle_tx, mut idle_rx) = mpsc::unbounded_channel();
     let mut pool = Pool::new(swarm, plan.max_users, plan.max_queue, idle_tx);
     for _ in 0..plan.pre_allocated.min(plan.max_users) {
-        let scenario = swarm.slot_for(u64::from(pool.size));
+        let scenario = swarm.slot_for(swarm.shard.global(u64::from(pool.size)));
         pool.start_user(swarm, users, scenario, None);
     }
     if let Some(reason) = warm_up(&mut pool, &mut idle_rx, ending, users).await {
@@ -40,7 +40,8 @@ pub(super) async fn run(
     let started = Instant::now();
     let mut next = 0u64;
     let reason = loop {
-        let Some(due) = plan.schedule.due(next) else {
+        // This shard's `next`-th iteration is the run's `global(next)`-th.
+        let Some(due) = plan.schedule.due(swarm.shard.global(next)) else {
             break StopReason::ShapeEnded;
         };
         tokio::select! {
@@ -48,12 +49,16 @@ pub(super) async fn run(
                 let now = Instant::now();
                 pool.take_idle(&mut idle_rx);
                 let mut exhausted = false;
-                while let Some(due) = plan.schedule.due(next).filter(|&due| started + due <= now) {
+                while let Some(due) = plan
+                    .schedule
+                    .due(swarm.shard.global(next))
+                    .filter(|&due| started + due <= now)
+                {
                     if !swarm.claim_iteration() {
                         exhausted = true;
                         break;
                     }
-                    let scenario = swarm.slot_for(next);
+                    let scenario = swarm.slot_for(swarm.shard.global(next));
                     pool.dispatch(swarm, users, scenario, Ticket { intended: started + due });
                     next += 1;
                 }
@@ -207,7 +212,7 @@ impl Pool {
             address,
             idle: self.idle_tx.clone(),
         };
-        let vu_id = self.started;
+        let vu_id = super::closed::run_wide_id(swarm.shard, self.started);
         self.started += 1;
         self.size += 1;
         swarm.gauges.set_users(self.size, self.max_users);
