@@ -55,6 +55,12 @@ impl Shard {
         local * u64::from(self.count) + u64::from(self.index)
     }
 
+    /// When this shard's first user starts, given the shard's own `interval` between users:
+    /// user `index` of a single process starts `index` run-wide intervals after the first.
+    pub fn first_start(self, interval: std::time::Duration) -> std::time::Duration {
+        interval * self.index / self.count
+    }
+
     /// This shard's part of a step of a closed-model shape.
     pub fn step(self, step: Step) -> Step {
         Step {
@@ -168,6 +174,16 @@ mod tests {
         }
         let rates: f64 = shards.iter().map(|shard| shard.rate(6.0)).sum();
         assert!((rates - 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn each_shard_starts_its_first_user_when_one_process_would() {
+        // 10 users a second in one process: user k starts at k × 100 ms. Shard 2 of 4
+        // starts a user every 400 ms, the first (user 2) at 200 ms.
+        let shard = Shard { index: 2, count: 4 };
+        let interval = std::time::Duration::from_secs_f64(1.0 / shard.rate(10.0));
+        assert_eq!(shard.first_start(interval), std::time::Duration::from_millis(200));
+        assert_eq!(Shard::WHOLE.first_start(interval), std::time::Duration::ZERO);
     }
 
     #[test]

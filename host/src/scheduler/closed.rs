@@ -129,6 +129,11 @@ impl Controller {
         let moving = before != target;
         if moving {
             let interval = step_interval(current.spawn_rate);
+            if self.crowd.next_vu == 0 {
+                // A shard's first user starts when it would in one process.
+                let first = self.started + swarm.shard.first_start(interval);
+                self.next_change = self.next_change.max(first);
+            }
             while self.next_change <= now && self.crowd.active.len() != target {
                 if self.crowd.active.len() < target {
                     self.crowd.spawn(swarm, users);
