@@ -182,8 +182,14 @@ mod tests {
         // starts a user every 400 ms, the first (user 2) at 200 ms.
         let shard = Shard { index: 2, count: 4 };
         let interval = std::time::Duration::from_secs_f64(1.0 / shard.rate(10.0));
-        assert_eq!(shard.first_start(interval), std::time::Duration::from_millis(200));
-        assert_eq!(Shard::WHOLE.first_start(interval), std::time::Duration::ZERO);
+        assert_eq!(
+            shard.first_start(interval),
+            std::time::Duration::from_millis(200)
+        );
+        assert_eq!(
+            Shard::WHOLE.first_start(interval),
+            std::time::Duration::ZERO
+        );
     }
 
     #[test]
