@@ -29,6 +29,20 @@ fn header(path: &Path) -> String {
     }
 }
 
+/// The time series' seconds count every request the run measured once.
+fn assert_every_measured_request_is_in_one_second(summary: &serde_json::Value, total: u64) {
+    let seconds = summary["timeline"].as_array().expect("a timeline");
+    let by_second: u64 = seconds.iter().filter_map(|p| p["requests"].as_u64()).sum();
+    let cancelled = summary["aggregated"]["cancelled"]
+        .as_u64()
+        .expect("cancelled");
+    assert_eq!(
+        by_second + cancelled,
+        total,
+        "every measured request is in one second"
+    );
+}
+
 /// Checks the summary against `host/schemas/summary-v1.schema.json`.
 fn assert_follows_the_schema(summary: &serde_json::Value) {
     let schema: serde_json::Value = serde_json::from_str(
@@ -108,6 +122,7 @@ async fn csv_and_json_agree_and_follow_their_formats() {
     let total: u64 = aggregated[2].parse().expect("a count");
     assert_eq!(summary["aggregated"]["count"], total);
     assert_eq!(total, served, "every request served is counted");
+    assert_every_measured_request_is_in_one_second(&summary, total);
     let json_rows = json_row_counts(&summary);
     let csv_rows: BTreeMap<(String, String), u64> = stats[..stats.len() - 1]
         .iter()

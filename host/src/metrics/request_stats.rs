@@ -176,6 +176,21 @@ impl RequestStats {
         self.latencies.histogram()
     }
 
+    /// Base64 of the latencies in HdrHistogram's V2 compressed encoding (microseconds), the
+    /// form the JSON summary keeps so that rows, seconds and shards merge exactly.
+    pub fn encode_histogram(&self) -> anyhow::Result<String> {
+        use base64::Engine as _;
+        use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+        let mut bytes = Vec::new();
+        let histogram = self
+            .histogram()
+            .map_err(|err| anyhow::anyhow!("cannot make a histogram: {err:?}"))?;
+        V2DeflateSerializer::new()
+            .serialize(&histogram, &mut bytes)
+            .map_err(|err| anyhow::anyhow!("cannot encode a histogram: {err:?}"))?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
     /// Heap bytes the row's latencies take.
     pub fn heap_bytes(&self) -> usize {
         self.latencies.heap_bytes()

@@ -24,6 +24,14 @@ pub struct TimePoint {
     pub rps: f64,
     /// Failed requests in the interval, per second.
     pub failures_per_s: f64,
+    /// Requests completed in the interval (the run's last fragment, shorter than half a
+    /// second, counts in the last point).
+    pub requests: u64,
+    /// Failed requests in the interval, likewise.
+    pub failures: u64,
+    /// The interval's latencies, base64 of HdrHistogram V2 compressed (microseconds), so the
+    /// points of several shards merge exactly second by second.
+    pub hdr_histogram: String,
     /// Median latency of the interval's requests, in ms (0 when there were none).
     pub p50_ms: f64,
     /// 95th percentile of the interval, in ms.
@@ -53,6 +61,8 @@ pub struct TimePoint {
 pub struct Timeline {
     points: Vec<TimePoint>,
     window: RequestStats,
+    /// The last closed window, which a short final fragment joins.
+    last_window: Option<RequestStats>,
     window_started: Duration,
     percentiles: Vec<f64>,
 }
@@ -64,6 +74,7 @@ impl Timeline {
         Self {
             points: Vec::new(),
             window: empty,
+            last_window: None,
             window_started: Duration::ZERO,
             percentiles: percentiles.to_vec(),
         }
@@ -96,6 +107,9 @@ impl Timeline {
             users,
             rps: window.count as f64 / seconds,
             failures_per_s: window.failures as f64 / seconds,
+            requests: window.count,
+            failures: window.failures,
+            hdr_histogram: window.encode_histogram().unwrap_or_default(),
             p50_ms: ms(window.percentile(50.0)),
             p95_ms: ms(window.percentile(95.0)),
             p99_ms: ms(window.percentile(99.0)),
@@ -109,6 +123,7 @@ impl Timeline {
         };
         point.set_totals(total, &self.percentiles);
         self.points.push(point);
+        self.last_window = Some(window);
         self.window_started = elapsed;
     }
 
@@ -119,8 +134,15 @@ impl Timeline {
         let window = elapsed.saturating_sub(self.window_started);
         match self.points.last_mut() {
             Some(last) if window < MIN_LAST_WINDOW => {
+                let empty = self.window.empty_like();
+                let fragment = std::mem::replace(&mut self.window, empty);
+                if let Some(closed) = &mut self.last_window {
+                    closed.merge(&fragment);
+                    last.requests = closed.count;
+                    last.failures = closed.failures;
+                    last.hdr_histogram = closed.encode_histogram().unwrap_or_default();
+                }
                 last.set_totals(total, &self.percentiles);
-                self.window = self.window.empty_like();
             }
             _ => self.close_window(elapsed, users, total),
         }
@@ -223,6 +245,41 @@ mod tests {
         assert_eq!((second.total_requests, second.total_failures), (11, 1));
         assert!((second.total_max_ms - 50.0).abs() < 0.01);
         assert_eq!(timeline.last(), Some(second));
+    }
+
+    #[test]
+    fn the_seconds_histograms_add_up_to_the_runs_exactly_with_the_last_fragment() {
+        use base64::Engine as _;
+        use hdrhistogram::serialization::Deserializer;
+        let mut timeline = Run::default();
+        for (second, latency_us) in [(1, 900), (2, 12_000), (3, 250_000)] {
+            for n in 0..=second {
+                timeline.record(latency_us + n, 10, n == 0);
+            }
+            timeline.close_window(Duration::from_secs(second), 1);
+        }
+        timeline.record(77_000, 10, false);
+        timeline.finish(Duration::from_millis(3_100), 1);
+        let mut added = hdrhistogram::Histogram::<u64>::new(3).expect("a histogram");
+        for point in timeline.points() {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&point.hdr_histogram)
+                .expect("base64");
+            let second: hdrhistogram::Histogram<u64> = Deserializer::new()
+                .deserialize(&mut bytes.as_slice())
+                .expect("a V2 histogram");
+            assert_eq!(second.len(), point.requests);
+            added.add(&second).expect("the same layout");
+        }
+        let total = timeline.total.histogram().expect("the run's histogram");
+        assert_eq!(
+            added.len(),
+            10,
+            "2 + 3 + 4 requests and the last fragment's one"
+        );
+        assert_eq!(*total, added, "bucket for bucket");
+        let failures: u64 = timeline.points().iter().map(|point| point.failures).sum();
+        assert_eq!(failures, 3);
     }
 
     #[test]

@@ -5,8 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use base64::Engine as _;
-use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use serde::Serialize;
 
 use super::{ReportRow, RunReport, LOCUST_PERCENTILES};
@@ -308,20 +306,8 @@ fn stats_of(row: &RequestStats, rps: f64, failures_per_s: f64) -> anyhow::Result
             .iter()
             .map(|&p| (format!("{p}"), ms(row.percentile(p))))
             .collect(),
-        hdr_histogram: encode_histogram(row)?,
+        hdr_histogram: row.encode_histogram()?,
     })
-}
-
-/// Base64 of the row's histogram in HdrHistogram's V2 compressed encoding.
-pub fn encode_histogram(row: &RequestStats) -> anyhow::Result<String> {
-    let mut bytes = Vec::new();
-    let histogram = row
-        .histogram()
-        .map_err(|err| anyhow::anyhow!("cannot make a histogram: {err:?}"))?;
-    V2DeflateSerializer::new()
-        .serialize(&histogram, &mut bytes)
-        .map_err(|err| anyhow::anyhow!("cannot encode a histogram: {err:?}"))?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
 fn reason_name(reason: StopReason) -> &'static str {
@@ -338,6 +324,7 @@ fn reason_name(reason: StopReason) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine as _;
     use hdrhistogram::serialization::Deserializer;
     use hdrhistogram::Histogram;
 
@@ -347,7 +334,7 @@ mod tests {
         for latency in [120, 4_500, 4_500, 88_000, 2_000_000] {
             row.record(latency, 0, false);
         }
-        let encoded = encode_histogram(&row).expect("encodes");
+        let encoded = row.encode_histogram().expect("encodes");
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(encoded)
             .expect("base64");
