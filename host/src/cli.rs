@@ -50,6 +50,48 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Create a scenario or library crate that builds and runs as it is.
     New(NewArgs),
+    /// Merge the JSON summaries of a run's shards (`--shard I/N`) into the report of the
+    /// whole run, with its thresholds judged once, on the merged result.
+    Merge(MergeArgs),
+}
+
+/// Flags of `wasmload merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' JSON summaries (written with `--json`), one per shard, in any order.
+    #[arg(required = true, value_name = "SUMMARY.json")]
+    pub summaries: Vec<PathBuf>,
+
+    /// A pass/fail gate, as for `run`; repeatable. Without one, the run's own thresholds
+    /// (recorded in the summaries) are judged.
+    #[arg(long = "threshold", value_name = "EXPR", value_parser = Threshold::parse)]
+    pub thresholds: Vec<Threshold>,
+
+    /// Exit code when some requests failed; default 1, or 0 when thresholds decide.
+    #[arg(long)]
+    pub exit_code_on_error: Option<u8>,
+
+    /// The report files to write, as for `run`.
+    #[command(flatten)]
+    pub files: ReportFiles,
+}
+
+/// The report files a run (or a merge) writes at its end.
+#[derive(Debug, Clone, Args)]
+pub struct ReportFiles {
+    /// Write Locust's four CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv,
+    /// PREFIX_failures.csv and PREFIX_exceptions.csv.
+    #[arg(long, value_name = "PREFIX")]
+    pub csv: Option<PathBuf>,
+
+    /// Write the whole run as JSON (schema: host/schemas/summary-v1.schema.json), histograms
+    /// included.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write a self-contained HTML report (charts, tables, thresholds) that opens offline.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 /// Flags of `wasmload new`.
@@ -233,19 +275,9 @@ pub struct LoadArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub max_rows: usize,
 
-    /// Write Locust's four CSV files: PREFIX_stats.csv, PREFIX_stats_history.csv,
-    /// PREFIX_failures.csv and PREFIX_exceptions.csv.
-    #[arg(long, value_name = "PREFIX")]
-    pub csv: Option<PathBuf>,
-
-    /// Write the whole run as JSON (schema: host/schemas/summary-v1.schema.json), histograms
-    /// included.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-
-    /// Write a self-contained HTML report (charts, tables, thresholds) that opens offline.
-    #[arg(long, value_name = "FILE")]
-    pub html: Option<PathBuf>,
+    /// The report files to write.
+    #[command(flatten)]
+    pub files: ReportFiles,
 
     /// Serve a live dashboard (charts, tables, start/stop/user-count controls), by default on
     /// 127.0.0.1:8089; without `--run-time` the run waits for Start.
@@ -392,9 +424,9 @@ impl From<LoadArgs> for LoadOptions {
             max_rows: args.max_rows,
             network: args.network.into(),
             outputs: Outputs {
-                csv: args.csv,
-                json: args.json,
-                html: args.html,
+                csv: args.files.csv,
+                json: args.files.json,
+                html: args.files.html,
                 quiet: args.quiet,
                 web: args.web,
                 prometheus: args.prometheus,

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod inspect;
+pub mod merge;
 pub mod metrics;
 pub mod plan;
 pub mod report;
@@ -92,6 +93,19 @@ async fn execute(command: Command) -> Result<u8, Failure> {
             demo::run_demo(&LoadOptions::from(args.load), &plan).await?
         }
         Command::Inspect(args) => return inspect::inspect(&args.scenario, &args.libraries).await,
+        Command::Merge(args) => {
+            return merge::merge(&merge::MergeOptions {
+                summaries: args.summaries,
+                thresholds: args.thresholds,
+                exit_code_on_error: args.exit_code_on_error,
+                outputs: config::Outputs {
+                    csv: args.files.csv,
+                    json: args.files.json,
+                    html: args.files.html,
+                    ..config::Outputs::default()
+                },
+            })
+        }
         Command::New(args) => {
             return scaffold::new_crate(args.kind, &args.dir, args.sdk.as_deref())
         }

@@ -19,6 +19,7 @@ mod libraries;
 mod lifecycle;
 mod load_shapes;
 mod measurement;
+mod merge;
 mod mixed;
 mod network;
 mod new_crates;

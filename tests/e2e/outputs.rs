@@ -44,7 +44,7 @@ fn assert_every_measured_request_is_in_one_second(summary: &serde_json::Value, t
 }
 
 /// Checks the summary against `host/schemas/summary-v1.schema.json`.
-fn assert_follows_the_schema(summary: &serde_json::Value) {
+pub fn assert_follows_the_schema(summary: &serde_json::Value) {
     let schema: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(workspace().join("host/schemas/summary-v1.schema.json"))
             .expect("the schema"),

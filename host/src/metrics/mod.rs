@@ -14,7 +14,7 @@ mod timeline;
 pub use cpu_watch::{peak_resident_bytes, CpuWatch, BUSY_WARNING as CPU_BUSY_WARNING};
 pub use hdrhistogram::CreationError;
 pub use overflow::{Overflow, DEFAULT_MAX_ROWS, OVERFLOW_ROW};
-pub use request_stats::RequestStats;
+pub use request_stats::{RequestStats, RowCounts};
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
 pub use timeline::{ms, TimePoint, Timeline};
 

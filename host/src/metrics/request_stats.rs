@@ -12,6 +12,25 @@ use super::latencies::Latencies;
 /// samples are clamped to it.
 const MAX_TRACKED_US: u64 = 3_600_000_000;
 
+/// The counts of a row apart from its histogram, as a JSON summary keeps them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowCounts {
+    /// Requests.
+    pub count: u64,
+    /// Failed requests.
+    pub failures: u64,
+    /// Requests cut off by the stop.
+    pub cancelled: u64,
+    /// Response body bytes.
+    pub bytes: u64,
+    /// Sum of the measured latencies, in microseconds.
+    pub sum_us: u64,
+    /// Smallest measured latency, in microseconds.
+    pub min_us: u64,
+    /// Largest measured latency, in microseconds.
+    pub max_us: u64,
+}
+
 /// Counts and latency distribution for one (method, name) row, or for all of them.
 #[derive(Debug, Clone)]
 pub struct RequestStats {
@@ -60,6 +79,36 @@ impl RequestStats {
             latencies,
             response: None,
         }
+    }
+
+    /// A row rebuilt from what a JSON summary keeps of it: its counts and its histogram.
+    pub fn from_parts(counts: RowCounts, mut histogram: Histogram<u64>) -> Self {
+        histogram.auto(true);
+        Self {
+            count: counts.count,
+            failures: counts.failures,
+            cancelled: counts.cancelled,
+            bytes: counts.bytes,
+            total_us: counts.sum_us,
+            min_us: if counts.count > counts.cancelled {
+                counts.min_us
+            } else {
+                u64::MAX
+            },
+            max_us: counts.max_us,
+            latencies: Latencies::Many(histogram),
+            response: None,
+        }
+    }
+
+    /// Sets the row's response times from the intended start (arrival-rate runs).
+    pub fn set_response(&mut self, response: Option<RequestStats>) {
+        self.response = response.map(Box::new);
+    }
+
+    /// The sum of every measured latency, in microseconds (for an exact mean after a merge).
+    pub fn sum_us(&self) -> u64 {
+        self.total_us
     }
 
     /// Records one request.

@@ -116,6 +116,19 @@ impl RunStats {
         }
     }
 
+    /// Adds a whole row (of a shard's summary) to the row `key` and to the totals, exactly.
+    pub fn add_row(&mut self, key: RequestKey, row: &RequestStats) {
+        self.total.merge(row);
+        match self.requests.get_mut(&key) {
+            Some(existing) => existing.merge(row),
+            None => {
+                let mut fresh = self.empty_row.empty_like();
+                fresh.merge(row);
+                self.requests.insert(key, fresh);
+            }
+        }
+    }
+
     /// An empty row of this run's layout.
     pub fn empty_row(&self) -> RequestStats {
         self.empty_row.empty_like()

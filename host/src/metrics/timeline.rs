@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::RequestStats;
 
@@ -12,7 +12,7 @@ use super::RequestStats;
 const MIN_LAST_WINDOW: Duration = Duration::from_millis(500);
 
 /// One second of the run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimePoint {
     /// Seconds from the start of the run to the end of this interval.
     pub elapsed_s: f64,
@@ -80,6 +80,15 @@ impl Timeline {
         }
     }
 
+    /// A finished time series of `points` (merged from shards), whose totals keep
+    /// `percentiles`.
+    pub fn from_points(empty: RequestStats, percentiles: &[f64], points: Vec<TimePoint>) -> Self {
+        Self {
+            points,
+            ..Self::new(empty, percentiles)
+        }
+    }
+
     /// The percentiles each point keeps of the totals.
     pub fn percentiles(&self) -> &[f64] {
         &self.percentiles
@@ -99,28 +108,11 @@ impl Timeline {
             .max(1e-3);
         let empty = self.window.empty_like();
         let window = std::mem::replace(&mut self.window, empty);
-        let mut point = TimePoint {
-            elapsed_s: elapsed.as_secs_f64(),
-            unix_time: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |since| since.as_secs()),
-            users,
-            rps: window.count as f64 / seconds,
-            failures_per_s: window.failures as f64 / seconds,
-            requests: window.count,
-            failures: window.failures,
-            hdr_histogram: window.encode_histogram().unwrap_or_default(),
-            p50_ms: ms(window.percentile(50.0)),
-            p95_ms: ms(window.percentile(95.0)),
-            p99_ms: ms(window.percentile(99.0)),
-            total_requests: 0,
-            total_failures: 0,
-            total_percentiles_ms: Vec::new(),
-            total_avg_ms: 0.0,
-            total_min_ms: 0.0,
-            total_max_ms: 0.0,
-            total_avg_bytes: 0,
-        };
+        let unix_time = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_secs());
+        let mut point =
+            TimePoint::of_window(&window, seconds, elapsed.as_secs_f64(), unix_time, users);
         point.set_totals(total, &self.percentiles);
         self.points.push(point);
         self.last_window = Some(window);
@@ -160,8 +152,39 @@ impl Timeline {
 }
 
 impl TimePoint {
+    /// The point of a `window` of `seconds` that ended `elapsed_s` into the run, at
+    /// `unix_time`, with `users` running; its totals are still to be set.
+    pub fn of_window(
+        window: &RequestStats,
+        seconds: f64,
+        elapsed_s: f64,
+        unix_time: u64,
+        users: u32,
+    ) -> Self {
+        TimePoint {
+            elapsed_s,
+            unix_time,
+            users,
+            rps: window.count as f64 / seconds,
+            failures_per_s: window.failures as f64 / seconds,
+            requests: window.count,
+            failures: window.failures,
+            hdr_histogram: window.encode_histogram().unwrap_or_default(),
+            p50_ms: ms(window.percentile(50.0)),
+            p95_ms: ms(window.percentile(95.0)),
+            p99_ms: ms(window.percentile(99.0)),
+            total_requests: 0,
+            total_failures: 0,
+            total_percentiles_ms: Vec::new(),
+            total_avg_ms: 0.0,
+            total_min_ms: 0.0,
+            total_max_ms: 0.0,
+            total_avg_bytes: 0,
+        }
+    }
+
     /// Copies the run's totals so far, with their `percentiles`, into the point.
-    fn set_totals(&mut self, total: &RequestStats, percentiles: &[f64]) {
+    pub fn set_totals(&mut self, total: &RequestStats, percentiles: &[f64]) {
         self.total_requests = total.count;
         self.total_failures = total.failures;
         self.total_percentiles_ms = percentiles

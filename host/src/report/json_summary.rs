@@ -34,6 +34,8 @@ pub struct SummaryConfig {
     pub insecure: bool,
     /// `--shard`: which part of the run this process made.
     pub shard: ShardEntry,
+    /// `--vu-memory`, in bytes.
+    pub vu_memory_bytes: usize,
 }
 
 /// Shard `index` of `count`, as the summary records it.
@@ -43,6 +45,17 @@ pub struct ShardEntry {
     pub index: u32,
     /// The run's shards.
     pub count: u32,
+}
+
+/// The entry of one scenario.
+#[derive(Serialize)]
+struct ScenarioEntry<'a> {
+    file: &'a str,
+    user: &'a str,
+    weight: u32,
+    users_started: Option<u32>,
+    /// Linear memories each of its users has.
+    memories: u32,
 }
 
 #[derive(Serialize)]
@@ -74,14 +87,6 @@ struct Cpu {
     generator_peak: f64,
     /// The most memory wasmload held resident, in bytes.
     generator_peak_rss_bytes: u64,
-}
-
-#[derive(Serialize)]
-struct ScenarioEntry<'a> {
-    file: &'a str,
-    user: &'a str,
-    weight: u32,
-    users_started: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -117,6 +122,8 @@ struct Stats {
     rps: f64,
     failures_per_s: f64,
     avg_ms: f64,
+    /// The sum of the measured latencies, in microseconds, for an exact mean after a merge.
+    sum_us: u64,
     min_ms: f64,
     max_ms: f64,
     percentiles_ms: BTreeMap<String, f64>,
@@ -253,6 +260,7 @@ fn scenario_entries<'a>(
             users_started: (!report.outcome.open_model)
                 .then(|| report.users_by_scenario.get(index).copied())
                 .flatten(),
+            memories: label.memories,
         })
         .collect()
 }
@@ -300,6 +308,7 @@ fn stats_of(row: &RequestStats, rps: f64, failures_per_s: f64) -> anyhow::Result
         rps,
         failures_per_s,
         avg_ms: ms(row.mean()),
+        sum_us: row.sum_us(),
         min_ms: ms(row.min()),
         max_ms: ms(row.max()),
         percentiles_ms: LOCUST_PERCENTILES
@@ -308,6 +317,20 @@ fn stats_of(row: &RequestStats, rps: f64, failures_per_s: f64) -> anyhow::Result
             .collect(),
         hdr_histogram: row.encode_histogram()?,
     })
+}
+
+/// The stop reason a summary names, back; `None` for a name this version does not write.
+pub fn reason_from_name(name: &str) -> Option<StopReason> {
+    [
+        StopReason::TimeUp,
+        StopReason::Completed,
+        StopReason::ShapeEnded,
+        StopReason::Aborted,
+        StopReason::Stopped,
+        StopReason::Interrupted,
+    ]
+    .into_iter()
+    .find(|&reason| reason_name(reason) == name)
 }
 
 fn reason_name(reason: StopReason) -> &'static str {

@@ -2,7 +2,7 @@
 //! them, check the target, start the views, run the plan, judge the thresholds, report.
 
 mod limits;
-mod outputs;
+pub mod outputs;
 mod views;
 
 use std::path::PathBuf;
@@ -98,7 +98,8 @@ pub async fn run_scenarios(
     };
     print!("{}", report::render(&report));
     print!("{}", report::render_verdicts(&verdicts));
-    outputs::write(&config, &report, &verdicts, &weights)?;
+    let summary = outputs::summary_config(&config, &weights);
+    outputs::write(&config.outputs, &summary, &report, &verdicts)?;
     views.shut_down(exporter, &config, &mut signals).await;
     let exit_code = if thresholds::all_passed(&verdicts) {
         exit_code_for(&stats, config.exit_code_on_error)

@@ -5,48 +5,31 @@ use std::path::PathBuf;
 
 use anyhow::anyhow;
 
-use crate::config::RunConfig;
+use crate::config::{Outputs, RunConfig};
 use crate::error::Failure;
 use crate::plan::ConnectionMode;
 use crate::report::json_summary::{ShardEntry, SummaryConfig};
 use crate::report::{self, RunReport};
 use crate::thresholds::Verdict;
 
-/// Writes the files asked for; `weights` are the scenarios' weights, for the JSON summary.
+/// Writes the files `outputs` asks for; `summary` is what the JSON summary records of the
+/// run's parameters.
 pub fn write(
-    config: &RunConfig,
+    outputs: &Outputs,
+    summary: &SummaryConfig,
     report: &RunReport<'_>,
     verdicts: &[Verdict],
-    weights: &[u32],
 ) -> Result<(), Failure> {
     let unwritable = |what: &str, err: anyhow::Error| {
         Failure::bad_input(anyhow!("cannot write the {what}: {err:#}"))
     };
-    let outputs = &config.outputs;
     if let Some(prefix) = &outputs.csv {
         let files = report::locust_csv::write(prefix, report)
             .map_err(|err| unwritable("CSV files", err))?;
         tracing::info!("wrote {}", display_paths(&files));
     }
     if let Some(path) = &outputs.json {
-        let summary_config = SummaryConfig {
-            model: config.model.name(),
-            run_time_s: config.run_time.map(|run_time| run_time.as_secs_f64()),
-            iterations: config.iterations,
-            thresholds: config.thresholds.iter().map(ToString::to_string).collect(),
-            weights: weights.to_vec(),
-            connections: match config.broker.connections {
-                ConnectionMode::PerUser => "per-user",
-                ConnectionMode::Shared => "shared",
-                ConnectionMode::PerIteration => "per-iteration",
-            },
-            insecure: config.broker.tls.insecure,
-            shard: ShardEntry {
-                index: config.shard.index,
-                count: config.shard.count,
-            },
-        };
-        report::json_summary::write(path, report, &summary_config, verdicts)
+        report::json_summary::write(path, report, summary, verdicts)
             .map_err(|err| unwritable("JSON summary", err))?;
         tracing::info!("wrote {}", path.display());
     }
@@ -56,6 +39,28 @@ pub fn write(
         tracing::info!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// What the JSON summary records of `config`; `weights` are the scenarios' weights.
+pub fn summary_config(config: &RunConfig, weights: &[u32]) -> SummaryConfig {
+    SummaryConfig {
+        model: config.model.name(),
+        run_time_s: config.run_time.map(|run_time| run_time.as_secs_f64()),
+        iterations: config.iterations,
+        thresholds: config.thresholds.iter().map(ToString::to_string).collect(),
+        weights: weights.to_vec(),
+        connections: match config.broker.connections {
+            ConnectionMode::PerUser => "per-user",
+            ConnectionMode::Shared => "shared",
+            ConnectionMode::PerIteration => "per-iteration",
+        },
+        insecure: config.broker.tls.insecure,
+        shard: ShardEntry {
+            index: config.shard.index,
+            count: config.shard.count,
+        },
+        vu_memory_bytes: config.vu.vu_memory,
+    }
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

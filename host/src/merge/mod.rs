@@ -1,0 +1,192 @@
+//! `wasmload merge`: the JSON summaries of a run's shards added into the report of the whole
+//! run — histograms bucket for bucket, counters summed, the time series lined up by absolute
+//! second — with the thresholds judged once, on the merged result.
+
+mod check;
+mod stats;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::anyhow;
+
+use crate::config::Outputs;
+use crate::error::{Failure, EXIT_OK, EXIT_THRESHOLDS_FAILED};
+use crate::plan::{Shard, Threshold};
+use crate::report::json_summary::{reason_from_name, ShardEntry, SummaryConfig};
+use crate::report::summary_in::{SummaryFile, SummaryIn};
+use crate::report::{self, RunReport, ScenarioLabel};
+use crate::run::{exit_code_for, outputs};
+use crate::scheduler::{RunOutcome, StopReason};
+use crate::thresholds;
+
+/// What `wasmload merge` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct MergeOptions {
+    /// The shards' summaries, in any order.
+    pub summaries: Vec<PathBuf>,
+    /// Thresholds to judge the merged run by; the run's own (from the summaries) when empty.
+    pub thresholds: Vec<Threshold>,
+    /// Files to write.
+    pub outputs: Outputs,
+    /// Exit code when requests failed (else 1, or 0 with thresholds).
+    pub exit_code_on_error: Option<u8>,
+}
+
+/// Merges the summaries, prints the report and writes the files asked for; returns the exit
+/// code a run with these results would have.
+pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
+    let files = options
+        .summaries
+        .iter()
+        .map(|path| SummaryFile::read(path).map_err(Failure::bad_input))
+        .collect::<Result<Vec<_>, _>>()?;
+    let first = check::one_whole_run(&files).map_err(Failure::bad_input)?;
+    let stats = stats::merged(&files).map_err(Failure::bad_input)?;
+    let outcome = merged_outcome(&files);
+    let thresholds = thresholds_of(options, first)?;
+    let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
+    let labels: Vec<ScenarioLabel> = first
+        .scenarios
+        .iter()
+        .map(|scenario| ScenarioLabel {
+            file: scenario.file.clone(),
+            user: scenario.user.clone(),
+            memories: scenario.memories,
+            libraries: Vec::new(),
+        })
+        .collect();
+    let users_by_scenario: Vec<u32> = (0..labels.len())
+        .map(|index| {
+            files
+                .iter()
+                .filter_map(|file| file.summary.scenarios.get(index)?.users_started)
+                .sum()
+        })
+        .collect();
+    let report = RunReport {
+        scenarios: &labels,
+        users_by_scenario: &users_by_scenario,
+        host: &first.host,
+        seed: first.seed,
+        shard: Shard::WHOLE,
+        insecure: first.config.insecure,
+        vu_memory: first.config.vu_memory_bytes,
+        outcome,
+        stats: &stats,
+    };
+    println!(
+        "merged the {} shards of one run: {}",
+        files.len(),
+        files
+            .iter()
+            .map(|file| file.path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    print!("{}", report::render(&report));
+    print!("{}", report::render_verdicts(&verdicts));
+    let summary = merged_config(&files, &thresholds);
+    outputs::write(&options.outputs, &summary, &report, &verdicts)?;
+    Ok(if thresholds::all_passed(&verdicts) {
+        let on_error = match (options.exit_code_on_error, thresholds.is_empty()) {
+            (Some(code), _) => code,
+            (None, true) => crate::error::EXIT_REQUEST_FAILURES,
+            (None, false) => EXIT_OK,
+        };
+        exit_code_for(&stats, on_error)
+    } else {
+        EXIT_THRESHOLDS_FAILED
+    })
+}
+
+/// The thresholds given to `merge`, else the run's own, as its summaries recorded them.
+fn thresholds_of(options: &MergeOptions, first: &SummaryIn) -> Result<Vec<Threshold>, Failure> {
+    if !options.thresholds.is_empty() {
+        return Ok(options.thresholds.clone());
+    }
+    first
+        .config
+        .thresholds
+        .iter()
+        .map(|text| text.parse::<Threshold>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| Failure::bad_input(anyhow!("a summary's threshold: {err}")))
+}
+
+/// What the merged summary records of the run's parameters: the whole run's (one shard of
+/// one, all the iterations).
+fn merged_config(files: &[SummaryFile], thresholds: &[Threshold]) -> SummaryConfig {
+    let first = &files[0].summary.config;
+    SummaryConfig {
+        model: if first.model == "open" {
+            "open"
+        } else {
+            "closed"
+        },
+        run_time_s: first.run_time_s,
+        iterations: files
+            .iter()
+            .map(|file| file.summary.config.iterations)
+            .sum(),
+        thresholds: thresholds.iter().map(ToString::to_string).collect(),
+        weights: first.weights.clone(),
+        connections: connections_name(&first.connections),
+        insecure: first.insecure,
+        shard: ShardEntry { index: 0, count: 1 },
+        vu_memory_bytes: first.vu_memory_bytes,
+    }
+}
+
+/// The whole run's outcome: the shards' counts added up, its length the longest shard's,
+/// and the gravest reason any shard stopped for.
+fn merged_outcome(files: &[SummaryFile]) -> RunOutcome {
+    let outcomes = files.iter().map(|file| &file.summary.outcome);
+    let reason = outcomes
+        .clone()
+        .filter_map(|outcome| reason_from_name(&outcome.reason))
+        .max_by_key(|&reason| gravity(reason))
+        .unwrap_or_default();
+    RunOutcome {
+        reason,
+        elapsed: Duration::from_secs_f64(
+            outcomes
+                .clone()
+                .map(|outcome| outcome.elapsed_s)
+                .fold(0.0, f64::max),
+        ),
+        users_spawned: outcomes.clone().map(|outcome| outcome.users_spawned).sum(),
+        peak_users: outcomes.clone().map(|outcome| outcome.peak_users).sum(),
+        iterations: outcomes.clone().map(|outcome| outcome.iterations).sum(),
+        dropped_iterations: outcomes
+            .clone()
+            .map(|outcome| outcome.dropped_iterations)
+            .sum(),
+        users_cancelled: outcomes.map(|outcome| outcome.users_cancelled).sum(),
+        open_model: files
+            .first()
+            .is_some_and(|file| file.summary.config.model == "open"),
+        warm_up: Duration::ZERO,
+    }
+}
+
+/// How much a stop reason says about the run: an interruption over an abort over a stop
+/// over the run's own end.
+fn gravity(reason: StopReason) -> u8 {
+    match reason {
+        StopReason::Completed => 0,
+        StopReason::ShapeEnded => 1,
+        StopReason::TimeUp => 2,
+        StopReason::Stopped => 3,
+        StopReason::Aborted => 4,
+        StopReason::Interrupted => 5,
+    }
+}
+
+fn connections_name(name: &str) -> &'static str {
+    match name {
+        "shared" => "shared",
+        "per-iteration" => "per-iteration",
+        _ => "per-user",
+    }
+}

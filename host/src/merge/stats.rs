@@ -1,0 +1,127 @@
+//! The statistics of the whole run from its shards' summaries: each row's histogram added
+//! bucket for bucket, counters summed, and the seconds of the time series lined up by their
+//! Unix time, with the totals so far rebuilt from the added seconds.
+
+use std::collections::BTreeMap;
+
+use anyhow::{bail, Context};
+
+use crate::metrics::{
+    CheckCount, FailureKey, RequestKey, RequestStats, RowCounts, RunStats, TimePoint, Timeline,
+};
+use crate::report::summary_in::{add_up, decode_histogram, StatsIn, SummaryFile};
+use crate::report::LOCUST_PERCENTILES;
+
+/// Significant digits of every histogram wasmload writes.
+const PRECISION: u8 = 3;
+
+/// The whole run's statistics, or why the summaries cannot be added.
+pub fn merged(files: &[SummaryFile]) -> anyhow::Result<RunStats> {
+    let mut stats = RunStats::with_max_rows(&LOCUST_PERCENTILES, usize::MAX)
+        .map_err(|err| anyhow::anyhow!("cannot make a histogram: {err:?}"))?;
+    for file in files {
+        let summary = &file.summary;
+        let label = || file.path.display().to_string();
+        for row in &summary.requests {
+            let mut merged = rebuilt(&row.stats).with_context(label)?;
+            let response = row.response.as_ref().map(rebuilt).transpose();
+            merged.set_response(response.with_context(label)?);
+            let key = RequestKey {
+                scenario: row.scenario,
+                name: row.name.clone(),
+                method: row.method.clone().into(),
+            };
+            stats.add_row(key, &merged);
+        }
+        if let Some(lateness) = &summary.start_lateness {
+            stats
+                .start_lateness
+                .merge(&rebuilt(lateness).with_context(label)?);
+        }
+        for (scenario, seconds) in summary.cpu.guest_seconds.iter().enumerate() {
+            let scenario = u16::try_from(scenario).unwrap_or(u16::MAX);
+            *stats.guest_time_us.entry(scenario).or_default() += (seconds * 1e6).round() as u64;
+        }
+        stats.generator_cpu_peak = stats.generator_cpu_peak.max(summary.cpu.generator_peak);
+        stats.generator_peak_rss = stats
+            .generator_peak_rss
+            .max(summary.cpu.generator_peak_rss_bytes);
+        *stats.tasks_cut_short.entry(0).or_default() += summary.outcome.tasks_cut_short;
+    }
+    let summaries = || files.iter().map(|file| &file.summary);
+    stats.failures = add_up(summaries().flat_map(|summary| {
+        summary.failures.iter().map(|failure| {
+            let key = FailureKey {
+                scenario: failure.scenario,
+                method: failure.method.clone().into(),
+                name: failure.name.clone(),
+                message: failure.message.clone(),
+            };
+            (key, failure.occurrences)
+        })
+    }));
+    stats.exceptions = add_up(summaries().flat_map(|summary| {
+        summary
+            .exceptions
+            .iter()
+            .map(|exception| (exception.message.clone(), exception.count))
+    }));
+    for check in summaries().flat_map(|summary| &summary.checks) {
+        let count: &mut CheckCount = stats.checks.entry(check.name.clone()).or_default();
+        count.passed += check.passes;
+        count.failed += check.fails;
+    }
+    let points = merged_timeline(files, stats.empty_row())?;
+    stats.timeline = Timeline::from_points(stats.empty_row(), &LOCUST_PERCENTILES, points);
+    Ok(stats)
+}
+
+/// A row of a summary, rebuilt; refused if its histogram has another precision.
+fn rebuilt(row: &StatsIn) -> anyhow::Result<RequestStats> {
+    let stats = row.to_stats()?;
+    let precision = stats
+        .histogram()
+        .map_err(|err| anyhow::anyhow!("cannot read a histogram: {err:?}"))?
+        .sigfig();
+    if precision != PRECISION {
+        bail!(
+            "its histograms have {precision} significant digits, not {PRECISION}: histograms of different precision do not add up exactly"
+        );
+    }
+    Ok(stats)
+}
+
+/// The seconds of every shard, added by Unix time; each point's totals are those of every
+/// second up to it.
+fn merged_timeline(files: &[SummaryFile], empty: RequestStats) -> anyhow::Result<Vec<TimePoint>> {
+    let mut seconds: BTreeMap<u64, Vec<&TimePoint>> = BTreeMap::new();
+    let mut start = f64::INFINITY;
+    for point in files.iter().flat_map(|file| &file.summary.timeline) {
+        seconds.entry(point.unix_time).or_default().push(point);
+        start = start.min(point.unix_time as f64 - point.elapsed_s);
+    }
+    let mut so_far = empty.empty_like();
+    let mut points = Vec::with_capacity(seconds.len());
+    for (unix_time, shards) in seconds {
+        let mut second = empty.empty_like();
+        for point in &shards {
+            let histogram = decode_histogram(&point.hdr_histogram)?;
+            let counts = RowCounts {
+                count: point.requests,
+                failures: point.failures,
+                min_us: histogram.min(),
+                max_us: histogram.max(),
+                sum_us: (histogram.mean() * histogram.len() as f64).round() as u64,
+                ..RowCounts::default()
+            };
+            second.merge(&RequestStats::from_parts(counts, histogram));
+        }
+        so_far.merge(&second);
+        let elapsed_s = (unix_time as f64 - start).max(0.0);
+        let users = shards.iter().map(|point| point.users).sum();
+        let mut point = TimePoint::of_window(&second, 1.0, elapsed_s, unix_time, users);
+        point.set_totals(&so_far, &LOCUST_PERCENTILES);
+        points.push(point);
+    }
+    Ok(points)
+}

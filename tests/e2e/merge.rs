@@ -1,0 +1,126 @@
+//! `wasmload merge`: the summaries of a run's shards add up exactly to the whole run, its
+//! thresholds are judged once, and summaries that are not one whole run are refused.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use hdrhistogram::serialization::Deserializer;
+use hdrhistogram::Histogram;
+
+use crate::support::{demo_server, guest, run, run_args, scratch_dir};
+
+/// Runs the three shards of one `seeded_choices` run (60 iterations, seed `seed`) at once
+/// against one demo API, each writing its summary into `dir`; returns the summaries and the
+/// server's count of requests.
+async fn shard_summaries(dir: &Path, seed: &str) -> (Vec<PathBuf>, u64) {
+    let server = demo_server().await;
+    let paths: Vec<PathBuf> = (0..3)
+        .map(|i| dir.join(format!("s{i}-{seed}.json")))
+        .collect();
+    let shard_args = |index: usize| {
+        let (shard, json) = (format!("{index}/3"), paths[index].display().to_string());
+        let flags = ["--users", "5", "--spawn-rate", "1000", "--iterations", "60"];
+        let flags = [
+            &flags[..],
+            &["--seed", seed, "--shard", &shard, "--json", &json],
+        ]
+        .concat();
+        run_args(&guest("seeded_choices"), &server.url(), &flags)
+    };
+    let runs = tokio::join!(run(shard_args(0)), run(shard_args(1)), run(shard_args(2)));
+    for shard in [runs.0, runs.1, runs.2] {
+        shard.assert(shard.code == 0, "each shard passes");
+    }
+    (paths, server.shutdown().await)
+}
+
+fn merge_args(summaries: &[&PathBuf], extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["merge".to_string()];
+    args.extend(summaries.iter().map(|path| path.display().to_string()));
+    args.extend(extra.iter().map(|arg| arg.to_string()));
+    args
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("a summary")).expect("JSON")
+}
+
+/// The histogram a summary keeps at `pointer` (e.g. `/aggregated/hdr_histogram`).
+fn histogram(summary: &serde_json::Value, pointer: &str) -> Histogram<u64> {
+    let encoded = summary
+        .pointer(pointer)
+        .and_then(|v| v.as_str())
+        .expect("a histogram");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .expect("base64");
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .expect("a V2 histogram")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shards_summaries_merge_into_the_whole_run_exactly_and_are_judged_once() {
+    let dir = scratch_dir("merge-exact");
+    let (paths, served) = shard_summaries(&dir, "77").await;
+    let merged_path = dir.join("merged.json");
+    let merged_arg = merged_path.display().to_string();
+    let all: Vec<&PathBuf> = paths.iter().collect();
+    let flags = ["--threshold", "error_rate<1%", "--json", &merged_arg];
+    let result = run(merge_args(&all, &flags)).await;
+    result.assert(result.code == 0, "the merged run passes its threshold");
+    result.assert(
+        result.stdout.contains("merged the 3 shards of one run") && result.aggregated() == (60, 0),
+        "one report of the whole run's 60 requests",
+    );
+    let merged = read_json(&merged_path);
+    crate::outputs::assert_follows_the_schema(&merged);
+    assert_eq!(
+        merged["aggregated"]["count"], served,
+        "as many as the server saw"
+    );
+    let mut added = Histogram::<u64>::new(3).expect("a histogram");
+    for path in &paths {
+        added
+            .add(histogram(&read_json(path), "/aggregated/hdr_histogram"))
+            .expect("the same layout");
+    }
+    assert_eq!(
+        histogram(&merged, "/aggregated/hdr_histogram"),
+        added,
+        "the merged histogram holds every shard's samples, bucket for bucket"
+    );
+    let seconds = merged["timeline"].as_array().expect("a timeline");
+    let by_second: u64 = seconds.iter().filter_map(|p| p["requests"].as_u64()).sum();
+    assert_eq!(by_second, 60, "every request is in one merged second");
+    let failing = run(merge_args(&all, &["--threshold", "rps>1000000"])).await;
+    failing.assert(
+        failing.code == 4 && failing.stdout.matches("rps>1000000").count() == 1,
+        "a threshold the whole run fails is judged once and exits 4",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summaries_that_are_not_one_whole_run_are_refused_naming_why() {
+    let dir = scratch_dir("merge-refused");
+    let (paths, _) = shard_summaries(&dir, "5").await;
+    let (others, _) = shard_summaries(&dir, "6").await;
+    let cases = [
+        (vec![&paths[0], &paths[1]], "shard 2 of 3 is missing"),
+        (
+            vec![&paths[0], &paths[0], &paths[1], &paths[2]],
+            "shard 0 of 3 is given twice",
+        ),
+        (
+            vec![&paths[0], &paths[1], &others[2]],
+            "their seeds differ (5 and 6)",
+        ),
+    ];
+    for (summaries, reason) in cases {
+        let refused = run(merge_args(&summaries, &[])).await;
+        refused.assert(
+            refused.code == 2 && refused.stderr.contains(reason),
+            &format!("refused as bad input: {reason}"),
+        );
+    }
+}
