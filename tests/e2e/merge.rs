@@ -34,6 +34,33 @@ async fn shard_summaries(dir: &Path, seed: &str) -> (Vec<PathBuf>, u64) {
     (paths, server.shutdown().await)
 }
 
+/// Shard 2 of the seed-5 run, made by a component that differs from `seeded_choices.wasm`
+/// only by a custom section (another build of the same scenario); returns its summary.
+async fn shard_of_another_build(dir: &Path) -> PathBuf {
+    let mut bytes = std::fs::read(guest("seeded_choices")).expect("the component");
+    bytes.extend_from_slice(b"\x00\x05\x04note");
+    let component = dir.join("seeded_choices.wasm");
+    std::fs::write(&component, bytes).expect("write the copy");
+    let server = demo_server().await;
+    let json = dir.join("rebuilt.json");
+    let shard = [
+        "--users",
+        "5",
+        "--iterations",
+        "60",
+        "--seed",
+        "5",
+        "--shard",
+        "2/3",
+    ];
+    let json_arg = json.display().to_string();
+    let flags = [&shard[..], &["--json", &json_arg]].concat();
+    let result = run(run_args(&component, &server.url(), &flags)).await;
+    server.shutdown().await;
+    result.assert(result.code == 0, "the other build runs");
+    json
+}
+
 fn merge_args(summaries: &[&PathBuf], extra: &[&str]) -> Vec<String> {
     let mut args = vec!["merge".to_string()];
     args.extend(summaries.iter().map(|path| path.display().to_string()));
@@ -105,6 +132,7 @@ async fn summaries_that_are_not_one_whole_run_are_refused_naming_why() {
     let dir = scratch_dir("merge-refused");
     let (paths, _) = shard_summaries(&dir, "5").await;
     let (others, _) = shard_summaries(&dir, "6").await;
+    let rebuilt = shard_of_another_build(&dir).await;
     let cases = [
         (vec![&paths[0], &paths[1]], "shard 2 of 3 is missing"),
         (
@@ -114,6 +142,10 @@ async fn summaries_that_are_not_one_whole_run_are_refused_naming_why() {
         (
             vec![&paths[0], &paths[1], &others[2]],
             "their seeds differ (5 and 6)",
+        ),
+        (
+            vec![&paths[0], &paths[1], &rebuilt],
+            "their scenarios differ",
         ),
     ];
     for (summaries, reason) in cases {

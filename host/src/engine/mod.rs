@@ -112,6 +112,14 @@ pub struct Compiled {
     pub library_code: Vec<LibraryCode>,
 }
 
+/// SHA-256 of the file at `path`, in hex; empty if it cannot be read.
+pub fn file_digest(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    std::fs::read(path)
+        .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
+        .unwrap_or_default()
+}
+
 /// A component read and linked with its libraries, not compiled yet.
 pub struct Prepared {
     /// Where it came from.

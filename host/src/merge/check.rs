@@ -1,5 +1,6 @@
 //! Whether summaries are the shards of one run, each once: the same plan (seed, host,
-//! scenarios, parameters), the same shard count, and every index from 0 to N−1.
+//! scenarios and their components' SHA-256, parameters), the same shard count, and every
+//! index from 0 to N−1.
 
 use anyhow::bail;
 
@@ -51,7 +52,12 @@ fn difference(a: &SummaryIn, b: &SummaryIn) -> Option<String> {
         summary
             .scenarios
             .iter()
-            .map(|scenario| format!("{}:{}", scenario.user, scenario.weight))
+            .map(|scenario| {
+                format!(
+                    "{}:{} ({})",
+                    scenario.user, scenario.weight, scenario.sha256
+                )
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
@@ -67,8 +73,8 @@ fn difference(a: &SummaryIn, b: &SummaryIn) -> Option<String> {
         b.config.shard.count.to_string(),
     )
     .or_else(|| differs("seeds", a.seed.to_string(), b.seed.to_string()))
-    .or_else(|| differs("hosts", a.host.clone(), b.host.clone()))
     .or_else(|| differs("scenarios", scenarios(a), scenarios(b)))
+    .or_else(|| differs("hosts", a.host.clone(), b.host.clone()))
     .or_else(|| {
         differs(
             "parameters",

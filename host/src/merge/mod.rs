@@ -54,6 +54,7 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
             user: scenario.user.clone(),
             memories: scenario.memories,
             libraries: Vec::new(),
+            sha256: scenario.sha256.clone(),
         })
         .collect();
     let users_by_scenario: Vec<u32> = (0..labels.len())

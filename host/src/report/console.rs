@@ -416,6 +416,7 @@ mod tests {
             user: "LoginFlow".into(),
             memories: 2,
             libraries: vec!["auth.wasm".into()],
+            sha256: String::new(),
         }];
         let report = RunReport {
             scenarios: &scenarios,

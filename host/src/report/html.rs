@@ -287,6 +287,7 @@ mod tests {
             user: "U".into(),
             memories: 1,
             libraries: Vec::new(),
+            sha256: String::new(),
         }];
         let report = RunReport {
             scenarios: &scenarios,

@@ -56,6 +56,8 @@ struct ScenarioEntry<'a> {
     users_started: Option<u32>,
     /// Linear memories each of its users has.
     memories: u32,
+    /// SHA-256 of the component file, in hex.
+    sha256: &'a str,
 }
 
 #[derive(Serialize)]
@@ -261,6 +263,7 @@ fn scenario_entries<'a>(
                 .then(|| report.users_by_scenario.get(index).copied())
                 .flatten(),
             memories: label.memories,
+            sha256: &label.sha256,
         })
         .collect()
 }

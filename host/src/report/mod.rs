@@ -44,6 +44,9 @@ pub struct ScenarioLabel {
     pub memories: u32,
     /// The file names of the libraries linked into it.
     pub libraries: Vec<String>,
+    /// SHA-256 of the component file, in hex, so the shards of one run can be told from
+    /// another run's.
+    pub sha256: String,
 }
 
 impl ScenarioLabel {

@@ -67,6 +67,8 @@ pub struct ScenarioIn {
     pub users_started: Option<u32>,
     /// Linear memories each user has.
     pub memories: u32,
+    /// SHA-256 of the component file.
+    pub sha256: String,
 }
 
 /// The run's parameters.

@@ -136,6 +136,7 @@ async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Pre
                 .iter()
                 .map(|code| code.label.clone())
                 .collect(),
+            sha256: engine::file_digest(&loaded.path),
         });
         slots.push(ScenarioSlot::new(loaded, user));
     }
