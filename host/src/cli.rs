@@ -284,6 +284,16 @@ pub struct LoadArgs {
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8089")]
     pub web: Option<std::net::SocketAddr>,
 
+    /// Credentials the dashboard asks for (HTTP Basic), as USER:PASSWORD; required when
+    /// `--web` listens beyond loopback.
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "WASMLOAD_WEB_AUTH",
+        hide_env_values = true
+    )]
+    pub web_auth: Option<String>,
+
     /// Serve Prometheus metrics at http://ADDR/metrics during the run, e.g. 127.0.0.1:9464.
     #[arg(long, value_name = "ADDR")]
     pub prometheus: Option<std::net::SocketAddr>,
@@ -429,6 +439,7 @@ impl From<LoadArgs> for LoadOptions {
                 html: args.files.html,
                 quiet: args.quiet,
                 web: args.web,
+                web_auth: args.web_auth,
                 prometheus: args.prometheus,
                 prometheus_linger: args.prometheus_linger,
             },

@@ -177,6 +177,8 @@ pub struct Outputs {
     pub quiet: bool,
     /// `--web ADDR`.
     pub web: Option<std::net::SocketAddr>,
+    /// `--web-auth USER:PASSWORD`.
+    pub web_auth: Option<String>,
     /// `--prometheus ADDR`.
     pub prometheus: Option<std::net::SocketAddr>,
     /// `--prometheus-linger`.

@@ -93,12 +93,39 @@ pub async fn http(port: u16, method: &str, path: &str) -> (u16, String) {
 
 /// Like [`http`], but `None` when nothing answers (yet).
 pub async fn try_http(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
+    try_http_with(port, method, path, &[("Host", "localhost")], "").await
+}
+
+/// One HTTP/1.0 request with exactly these `headers` and `body`; the status and the body.
+pub async fn http_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    try_http_with(port, method, path, headers, body)
+        .await
+        .unwrap_or_else(|| panic!("{method} {path} on port {port} got no HTTP response"))
+}
+
+/// Like [`http_with`], but `None` when nothing answers (yet).
+pub async fn try_http_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .ok()?;
-    let request =
-        format!("{method} {path} HTTP/1.0\r\nHost: localhost\r\nContent-Length: 0\r\n\r\n");
+    let mut request = format!("{method} {path} HTTP/1.0\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     stream.write_all(request.as_bytes()).await.ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).await.ok()?;

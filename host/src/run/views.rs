@@ -56,8 +56,10 @@ impl Views {
         let dashboard = match config.outputs.web {
             Some(addr) => {
                 let halt = swarm.halt.clone();
+                let auth = config.outputs.web_auth.as_deref();
+                let max_users = config.max_users();
                 let dashboard =
-                    Dashboard::start(addr, live.clone(), users_control, config.max_users(), halt)
+                    Dashboard::start(addr, auth, live.clone(), users_control, max_users, halt)
                         .await
                         .map_err(Failure::bad_input)?;
                 tracing::info!("live dashboard at http://{}/", dashboard.addr);

@@ -1,9 +1,12 @@
 //! `--web`: a live dashboard, as Locust's web UI: charts and tables updated every second over
 //! server-sent events, a failures tab, and start, stop and user-count controls.
 
+mod access;
 mod snapshot;
 
 pub use snapshot::Snapshot;
+
+use access::Access;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -11,8 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::{Query, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -62,6 +66,8 @@ struct Shared {
     max_users: u32,
     /// Cancelled by the Stop button.
     stop: CancellationToken,
+    /// Who may use the dashboard.
+    access: Access,
 }
 
 /// A running dashboard.
@@ -77,11 +83,13 @@ impl Dashboard {
     /// one; `stop` is cancelled when the page asks the run to stop.
     pub async fn start(
         addr: SocketAddr,
+        auth: Option<&str>,
         live: LiveStats,
         users: Option<watch::Sender<Step>>,
         max_users: u32,
         stop: CancellationToken,
     ) -> anyhow::Result<Self> {
+        let access = Access::new(addr, auth)?;
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on --web {addr}"))?;
@@ -93,6 +101,7 @@ impl Dashboard {
             users,
             max_users,
             stop,
+            access,
         });
         let app = Router::new()
             .route("/", get(|| async { Html(PAGE) }))
@@ -101,6 +110,7 @@ impl Dashboard {
             .route("/start", post(start))
             .route("/users", post(set_users))
             .route("/stop", post(stop_run))
+            .layer(middleware::from_fn_with_state(Arc::clone(&shared), guard))
             .with_state(Arc::clone(&shared));
         let task = tokio::spawn(async move {
             if let Err(err) = axum::serve(listener, app).await {
@@ -175,8 +185,18 @@ struct UsersForm {
     spawn_rate: Option<f64>,
 }
 
-/// `POST /start?users=N&spawn_rate=R`: starts a run that waits for Start.
-async fn start(State(shared): State<Arc<Shared>>, Query(form): Query<UsersForm>) -> Response {
+/// Refuses what did not come from the dashboard's own page: without the credentials of
+/// `--web-auth` when it has them, or, on loopback, with a `Host` that is not this machine
+/// (DNS rebinding); and a control whose `Origin` is another site's.
+async fn guard(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if let Some(refusal) = shared.access.refusal(&request) {
+        return refusal;
+    }
+    next.run(request).await
+}
+
+/// `POST /start` with `{"users": N, "spawn_rate": R}`: starts a run that waits for Start.
+async fn start(State(shared): State<Arc<Shared>>, Json(form): Json<UsersForm>) -> Response {
     if *shared.phase.borrow() != Phase::Waiting {
         return (StatusCode::CONFLICT, "the run has already started").into_response();
     }
@@ -187,8 +207,9 @@ async fn start(State(shared): State<Arc<Shared>>, Query(form): Query<UsersForm>)
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// `POST /users?users=N&spawn_rate=R`: changes the number of users of a running run.
-async fn set_users(State(shared): State<Arc<Shared>>, Query(form): Query<UsersForm>) -> Response {
+/// `POST /users` with `{"users": N, "spawn_rate": R}`: changes the number of users of a
+/// running run.
+async fn set_users(State(shared): State<Arc<Shared>>, Json(form): Json<UsersForm>) -> Response {
     match change_users(&shared, &form) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(refusal) => refusal.into_response(),
@@ -229,8 +250,13 @@ fn change_users(shared: &Shared, form: &UsersForm) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// `POST /stop`: stops the run gracefully.
-async fn stop_run(State(shared): State<Arc<Shared>>) -> StatusCode {
+/// A control with nothing to say: `{}`. Asking for a JSON body makes every control a
+/// request that another site's form cannot send.
+#[derive(Debug, Deserialize)]
+struct NoArguments {}
+
+/// `POST /stop` with `{}`: stops the run gracefully.
+async fn stop_run(State(shared): State<Arc<Shared>>, Json(_): Json<NoArguments>) -> StatusCode {
     shared.stop.cancel();
     StatusCode::NO_CONTENT
 }
