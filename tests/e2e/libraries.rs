@@ -9,6 +9,14 @@ fn lib_flag() -> [String; 2] {
     ["--lib".into(), guest("auth_library").display().to_string()]
 }
 
+/// `--lib` and the path of each test library in `names`.
+fn lib_flags(names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .flat_map(|name| ["--lib".into(), guest(name).display().to_string()])
+        .collect()
+}
+
 #[tokio::test]
 async fn a_library_logs_users_in_through_the_broker_and_its_session_header_serves_the_scenario() {
     let server = demo_server().await;
@@ -191,9 +199,7 @@ async fn a_library_may_import_another_library_and_the_chain_is_linked_in_every_u
             "--quiet",
         ],
     );
-    for library in ["profile_library", "auth_library"] {
-        args.extend(["--lib".into(), guest(library).display().to_string()]);
-    }
+    args.extend(lib_flags(&["profile_library", "auth_library"]));
     let result = run(args).await;
     let routes = server.traffic().requests_by_route();
     let served = server.shutdown().await;
@@ -220,9 +226,7 @@ async fn a_library_may_import_another_library_and_the_chain_is_linked_in_every_u
         "inspect".into(),
         guest("uses_profile").display().to_string(),
     ];
-    for library in ["profile_library", "auth_library"] {
-        inspect.extend(["--lib".into(), guest(library).display().to_string()]);
-    }
+    inspect.extend(lib_flags(&["profile_library", "auth_library"]));
     let shown = run(inspect).await;
     for expected in [
         "imports test:auth/login@0.1.0                from auth_library.wasm",

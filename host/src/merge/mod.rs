@@ -14,7 +14,7 @@ use crate::config::Outputs;
 use crate::error::{Failure, EXIT_OK, EXIT_THRESHOLDS_FAILED};
 use crate::plan::{Shard, Threshold};
 use crate::report::json_summary::{reason_from_name, ShardEntry, SummaryConfig};
-use crate::report::summary_in::{SummaryFile, SummaryIn};
+use crate::report::summary_in::{OutcomeIn, SummaryFile, SummaryIn};
 use crate::report::{self, RunReport, ScenarioLabel};
 use crate::run::{exit_code_for, outputs};
 use crate::scheduler::{RunOutcome, StopReason};
@@ -142,28 +142,20 @@ fn merged_config(files: &[SummaryFile], thresholds: &[Threshold]) -> SummaryConf
 /// The whole run's outcome: the shards' counts added up, its length the longest shard's,
 /// and the gravest reason any shard stopped for.
 fn merged_outcome(files: &[SummaryFile]) -> RunOutcome {
-    let outcomes = files.iter().map(|file| &file.summary.outcome);
-    let reason = outcomes
-        .clone()
-        .filter_map(|outcome| reason_from_name(&outcome.reason))
-        .max_by_key(|&reason| gravity(reason))
-        .unwrap_or_default();
+    let outcomes: Vec<_> = files.iter().map(|file| &file.summary.outcome).collect();
+    let total = |count: fn(&OutcomeIn) -> u64| outcomes.iter().map(|o| count(o)).sum::<u64>();
     RunOutcome {
-        reason,
-        elapsed: Duration::from_secs_f64(
-            outcomes
-                .clone()
-                .map(|outcome| outcome.elapsed_s)
-                .fold(0.0, f64::max),
-        ),
-        users_spawned: outcomes.clone().map(|outcome| outcome.users_spawned).sum(),
-        peak_users: outcomes.clone().map(|outcome| outcome.peak_users).sum(),
-        iterations: outcomes.clone().map(|outcome| outcome.iterations).sum(),
-        dropped_iterations: outcomes
-            .clone()
-            .map(|outcome| outcome.dropped_iterations)
-            .sum(),
-        users_cancelled: outcomes.map(|outcome| outcome.users_cancelled).sum(),
+        reason: outcomes
+            .iter()
+            .filter_map(|outcome| reason_from_name(&outcome.reason))
+            .max_by_key(|&reason| gravity(reason))
+            .unwrap_or_default(),
+        elapsed: Duration::from_secs_f64(outcomes.iter().map(|o| o.elapsed_s).fold(0.0, f64::max)),
+        users_spawned: outcomes.iter().map(|o| o.users_spawned).sum(),
+        peak_users: outcomes.iter().map(|o| o.peak_users).sum(),
+        iterations: total(|o| o.iterations),
+        dropped_iterations: total(|o| o.dropped_iterations),
+        users_cancelled: outcomes.iter().map(|o| o.users_cancelled).sum(),
         open_model: files
             .first()
             .is_some_and(|file| file.summary.config.model == "open"),

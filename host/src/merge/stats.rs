@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use crate::metrics::{
     CheckCount, FailureKey, RequestKey, RequestStats, RowCounts, RunStats, TimePoint, Timeline,
 };
-use crate::report::summary_in::{add_up, decode_histogram, StatsIn, SummaryFile};
+use crate::report::summary_in::{decode_histogram, StatsIn, SummaryFile};
 use crate::report::LOCUST_PERCENTILES;
 
 /// Significant digits of every histogram wasmload writes.
@@ -74,6 +74,15 @@ pub fn merged(files: &[SummaryFile]) -> anyhow::Result<RunStats> {
     let points = merged_timeline(files, stats.empty_row())?;
     stats.timeline = Timeline::from_points(stats.empty_row(), &LOCUST_PERCENTILES, points);
     Ok(stats)
+}
+
+/// Counts of the same key added up, in key order.
+fn add_up<K: Ord>(pairs: impl IntoIterator<Item = (K, u64)>) -> BTreeMap<K, u64> {
+    let mut sums = BTreeMap::new();
+    for (key, count) in pairs {
+        *sums.entry(key).or_default() += count;
+    }
+    sums
 }
 
 /// A row of a summary, rebuilt; refused if its histogram has another precision.

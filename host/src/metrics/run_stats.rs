@@ -119,14 +119,11 @@ impl RunStats {
     /// Adds a whole row (of a shard's summary) to the row `key` and to the totals, exactly.
     pub fn add_row(&mut self, key: RequestKey, row: &RequestStats) {
         self.total.merge(row);
-        match self.requests.get_mut(&key) {
-            Some(existing) => existing.merge(row),
-            None => {
-                let mut fresh = self.empty_row.empty_like();
-                fresh.merge(row);
-                self.requests.insert(key, fresh);
-            }
-        }
+        let empty_row = &self.empty_row;
+        self.requests
+            .entry(key)
+            .or_insert_with(|| empty_row.empty_like())
+            .merge(row);
     }
 
     /// An empty row of this run's layout.

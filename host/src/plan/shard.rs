@@ -61,6 +61,12 @@ impl Shard {
         interval * self.index / self.count
     }
 
+    /// The run-wide id of this shard's `local`-th user: ids, and so seeds and scenarios,
+    /// are those the user has in a single process.
+    pub fn user_id(self, local: u32) -> u32 {
+        u32::try_from(self.global(u64::from(local))).unwrap_or(u32::MAX)
+    }
+
     /// This shard's part of a step of a closed-model shape.
     pub fn step(self, step: Step) -> Step {
         Step {

@@ -1,7 +1,6 @@
 //! Reading a JSON summary back (`wasmload merge`): the parts a merge needs, with every
 //! histogram decoded, and one line naming the file and the field when something is off.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
@@ -256,13 +255,4 @@ pub fn decode_histogram(encoded: &str) -> anyhow::Result<Histogram<u64>> {
 /// Milliseconds (as the summary writes a whole number of microseconds) back to microseconds.
 fn micros(ms: f64) -> u64 {
     (ms * 1000.0).round().max(0.0) as u64
-}
-
-/// Counts of the same key added up, in key order.
-pub fn add_up<K: Ord>(pairs: impl IntoIterator<Item = (K, u64)>) -> BTreeMap<K, u64> {
-    let mut sums = BTreeMap::new();
-    for (key, count) in pairs {
-        *sums.entry(key).or_default() += count;
-    }
-    sums
 }

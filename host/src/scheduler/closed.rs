@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::user_loop::{run_user, Cadence};
 use super::{report_panic, ClosedShape, Ending, RunOutcome, StopReason, Swarm};
-use crate::plan::{Shard, Step};
+use crate::plan::Step;
 use crate::vu::Vu;
 
 /// How often the controller looks at the shape when it is not starting or stopping users.
@@ -172,7 +172,7 @@ struct Crowd {
 
 impl Crowd {
     fn spawn(&mut self, swarm: &Arc<Swarm>, users: &mut JoinSet<()>) {
-        let vu_id = run_wide_id(swarm.shard, self.next_vu);
+        let vu_id = swarm.shard.user_id(self.next_vu);
         self.next_vu += 1;
         let leave = swarm.stop.child_token();
         let cadence = Cadence::Closed {
@@ -228,10 +228,4 @@ async fn ask_guest(swarm: &Swarm, vu: &mut Vu, elapsed: Duration) -> Option<Step
             None
         }
     }
-}
-
-/// The run-wide id of this shard's `local`-th user: ids, and so seeds and scenarios, are
-/// those the user has in a single process.
-pub(super) fn run_wide_id(shard: Shard, local: u32) -> u32 {
-    u32::try_from(shard.global(u64::from(local))).unwrap_or(u32::MAX)
 }

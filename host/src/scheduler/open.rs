@@ -212,7 +212,7 @@ impl Pool {
             address,
             idle: self.idle_tx.clone(),
         };
-        let vu_id = super::closed::run_wide_id(swarm.shard, self.started);
+        let vu_id = swarm.shard.user_id(self.started);
         self.started += 1;
         self.size += 1;
         swarm.gauges.set_users(self.size, self.max_users);
