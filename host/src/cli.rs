@@ -53,6 +53,65 @@ pub enum Command {
     /// Merge the JSON summaries of a run's shards (`--shard I/N`) into the report of the
     /// whole run, with its thresholds judged once, on the merged result.
     Merge(MergeArgs),
+    /// Coordinate a live run of N shards (`wasmload run … --shard I/N --coordinator URL`):
+    /// start them together, show and judge the whole run as it goes, and report it once.
+    Coordinate(CoordinateArgs),
+}
+
+/// Flags of `wasmload coordinate`.
+#[derive(Debug, Args)]
+pub struct CoordinateArgs {
+    /// How many shards make the run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: u32,
+
+    /// Where shards reach the coordinator (give 0.0.0.0:PORT to take shards of other
+    /// machines).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:7070")]
+    pub listen: std::net::SocketAddr,
+
+    /// The run's secret, which every shard must carry too; one is drawn and printed when
+    /// absent.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "WASMLOAD_RUN_SECRET",
+        hide_env_values = true
+    )]
+    pub secret: Option<String>,
+
+    /// How long to wait for every shard to load its scenarios and join.
+    #[arg(long, value_parser = parse_duration, default_value = "5m")]
+    pub ready_timeout: Duration,
+
+    /// How long a running shard may send nothing before it counts as lost.
+    #[arg(long, value_parser = parse_duration, default_value = "15s")]
+    pub shard_timeout: Duration,
+
+    /// A pass/fail gate, as for `run`; repeatable. Without one, the shards' own thresholds
+    /// are judged, on the whole run.
+    #[arg(long = "threshold", value_name = "EXPR", value_parser = Threshold::parse)]
+    pub thresholds: Vec<Threshold>,
+
+    /// Stop every shard as soon as a threshold of the whole run fails.
+    #[arg(long)]
+    pub abort_on_fail: bool,
+
+    /// How long `--abort-on-fail` waits before judging thresholds.
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub abort_grace: Duration,
+
+    /// Exit code when some requests failed; default 1, or 0 when thresholds decide.
+    #[arg(long)]
+    pub exit_code_on_error: Option<u8>,
+
+    /// No live progress view while the run goes on.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// The report files to write, as for `run`.
+    #[command(flatten)]
+    pub files: ReportFiles,
 }
 
 /// Flags of `wasmload merge`.
@@ -131,6 +190,21 @@ pub struct RunArgs {
     /// The base URL that relative request paths are joined to, e.g. `https://api.example`.
     #[arg(short = 'H', long)]
     pub host: String,
+
+    /// Report to the coordinator of a live sharded run (`wasmload coordinate`) at
+    /// http://HOST:PORT, with the run's secret in WASMLOAD_RUN_SECRET; needs --shard.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "shard",
+        conflicts_with = "processes"
+    )]
+    pub coordinator: Option<String>,
+
+    /// Split the run over N local worker processes under a local coordinator (as Locust's
+    /// --processes), for more users than one process holds; one report for the whole run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "shard")]
+    pub processes: Option<u32>,
 
     /// Load and run options.
     #[command(flatten)]

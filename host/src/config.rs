@@ -234,6 +234,8 @@ pub struct RunConfig {
     pub abort_grace: Duration,
     /// Files and views asked for.
     pub outputs: Outputs,
+    /// The coordinator this shard reports to (`--coordinator`), if any.
+    pub coordinator: Option<String>,
 }
 
 impl RunConfig {
@@ -306,6 +308,7 @@ impl RunConfig {
             abort_on_fail: options.abort_on_fail || plan.abort_on_fail.unwrap_or(false),
             abort_grace: options.abort_grace,
             outputs: options.outputs.clone(),
+            coordinator: None,
         })
     }
 

@@ -14,6 +14,9 @@ pub const EXIT_SCENARIO_ERROR: u8 = 3;
 /// Exit code for a run in which a `--threshold` failed.
 pub const EXIT_THRESHOLDS_FAILED: u8 = 4;
 
+/// Exit code for a sharded run in which a shard never joined, or was lost on the way.
+pub const EXIT_SHARDS_LOST: u8 = 5;
+
 /// An error that ends wasmload before or instead of a report; each kind has its own exit code.
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
@@ -26,6 +29,9 @@ pub enum Failure {
     /// wasmload failed for a reason of its own (exit code 3).
     #[error("{0:#}")]
     Internal(anyhow::Error),
+    /// A shard of a coordinated run never joined it (exit code 5).
+    #[error("{0:#}")]
+    ShardsLost(anyhow::Error),
 }
 
 impl Failure {
@@ -44,6 +50,7 @@ impl Failure {
         match self {
             Self::BadInput(_) => EXIT_BAD_INPUT,
             Self::Scenario(_) | Self::Internal(_) => EXIT_SCENARIO_ERROR,
+            Self::ShardsLost(_) => EXIT_SHARDS_LOST,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod bindings;
 pub mod broker;
 pub mod cli;
 pub mod config;
+pub mod coordinate;
 pub mod demo;
 pub mod engine;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod run;
 pub mod scaffold;
 pub mod scenario_build;
 pub mod scheduler;
+pub mod shard_link;
 pub mod thresholds;
 pub mod vu;
 pub mod web;
@@ -84,9 +86,16 @@ async fn execute(command: Command) -> Result<u8, Failure> {
         Command::Run(args) => {
             let plan = read_plan(args.load.plan.as_deref())?;
             let options = LoadOptions::from(args.load);
-            let config = RunConfig::resolve(&args.host, &options, &plan, RUN_DEFAULTS)
+            let mut config = RunConfig::resolve(&args.host, &options, &plan, RUN_DEFAULTS)
                 .map_err(Failure::bad_input)?;
+            if let Some(processes) = args.processes {
+                return run_in_processes(processes, options.seed, &config).await;
+            }
+            config.coordinator = args.coordinator;
             run::run_scenarios(&args.scenarios, config).await?
+        }
+        Command::Coordinate(args) => {
+            return coordinate::coordinate(&coordinate_options(args)?).await
         }
         Command::Demo(args) => {
             let plan = read_plan(args.load.plan.as_deref())?;
@@ -111,6 +120,66 @@ async fn execute(command: Command) -> Result<u8, Failure> {
         }
     };
     Ok(finished.exit_code)
+}
+
+/// `run --processes N`: the run in N local worker processes under a coordinator here.
+async fn run_in_processes(
+    processes: u32,
+    seed: Option<u64>,
+    config: &RunConfig,
+) -> Result<u8, Failure> {
+    if config.outputs.web.is_some() || config.outputs.prometheus.is_some() {
+        return Err(Failure::bad_input(anyhow::anyhow!(
+            "--web and --prometheus are not served for a run in --processes yet: leave them out, or run one process"
+        )));
+    }
+    let options = coordinate::CoordinateOptions {
+        shards: processes,
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        secret: shard_link::wire::new_secret().map_err(Failure::from)?,
+        ready_timeout: std::time::Duration::from_secs(300),
+        shard_timeout: std::time::Duration::from_secs(15),
+        thresholds: Vec::new(),
+        abort_on_fail: config.abort_on_fail,
+        abort_grace: config.abort_grace,
+        exit_code_on_error: Some(config.exit_code_on_error),
+        outputs: config.outputs.clone(),
+    };
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    coordinate::local::run_in_processes(&args, seed, options).await
+}
+
+/// What `wasmload coordinate` was asked for; without a secret, one is drawn and printed.
+fn coordinate_options(args: cli::CoordinateArgs) -> Result<coordinate::CoordinateOptions, Failure> {
+    let secret = match args.secret {
+        Some(secret) if !secret.is_empty() => secret,
+        _ => {
+            let secret = shard_link::wire::new_secret().map_err(Failure::from)?;
+            eprintln!(
+                "the run's secret (give it to every shard as {}): {secret}",
+                shard_link::wire::SECRET_ENV
+            );
+            secret
+        }
+    };
+    Ok(coordinate::CoordinateOptions {
+        shards: args.shards,
+        listen: args.listen,
+        secret,
+        ready_timeout: args.ready_timeout,
+        shard_timeout: args.shard_timeout,
+        thresholds: args.thresholds,
+        abort_on_fail: args.abort_on_fail,
+        abort_grace: args.abort_grace,
+        exit_code_on_error: args.exit_code_on_error,
+        outputs: config::Outputs {
+            csv: args.files.csv,
+            json: args.files.json,
+            html: args.files.html,
+            quiet: args.quiet,
+            ..config::Outputs::default()
+        },
+    })
 }
 
 /// The `--plan` file, or an empty plan without one.

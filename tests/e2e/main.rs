@@ -12,6 +12,7 @@ mod arrival_rate;
 mod bad_input;
 mod browser;
 mod budgets;
+mod coordinator;
 mod faults;
 mod inspect;
 mod isolation;

@@ -302,8 +302,15 @@ pub struct Background {
 impl Background {
     /// Starts `wasmload` with `args`.
     pub fn spawn(args: &[&str]) -> Self {
+        Self::spawn_with_env(args, &[])
+    }
+
+    /// Starts `wasmload` with `args` and `env` set for it.
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         use tokio::io::AsyncBufReadExt;
-        let mut child = tokio::process::Command::from(wasmload(args))
+        let mut command = wasmload(args);
+        command.envs(env.iter().copied());
+        let mut child = tokio::process::Command::from(command)
             .spawn()
             .expect("wasmload starts");
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));

@@ -4,7 +4,32 @@
 
 use anyhow::bail;
 
-use crate::report::summary_in::{SummaryFile, SummaryIn};
+use crate::report::summary_in::{ConfigIn, ScenarioIn, SummaryFile, SummaryIn};
+
+/// What makes a run the run it is, as its summaries (or its shards' greetings) record it.
+#[derive(Debug, Clone, Copy)]
+pub struct RunIdentity<'a> {
+    /// `--seed`.
+    pub seed: u64,
+    /// `--host`.
+    pub host: &'a str,
+    /// The scenarios, with their components' SHA-256.
+    pub scenarios: &'a [ScenarioIn],
+    /// The run's parameters.
+    pub config: &'a ConfigIn,
+}
+
+impl<'a> RunIdentity<'a> {
+    /// The identity a summary records.
+    pub fn of(summary: &'a SummaryIn) -> Self {
+        Self {
+            seed: summary.seed,
+            host: &summary.host,
+            scenarios: &summary.scenarios,
+            config: &summary.config,
+        }
+    }
+}
 
 /// The first summary, once every summary is known to be a different shard of the same run
 /// and none is missing; else one line naming the files and what differs.
@@ -13,7 +38,8 @@ pub fn one_whole_run(files: &[SummaryFile]) -> anyhow::Result<&SummaryIn> {
         bail!("give the JSON summaries of every shard of the run");
     };
     for other in &files[1..] {
-        if let Some(difference) = difference(&first.summary, &other.summary) {
+        let (a, b) = (&first.summary, &other.summary);
+        if let Some(difference) = difference(RunIdentity::of(a), RunIdentity::of(b)) {
             bail!(
                 "{} and {} are not shards of one run: {difference}",
                 first.path.display(),
@@ -42,15 +68,14 @@ pub fn one_whole_run(files: &[SummaryFile]) -> anyhow::Result<&SummaryIn> {
     Ok(&first.summary)
 }
 
-/// What tells two summaries apart as runs, if anything (the shard index and the shard's
-/// share of the iterations may differ).
-fn difference(a: &SummaryIn, b: &SummaryIn) -> Option<String> {
+/// What tells two shards apart as runs, if anything (the shard index and the shard's share
+/// of the iterations may differ).
+pub fn difference(a: RunIdentity<'_>, b: RunIdentity<'_>) -> Option<String> {
     let differs = |what: &str, x: String, y: String| {
         (x != y).then(|| format!("their {what} differ ({x} and {y})"))
     };
-    let scenarios = |summary: &SummaryIn| {
-        summary
-            .scenarios
+    let scenarios = |run: RunIdentity<'_>| {
+        run.scenarios
             .iter()
             .map(|scenario| {
                 format!(
@@ -74,7 +99,7 @@ fn difference(a: &SummaryIn, b: &SummaryIn) -> Option<String> {
     )
     .or_else(|| differs("seeds", a.seed.to_string(), b.seed.to_string()))
     .or_else(|| differs("scenarios", scenarios(a), scenarios(b)))
-    .or_else(|| differs("hosts", a.host.clone(), b.host.clone()))
+    .or_else(|| differs("hosts", a.host.to_string(), b.host.to_string()))
     .or_else(|| {
         differs(
             "parameters",

@@ -2,7 +2,7 @@
 //! run — histograms bucket for bucket, counters summed, the time series lined up by absolute
 //! second — with the thresholds judged once, on the merged result.
 
-mod check;
+pub mod check;
 mod stats;
 
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ use crate::config::Outputs;
 use crate::error::{Failure, EXIT_OK, EXIT_THRESHOLDS_FAILED};
 use crate::plan::{Shard, Threshold};
 use crate::report::json_summary::{reason_from_name, ShardEntry, SummaryConfig};
-use crate::report::summary_in::{OutcomeIn, SummaryFile, SummaryIn};
+use crate::report::summary_in::{ConfigIn, OutcomeIn, ScenarioIn, SummaryFile};
 use crate::report::{self, RunReport, ScenarioLabel};
 use crate::run::{exit_code_for, outputs};
 use crate::scheduler::{RunOutcome, StopReason};
@@ -43,20 +43,11 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let first = check::one_whole_run(&files).map_err(Failure::bad_input)?;
     let stats = stats::merged(&files).map_err(Failure::bad_input)?;
-    let outcome = merged_outcome(&files);
-    let thresholds = thresholds_of(options, first)?;
+    let outcomes: Vec<&OutcomeIn> = files.iter().map(|file| &file.summary.outcome).collect();
+    let outcome = merged_outcome(&outcomes, first.config.model == "open");
+    let thresholds = thresholds_of(&options.thresholds, &first.config)?;
     let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
-    let labels: Vec<ScenarioLabel> = first
-        .scenarios
-        .iter()
-        .map(|scenario| ScenarioLabel {
-            file: scenario.file.clone(),
-            user: scenario.user.clone(),
-            memories: scenario.memories,
-            libraries: Vec::new(),
-            sha256: scenario.sha256.clone(),
-        })
-        .collect();
+    let labels = labels_of(&first.scenarios);
     let users_by_scenario: Vec<u32> = (0..labels.len())
         .map(|index| {
             files
@@ -87,27 +78,59 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
     );
     print!("{}", report::render(&report));
     print!("{}", report::render_verdicts(&verdicts));
-    let summary = merged_config(&files, &thresholds);
+    let iterations = files
+        .iter()
+        .map(|file| file.summary.config.iterations)
+        .sum();
+    let summary = whole_run_config(&first.config, iterations, &thresholds);
     outputs::write(&options.outputs, &summary, &report, &verdicts)?;
-    Ok(if thresholds::all_passed(&verdicts) {
-        let on_error = match (options.exit_code_on_error, thresholds.is_empty()) {
-            (Some(code), _) => code,
-            (None, true) => crate::error::EXIT_REQUEST_FAILURES,
-            (None, false) => EXIT_OK,
-        };
-        exit_code_for(&stats, on_error)
-    } else {
-        EXIT_THRESHOLDS_FAILED
-    })
+    Ok(exit_code(
+        &verdicts,
+        &stats,
+        options.exit_code_on_error,
+        thresholds.is_empty(),
+    ))
 }
 
-/// The thresholds given to `merge`, else the run's own, as its summaries recorded them.
-fn thresholds_of(options: &MergeOptions, first: &SummaryIn) -> Result<Vec<Threshold>, Failure> {
-    if !options.thresholds.is_empty() {
-        return Ok(options.thresholds.clone());
+/// The exit code of a whole run with these `verdicts` and `stats`; `on_error` is
+/// `--exit-code-on-error`, and without thresholds failed requests exit with 1.
+pub fn exit_code(
+    verdicts: &[thresholds::Verdict],
+    stats: &crate::metrics::RunStats,
+    on_error: Option<u8>,
+    no_thresholds: bool,
+) -> u8 {
+    if !thresholds::all_passed(verdicts) {
+        return EXIT_THRESHOLDS_FAILED;
     }
-    first
-        .config
+    let on_error = match (on_error, no_thresholds) {
+        (Some(code), _) => code,
+        (None, true) => crate::error::EXIT_REQUEST_FAILURES,
+        (None, false) => EXIT_OK,
+    };
+    exit_code_for(stats, on_error)
+}
+
+/// The report's labels of the run's scenarios.
+pub fn labels_of(scenarios: &[ScenarioIn]) -> Vec<ScenarioLabel> {
+    scenarios
+        .iter()
+        .map(|scenario| ScenarioLabel {
+            file: scenario.file.clone(),
+            user: scenario.user.clone(),
+            memories: scenario.memories,
+            libraries: Vec::new(),
+            sha256: scenario.sha256.clone(),
+        })
+        .collect()
+}
+
+/// `given` thresholds, else the run's own, as its shards recorded them.
+pub fn thresholds_of(given: &[Threshold], config: &ConfigIn) -> Result<Vec<Threshold>, Failure> {
+    if !given.is_empty() {
+        return Ok(given.to_vec());
+    }
+    config
         .thresholds
         .iter()
         .map(|text| text.parse::<Threshold>())
@@ -116,9 +139,12 @@ fn thresholds_of(options: &MergeOptions, first: &SummaryIn) -> Result<Vec<Thresh
 }
 
 /// What the merged summary records of the run's parameters: the whole run's (one shard of
-/// one, all the iterations).
-fn merged_config(files: &[SummaryFile], thresholds: &[Threshold]) -> SummaryConfig {
-    let first = &files[0].summary.config;
+/// one, all the `iterations`), as a shard's `first` config has them.
+pub fn whole_run_config(
+    first: &ConfigIn,
+    iterations: Option<u64>,
+    thresholds: &[Threshold],
+) -> SummaryConfig {
     SummaryConfig {
         model: if first.model == "open" {
             "open"
@@ -126,10 +152,7 @@ fn merged_config(files: &[SummaryFile], thresholds: &[Threshold]) -> SummaryConf
             "closed"
         },
         run_time_s: first.run_time_s,
-        iterations: files
-            .iter()
-            .map(|file| file.summary.config.iterations)
-            .sum(),
+        iterations,
         thresholds: thresholds.iter().map(ToString::to_string).collect(),
         weights: first.weights.clone(),
         connections: connections_name(&first.connections),
@@ -141,8 +164,7 @@ fn merged_config(files: &[SummaryFile], thresholds: &[Threshold]) -> SummaryConf
 
 /// The whole run's outcome: the shards' counts added up, its length the longest shard's,
 /// and the gravest reason any shard stopped for.
-fn merged_outcome(files: &[SummaryFile]) -> RunOutcome {
-    let outcomes: Vec<_> = files.iter().map(|file| &file.summary.outcome).collect();
+pub fn merged_outcome(outcomes: &[&OutcomeIn], open_model: bool) -> RunOutcome {
     let total = |count: fn(&OutcomeIn) -> u64| outcomes.iter().map(|o| count(o)).sum::<u64>();
     RunOutcome {
         reason: outcomes
@@ -156,9 +178,7 @@ fn merged_outcome(files: &[SummaryFile]) -> RunOutcome {
         iterations: total(|o| o.iterations),
         dropped_iterations: total(|o| o.dropped_iterations),
         users_cancelled: outcomes.iter().map(|o| o.users_cancelled).sum(),
-        open_model: files
-            .first()
-            .is_some_and(|file| file.summary.config.model == "open"),
+        open_model,
         warm_up: Duration::ZERO,
     }
 }

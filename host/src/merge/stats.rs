@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 
 use crate::metrics::{
-    CheckCount, FailureKey, RequestKey, RequestStats, RowCounts, RunStats, TimePoint, Timeline,
+    CheckCount, FailureKey, RequestKey, RequestStats, RowCounts, RunStats, Second, TimePoint,
+    Timeline,
 };
 use crate::report::summary_in::{decode_histogram, StatsIn, SummaryFile};
 use crate::report::LOCUST_PERCENTILES;
@@ -71,8 +72,8 @@ pub fn merged(files: &[SummaryFile]) -> anyhow::Result<RunStats> {
         count.passed += check.passes;
         count.failed += check.fails;
     }
-    let points = merged_timeline(files, stats.empty_row())?;
-    stats.timeline = Timeline::from_points(stats.empty_row(), &LOCUST_PERCENTILES, points);
+    let seconds = merged_seconds(files, stats.empty_row())?;
+    stats.timeline = Timeline::from_seconds(stats.empty_row(), &LOCUST_PERCENTILES, seconds);
     Ok(stats)
 }
 
@@ -100,19 +101,17 @@ fn rebuilt(row: &StatsIn) -> anyhow::Result<RequestStats> {
     Ok(stats)
 }
 
-/// The seconds of every shard, added by Unix time; each point's totals are those of every
-/// second up to it.
-fn merged_timeline(files: &[SummaryFile], empty: RequestStats) -> anyhow::Result<Vec<TimePoint>> {
+/// The seconds of every shard, added by Unix time.
+fn merged_seconds(files: &[SummaryFile], empty: RequestStats) -> anyhow::Result<Vec<Second>> {
     let mut seconds: BTreeMap<u64, Vec<&TimePoint>> = BTreeMap::new();
     let mut start = f64::INFINITY;
     for point in files.iter().flat_map(|file| &file.summary.timeline) {
         seconds.entry(point.unix_time).or_default().push(point);
         start = start.min(point.unix_time as f64 - point.elapsed_s);
     }
-    let mut so_far = empty.empty_like();
-    let mut points = Vec::with_capacity(seconds.len());
+    let mut merged = Vec::with_capacity(seconds.len());
     for (unix_time, shards) in seconds {
-        let mut second = empty.empty_like();
+        let mut window = empty.empty_like();
         for point in &shards {
             let histogram = decode_histogram(&point.hdr_histogram)?;
             let counts = RowCounts {
@@ -123,14 +122,14 @@ fn merged_timeline(files: &[SummaryFile], empty: RequestStats) -> anyhow::Result
                 sum_us: (histogram.mean() * histogram.len() as f64).round() as u64,
                 ..RowCounts::default()
             };
-            second.merge(&RequestStats::from_parts(counts, histogram));
+            window.merge(&RequestStats::from_parts(counts, histogram));
         }
-        so_far.merge(&second);
-        let elapsed_s = (unix_time as f64 - start).max(0.0);
-        let users = shards.iter().map(|point| point.users).sum();
-        let mut point = TimePoint::of_window(&second, 1.0, elapsed_s, unix_time, users);
-        point.set_totals(&so_far, &LOCUST_PERCENTILES);
-        points.push(point);
+        merged.push(Second {
+            unix_time,
+            elapsed_s: (unix_time as f64 - start).max(0.0),
+            window,
+            users: shards.iter().map(|point| point.users).sum(),
+        });
     }
-    Ok(points)
+    Ok(merged)
 }

@@ -16,7 +16,7 @@ pub use hdrhistogram::CreationError;
 pub use overflow::{Overflow, DEFAULT_MAX_ROWS, OVERFLOW_ROW};
 pub use request_stats::{RequestStats, RowCounts};
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
-pub use timeline::{ms, TimePoint, Timeline};
+pub use timeline::{ms, Second, TimePoint, Timeline};
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -160,17 +160,64 @@ pub trait SampleObserver: Send + Sync {
     fn cancelled(&self, sample: &Sample);
 }
 
+/// One second of a shard's run, for its coordinator: exactly what was recorded in it.
+#[derive(Debug)]
+pub struct Interval {
+    /// Which second of the run, from 0.
+    pub second: u32,
+    /// Users running at its end.
+    pub users: u32,
+    /// What was recorded in it (its time series left empty).
+    pub stats: RunStats,
+}
+
 /// The receiving side: folds events into [`RunStats`] until every [`Recorder`] is dropped.
 pub struct Aggregator {
     events: mpsc::UnboundedReceiver<Event>,
     live: LiveStats,
     observer: Option<Arc<dyn SampleObserver>>,
+    intervals: Option<IntervalSink>,
+}
+
+/// Where a shard's seconds go, and the second being recorded.
+struct IntervalSink {
+    sender: mpsc::UnboundedSender<Interval>,
+    current: RunStats,
+    second: u32,
+}
+
+impl IntervalSink {
+    /// Sends the current second on and starts the next.
+    fn close(&mut self, users: u32, cpu_busy: f64) {
+        let mut stats = self.current.take();
+        stats.generator_cpu_peak = cpu_busy;
+        let second = self.second;
+        self.second += 1;
+        // The receiver leaves only when the coordinator is gone; the run goes on regardless.
+        let _ = self.sender.send(Interval {
+            second,
+            users,
+            stats,
+        });
+    }
 }
 
 impl Aggregator {
     /// Also shows every finished request to `observer`.
     pub fn with_observer(mut self, observer: Arc<dyn SampleObserver>) -> Self {
         self.observer = Some(observer);
+        self
+    }
+
+    /// Also sends every second's statistics, exactly and on their own, to `sender` (a shard
+    /// reporting to its coordinator); the last, partial second goes when the run ends.
+    pub fn with_intervals(mut self, sender: mpsc::UnboundedSender<Interval>) -> Self {
+        let current = self.live.lock().empty_like();
+        self.intervals = Some(IntervalSink {
+            sender,
+            current,
+            second: 0,
+        });
         self
     }
 
@@ -195,9 +242,14 @@ impl Aggregator {
                     self.drain(&mut batch);
                     let users = self.live.gauges.users();
                     let busy = cpu.sample();
-                    let mut stats = self.live.lock();
-                    stats.close_second(started.elapsed(), users);
-                    stats.generator_cpu_peak = stats.generator_cpu_peak.max(busy);
+                    {
+                        let mut stats = self.live.lock();
+                        stats.close_second(started.elapsed(), users);
+                        stats.generator_cpu_peak = stats.generator_cpu_peak.max(busy);
+                    }
+                    if let Some(sink) = &mut self.intervals {
+                        sink.close(users, busy);
+                    }
                 }
             }
         }
@@ -208,6 +260,10 @@ impl Aggregator {
         };
         stats.finish_timeline(started.elapsed(), self.live.gauges.users());
         stats.generator_peak_rss = peak_resident_bytes();
+        if let Some(mut sink) = self.intervals.take() {
+            sink.current.generator_peak_rss = stats.generator_peak_rss;
+            sink.close(self.live.gauges.users(), 0.0);
+        }
         stats
     }
 }
@@ -234,7 +290,7 @@ impl Aggregator {
         open
     }
 
-    fn apply(&self, batch: &mut Vec<Event>) {
+    fn apply(&mut self, batch: &mut Vec<Event>) {
         if batch.is_empty() {
             return;
         }
@@ -242,6 +298,9 @@ impl Aggregator {
         for event in batch.drain(..) {
             if let Some(observer) = &self.observer {
                 observe(observer.as_ref(), &event);
+            }
+            if let Some(sink) = &mut self.intervals {
+                sink.current.apply(event.clone());
             }
             stats.apply(event);
         }
@@ -343,6 +402,7 @@ pub fn channel(
         events: receiver,
         live: live.clone(),
         observer: None,
+        intervals: None,
     };
     Ok((Recorder(sender), aggregator, live))
 }

@@ -34,6 +34,16 @@ impl Overflow {
         }
     }
 
+    /// Adds what another part of the run (a shard) counted past its cap.
+    pub fn absorb(&mut self, other: &Overflow) {
+        self.requests += other.requests;
+        for name in &other.examples {
+            if self.examples.len() < EXAMPLES && !self.examples.contains(name) {
+                self.examples.push(name.clone());
+            }
+        }
+    }
+
     /// The key a request of `key` is counted under: its own, or the overflow row's when
     /// `rows` already holds `max_rows` others.
     pub fn admit(

@@ -106,6 +106,19 @@ impl RequestStats {
         self.response = response.map(Box::new);
     }
 
+    /// The row's counts apart from its histogram (what [`from_parts`](Self::from_parts) takes).
+    pub fn counts(&self) -> RowCounts {
+        RowCounts {
+            count: self.count,
+            failures: self.failures,
+            cancelled: self.cancelled,
+            bytes: self.bytes,
+            sum_us: self.total_us,
+            min_us: self.min_us,
+            max_us: self.max_us,
+        }
+    }
+
     /// The sum of every measured latency, in microseconds (for an exact mean after a merge).
     pub fn sum_us(&self) -> u64 {
         self.total_us

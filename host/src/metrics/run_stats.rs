@@ -126,6 +126,27 @@ impl RunStats {
             .merge(row);
     }
 
+    /// Adds everything `other` recorded (a shard's second, say) to these statistics, exactly;
+    /// the time series is left alone, and the peaks are the larger of the two.
+    pub fn absorb(&mut self, other: &RunStats) {
+        for (key, row) in &other.requests {
+            self.add_row(key.clone(), row);
+        }
+        self.overflow.absorb(&other.overflow);
+        add_counts(&mut self.failures, &other.failures);
+        add_counts(&mut self.exceptions, &other.exceptions);
+        add_counts(&mut self.tasks_cut_short, &other.tasks_cut_short);
+        add_counts(&mut self.guest_time_us, &other.guest_time_us);
+        for (name, count) in &other.checks {
+            let mine = self.checks.entry(name.clone()).or_default();
+            mine.passed += count.passed;
+            mine.failed += count.failed;
+        }
+        self.start_lateness.merge(&other.start_lateness);
+        self.generator_cpu_peak = self.generator_cpu_peak.max(other.generator_cpu_peak);
+        self.generator_peak_rss = self.generator_peak_rss.max(other.generator_peak_rss);
+    }
+
     /// An empty row of this run's layout.
     pub fn empty_row(&self) -> RequestStats {
         self.empty_row.empty_like()
@@ -232,6 +253,12 @@ impl RunStats {
             .or_insert_with(|| empty_row.empty_like())
     }
 
+    /// A copy of these statistics without their time series (for a shard's last second).
+    pub fn take(&mut self) -> RunStats {
+        let empty = self.empty_like();
+        std::mem::replace(self, empty)
+    }
+
     /// Tasks cut short by a failed request, in all.
     pub fn total_tasks_cut_short(&self) -> u64 {
         self.tasks_cut_short.values().sum()
@@ -240,5 +267,12 @@ impl RunStats {
     /// Exceptions of every kind.
     pub fn total_exceptions(&self) -> u64 {
         self.exceptions.values().sum()
+    }
+}
+
+/// Adds the counts of `other` to those of `sums`, key by key.
+fn add_counts<K: Ord + Clone>(sums: &mut BTreeMap<K, u64>, other: &BTreeMap<K, u64>) {
+    for (key, count) in other {
+        *sums.entry(key.clone()).or_default() += count;
     }
 }

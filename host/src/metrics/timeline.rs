@@ -89,6 +89,31 @@ impl Timeline {
         }
     }
 
+    /// The finished time series of `seconds`, in order (a run put together from its
+    /// shards); each point's totals are those of every second up to it.
+    pub fn from_seconds(
+        empty: RequestStats,
+        percentiles: &[f64],
+        seconds: impl IntoIterator<Item = Second>,
+    ) -> Self {
+        let mut so_far = empty.empty_like();
+        let points = seconds
+            .into_iter()
+            .map(|second| {
+                so_far.merge(&second.window);
+                let mut point = second.point();
+                point.set_totals(&so_far, percentiles);
+                point
+            })
+            .collect();
+        Self::from_points(empty, percentiles, points)
+    }
+
+    /// Appends a second closed elsewhere (by a coordinator) to the series.
+    pub fn push(&mut self, point: TimePoint) {
+        self.points.push(point);
+    }
+
     /// The percentiles each point keeps of the totals.
     pub fn percentiles(&self) -> &[f64] {
         &self.percentiles
@@ -148,6 +173,32 @@ impl Timeline {
     /// The latest point, if a second has passed.
     pub fn last(&self) -> Option<&TimePoint> {
         self.points.last()
+    }
+}
+
+/// One second of a run put together from its parts (its shards).
+#[derive(Debug, Clone)]
+pub struct Second {
+    /// When it ended, in Unix seconds.
+    pub unix_time: u64,
+    /// Seconds from the run's start to its end.
+    pub elapsed_s: f64,
+    /// Its requests.
+    pub window: RequestStats,
+    /// Users running at its end.
+    pub users: u32,
+}
+
+impl Second {
+    /// Its point of the time series, without the totals so far.
+    pub fn point(&self) -> TimePoint {
+        TimePoint::of_window(
+            &self.window,
+            1.0,
+            self.elapsed_s,
+            self.unix_time,
+            self.users,
+        )
     }
 }
 

@@ -91,8 +91,9 @@ struct Cpu {
     generator_peak_rss_bytes: u64,
 }
 
-#[derive(Serialize)]
-struct Outcome {
+/// How the run went, as the summary records it.
+#[derive(Debug, Serialize)]
+pub struct Outcome {
     reason: &'static str,
     elapsed_s: f64,
     users_spawned: u32,
@@ -268,7 +269,8 @@ fn scenario_entries<'a>(
         .collect()
 }
 
-fn outcome_entry(outcome: &RunOutcome, tasks_cut_short: u64) -> Outcome {
+/// The summary's record of `outcome`, with `tasks_cut_short` tasks cut short.
+pub fn outcome_entry(outcome: &RunOutcome, tasks_cut_short: u64) -> Outcome {
     Outcome {
         reason: reason_name(outcome.reason),
         elapsed_s: outcome.elapsed.as_secs_f64(),

@@ -7,7 +7,7 @@ use anyhow::{anyhow, bail, Context};
 use base64::Engine as _;
 use hdrhistogram::serialization::Deserializer;
 use hdrhistogram::Histogram;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::json_summary::SCHEMA_ID;
 use crate::metrics::{RequestStats, RowCounts, TimePoint};
@@ -54,7 +54,7 @@ pub struct SummaryIn {
 }
 
 /// A scenario of the run.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScenarioIn {
     /// Its component file.
     pub file: String,
@@ -71,7 +71,7 @@ pub struct ScenarioIn {
 }
 
 /// The run's parameters.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigIn {
     /// `closed` or `open`.
     pub model: String,
@@ -94,7 +94,7 @@ pub struct ConfigIn {
 }
 
 /// Shard `index` of `count`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardIn {
     /// This shard, from 0.
     pub index: u32,
@@ -103,7 +103,7 @@ pub struct ShardIn {
 }
 
 /// How a shard's run went.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OutcomeIn {
     /// Why it ended (`time_up`, `completed`, …).
     pub reason: String,

@@ -1,6 +1,7 @@
 //! One load test from start to exit code, as a sequence of steps: load the scenarios, describe
 //! them, check the target, start the views, run the plan, judge the thresholds, report.
 
+mod coordinated;
 mod limits;
 pub mod outputs;
 mod views;
@@ -53,10 +54,15 @@ pub async fn run_scenarios(
 ) -> Result<Finished, Failure> {
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
     let prepared = prepare(scenarios, &config).await?;
+    let mut joined = coordinated::Joined::join(&config, &prepared.labels, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
-    let (aggregator, exporter) =
+    let (mut aggregator, exporter) =
         views::start_prometheus(&config, prepared.aggregator, &live).await?;
+    if let Some(joined) = &mut joined {
+        aggregator = joined.attach(aggregator);
+        joined.wait_for_start().await;
+    }
     let collecting = tokio::spawn(aggregator.run());
     let gauges = Arc::clone(&live.gauges);
     let (slots, ctx, iterations) = (prepared.slots, prepared.ctx, config.iterations);
@@ -68,6 +74,7 @@ pub async fn run_scenarios(
         gauges,
         config.shard,
     ));
+    let uploading = joined.map(|joined| joined.upload(&swarm));
     let control = prepared.users_control;
     let mut views = Views::start(&config, &live, &swarm, control, &mut signals).await?;
     let labels = prepared.labels;
@@ -83,6 +90,9 @@ pub async fn run_scenarios(
     let stats = collecting
         .await
         .map_err(|err| Failure::from(anyhow!("the metrics aggregator failed: {err}")))?;
+    if let Some(uploading) = uploading {
+        uploading.finish(&outcome, &users_by_scenario, &stats).await;
+    }
     let verdicts = thresholds::evaluate(&config.thresholds, &stats, outcome.elapsed);
     let host = config.host.to_string();
     let report = RunReport {

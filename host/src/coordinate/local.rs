@@ -1,0 +1,181 @@
+//! `wasmload run … --processes N`: the run split over N worker processes of this machine,
+//! each a shard (`--shard I/N`) of a coordinator in this process, with a secret drawn for
+//! the run; the user sees one run and one report.
+
+use std::ffi::OsString;
+use std::process::Stdio;
+
+use anyhow::anyhow;
+use tokio::process::Command;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::{CoordinateOptions, Coordinator};
+use crate::error::{Failure, EXIT_BAD_INPUT, EXIT_SCENARIO_ERROR};
+use crate::shard_link::wire::SECRET_ENV;
+
+/// Flags of `run` that belong to the whole run, not to a worker: its files and views, and
+/// the abort watcher, which the coordinator keeps. Each with whether it takes a value.
+const WHOLE_RUN_FLAGS: [(&str, bool); 10] = [
+    ("--processes", true),
+    ("--json", true),
+    ("--csv", true),
+    ("--html", true),
+    ("--abort-on-fail", false),
+    ("--abort-grace", true),
+    ("--quiet", false),
+    ("-q", false),
+    ("--prometheus-linger", true),
+    ("--exit-code-on-error", true),
+];
+
+/// Runs the worker processes for `args` (this process's `run` arguments, without the
+/// program) under a coordinator made with `options`; returns the whole run's exit code.
+pub async fn run_in_processes(
+    args: &[OsString],
+    seed: Option<u64>,
+    options: CoordinateOptions,
+) -> Result<u8, Failure> {
+    let coordinator = Coordinator::listen(&options).await?;
+    let program = std::env::current_exe()
+        .map_err(|err| Failure::from(anyhow!("cannot find wasmload's own program: {err}")))?;
+    let mut worker_args = worker_arguments(args);
+    if seed.is_none() {
+        worker_args.push("--seed".into());
+        worker_args.push(rand_seed().to_string().into());
+    }
+    let (failures, mut failed) = mpsc::unbounded_channel();
+    let mut workers = JoinSet::new();
+    for index in 0..options.shards {
+        let mut command = Command::new(&program);
+        command
+            .args(&worker_args)
+            .arg("--shard")
+            .arg(format!("{index}/{}", options.shards))
+            .arg("--coordinator")
+            .arg(format!("http://{}", coordinator.addr))
+            .arg("--quiet")
+            .env(SECRET_ENV, &options.secret)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let child = command
+            .spawn()
+            .map_err(|err| Failure::from(anyhow!("cannot start worker process {index}: {err}")))?;
+        let failures = failures.clone();
+        workers.spawn(async move {
+            let Ok(output) = child.wait_with_output().await else {
+                return;
+            };
+            let code = output.status.code();
+            if !matches!(code, Some(0 | 1 | 4)) {
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                let _ = failures.send(worker_failure(index, code, &stderr));
+            }
+        });
+    }
+    drop(failures);
+    tracing::info!("{} worker processes started", options.shards);
+    let gave_up = async move {
+        match failed.recv().await {
+            Some(failure) => failure,
+            None => std::future::pending().await,
+        }
+    };
+    let code = coordinator.run(&options, gave_up).await;
+    while workers.join_next().await.is_some() {}
+    code
+}
+
+/// This process's arguments for a worker: without the whole run's flags.
+fn worker_arguments(args: &[OsString]) -> Vec<OsString> {
+    let mut kept = Vec::with_capacity(args.len());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let text = arg.to_string_lossy();
+        let flag = WHOLE_RUN_FLAGS.iter().find(|(name, _)| {
+            text == *name
+                || text
+                    .strip_prefix(name)
+                    .is_some_and(|tail| tail.starts_with('='))
+        });
+        match flag {
+            Some((name, true)) if text == *name => {
+                rest.next();
+            }
+            Some(_) => {}
+            None => kept.push(arg.clone()),
+        }
+    }
+    kept
+}
+
+/// Why worker `index` ended before the run did, from its exit `code` and the last line it
+/// wrote to stderr.
+fn worker_failure(index: u32, code: Option<i32>, stderr: &str) -> Failure {
+    let said = stderr
+        .lines()
+        .rev()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("(it said nothing)")
+        .trim();
+    let error = anyhow!("worker process {index} failed: {said}");
+    match code.and_then(|code| u8::try_from(code).ok()) {
+        Some(EXIT_BAD_INPUT) => Failure::BadInput(error),
+        Some(EXIT_SCENARIO_ERROR) => Failure::Scenario(error),
+        _ => Failure::Internal(error),
+    }
+}
+
+/// A seed for a run that was given none: every worker must use the same.
+fn rand_seed() -> u64 {
+    use rand::TryRngCore as _;
+    rand::rngs::OsRng.try_next_u64().unwrap_or(0x5eed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_keep_the_load_and_leave_the_whole_runs_files_and_views() {
+        let args: Vec<OsString> = [
+            "run",
+            "s.wasm",
+            "--host",
+            "http://x",
+            "--processes",
+            "4",
+            "--json=out.json",
+            "--csv",
+            "p",
+            "-u",
+            "10",
+            "--abort-on-fail",
+            "--threshold",
+            "p95<1s",
+            "-q",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        let kept: Vec<String> = worker_arguments(&args)
+            .iter()
+            .map(|arg| arg.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                "run",
+                "s.wasm",
+                "--host",
+                "http://x",
+                "-u",
+                "10",
+                "--threshold",
+                "p95<1s"
+            ]
+        );
+    }
+}

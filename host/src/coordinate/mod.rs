@@ -1,0 +1,235 @@
+//! `wasmload coordinate`: one live run made by N shards (`wasmload run … --shard I/N
+//! --coordinator URL`), on this machine or others. The coordinator waits until every shard
+//! has loaded its scenarios, starts them together at one instant, takes every second of
+//! every shard (exact histograms, none dropped when late), shows the whole run live, stops
+//! every shard when a threshold fails under `--abort-on-fail`, names a shard that never
+//! joined or went silent, and reports the whole run as one process would.
+
+pub mod local;
+mod room;
+mod server;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::anyhow;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Outputs;
+use crate::error::{Failure, EXIT_SHARDS_LOST};
+use crate::merge;
+use crate::metrics::{self, LiveStats};
+use crate::plan::{Shard, Threshold};
+use crate::report::live::{LiveView, Progress};
+use crate::report::summary_in::OutcomeIn;
+use crate::report::{self, RunReport, LOCUST_PERCENTILES};
+use crate::run::outputs;
+use crate::scheduler::StopSignals;
+use crate::shard_link::wire::DoneIn;
+use crate::thresholds;
+use room::{never_joined, Ended, Room};
+
+/// How often the coordinator looks at its shards.
+const TICK: Duration = Duration::from_secs(1);
+
+/// What `wasmload coordinate` was asked for.
+#[derive(Debug, Clone)]
+pub struct CoordinateOptions {
+    /// The run's shards.
+    pub shards: u32,
+    /// Where shards reach the coordinator.
+    pub listen: SocketAddr,
+    /// The run's secret, which every shard's call must carry.
+    pub secret: String,
+    /// How long to wait for every shard to greet the coordinator.
+    pub ready_timeout: Duration,
+    /// How long a running shard may be silent before it counts as lost.
+    pub shard_timeout: Duration,
+    /// Thresholds to judge the whole run by; the shards' own when empty.
+    pub thresholds: Vec<Threshold>,
+    /// Stop every shard as soon as a threshold fails.
+    pub abort_on_fail: bool,
+    /// How long the run goes before thresholds may stop it.
+    pub abort_grace: Duration,
+    /// Exit code when requests failed.
+    pub exit_code_on_error: Option<u8>,
+    /// Files to write, and whether to show the live view.
+    pub outputs: Outputs,
+}
+
+/// A coordinator listening for its shards.
+pub struct Coordinator {
+    room: Arc<Room>,
+    /// Where shards reach it.
+    pub addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Coordinator {
+    /// Starts listening on `options.listen`.
+    pub async fn listen(options: &CoordinateOptions) -> Result<Self, Failure> {
+        let (_, _, live) = metrics::channel(&LOCUST_PERCENTILES, usize::MAX)
+            .map_err(|err| Failure::from(anyhow!("cannot set up the statistics: {err:?}")))?;
+        let room = Arc::new(Room::new(options.shards, &options.secret, live));
+        let (addr, server) = server::serve(options.listen, Arc::clone(&room))
+            .await
+            .map_err(Failure::bad_input)?;
+        Ok(Self { room, addr, server })
+    }
+
+    /// Runs the whole run: gathers the shards, starts them, watches them, and reports;
+    /// returns the run's exit code. `gave_up` ends the wait for shards early (a local
+    /// worker that failed), with its reason.
+    pub async fn run(
+        self,
+        options: &CoordinateOptions,
+        gave_up: impl std::future::Future<Output = Failure>,
+    ) -> Result<u8, Failure> {
+        let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
+        tracing::info!(
+            "coordinator at http://{}: waiting for {} shards",
+            self.addr,
+            options.shards
+        );
+        let mut phase = self.room.phase();
+        let started = phase.wait_for(|phase| matches!(phase, room::Phase::Started(_)));
+        tokio::select! {
+            _ = started => {}
+            () = tokio::time::sleep(options.ready_timeout) => {
+                let missing = self.room.missing();
+                let error = never_joined(&missing, options.shards, options.ready_timeout);
+                self.room.abandon(format!("{error:#}"));
+                return Err(Failure::ShardsLost(error));
+            }
+            failure = gave_up => {
+                self.room.abandon(failure.to_string());
+                return Err(failure);
+            }
+            _ = signals.recv() => {
+                self.room.abandon("the coordinator was interrupted".to_string());
+                return Err(Failure::bad_input(anyhow!("interrupted before every shard joined")));
+            }
+        }
+        drop(phase);
+        let ended = self.watch(options, &mut signals).await;
+        self.server.abort();
+        report_whole_run(options, ended)
+    }
+
+    /// Watches the running shards until each is done or lost, with the live view and the
+    /// thresholds' watcher; a signal stops every shard.
+    async fn watch(&self, options: &CoordinateOptions, signals: &mut StopSignals) -> Ended {
+        let live: LiveStats = self.room.live.clone();
+        let live_view =
+            (!options.outputs.quiet).then(|| LiveView::start(live.clone(), Progress::Open));
+        let abort = CancellationToken::new();
+        let watcher = options.abort_on_fail.then(|| {
+            tokio::spawn(thresholds::abort_on_failure(
+                options.thresholds.clone(),
+                live.clone(),
+                options.abort_grace,
+                abort.clone(),
+            ))
+        });
+        let mut ticks = tokio::time::interval(TICK);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {
+                    if self.room.tick(options.shard_timeout) {
+                        break;
+                    }
+                }
+                () = abort.cancelled(), if !abort.is_cancelled() => {}
+                _ = signals.recv() => {
+                    tracing::warn!("stopping every shard");
+                    self.room.order_stop("stopped");
+                }
+            }
+            if abort.is_cancelled() {
+                self.room.order_stop("aborted");
+            }
+        }
+        if let Some(view) = live_view {
+            view.stop();
+        }
+        if let Some(watcher) = watcher {
+            watcher.abort();
+        }
+        self.room.end()
+    }
+}
+
+/// `wasmload coordinate`: listens, runs the whole run, reports it.
+pub async fn coordinate(options: &CoordinateOptions) -> Result<u8, Failure> {
+    let coordinator = Coordinator::listen(options).await?;
+    coordinator.run(options, std::future::pending()).await
+}
+
+/// Prints the report of the whole run, writes its files and returns its exit code.
+fn report_whole_run(options: &CoordinateOptions, ended: Ended) -> Result<u8, Failure> {
+    let Ended {
+        stats,
+        hellos,
+        done,
+        lost,
+    } = ended;
+    let first = hellos
+        .first()
+        .ok_or_else(|| Failure::from(anyhow!("no shard greeted the coordinator")))?;
+    let outcomes: Vec<&OutcomeIn> = done.iter().map(|done| &done.outcome).collect();
+    let outcome = merge::merged_outcome(&outcomes, first.config.model == "open");
+    let thresholds = merge::thresholds_of(&options.thresholds, &first.config)?;
+    let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
+    let labels = merge::labels_of(&first.scenarios);
+    let users_by_scenario: Vec<u32> = (0..labels.len())
+        .map(|index| {
+            let users = done.iter().filter_map(|d| d.users_by_scenario.get(index));
+            users.sum()
+        })
+        .collect();
+    let report = RunReport {
+        scenarios: &labels,
+        users_by_scenario: &users_by_scenario,
+        host: &first.host,
+        seed: first.seed,
+        shard: Shard::WHOLE,
+        insecure: first.config.insecure,
+        vu_memory: first.config.vu_memory_bytes,
+        outcome,
+        stats: &stats,
+    };
+    println!("{}", skew_line(&done, hellos.len()));
+    print!("{}", report::render(&report));
+    print!("{}", report::render_verdicts(&verdicts));
+    for (_, message) in &lost {
+        println!("{message}");
+    }
+    let iterations = hellos.iter().map(|hello| hello.config.iterations).sum();
+    let summary = merge::whole_run_config(&first.config, iterations, &thresholds);
+    outputs::write(&options.outputs, &summary, &report, &verdicts)?;
+    if !lost.is_empty() {
+        return Ok(EXIT_SHARDS_LOST);
+    }
+    Ok(merge::exit_code(
+        &verdicts,
+        &stats,
+        options.exit_code_on_error,
+        thresholds.is_empty(),
+    ))
+}
+
+/// One line on how the shards started: how many, and the latest start after the agreed
+/// instant.
+fn skew_line(done: &[DoneIn], shards: usize) -> String {
+    let latest = done
+        .iter()
+        .max_by(|a, b| a.start_skew_ms.total_cmp(&b.start_skew_ms));
+    match latest {
+        Some(latest) => format!(
+            "coordinated {shards} shards of one run, started together: the latest started {:.1} ms after the agreed instant (shard {})",
+            latest.start_skew_ms, latest.shard
+        ),
+        None => format!("coordinated {shards} shards of one run; none finished"),
+    }
+}

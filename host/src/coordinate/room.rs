@@ -1,0 +1,380 @@
+//! The run as its coordinator sees it: which shards have greeted it, the agreed start, every
+//! second each shard sent (folded, exactly, into one set of statistics), which shards are
+//! done and which were lost.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::anyhow;
+use http::StatusCode;
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::merge::check::{difference, RunIdentity};
+use crate::metrics::{LiveStats, RequestStats, RunStats, Second, Timeline};
+use crate::report::LOCUST_PERCENTILES;
+use crate::shard_link::wire::{DoneIn, Hello, Reply, SecondsIn, Start};
+
+/// How long after the last greeting the shards start: time for the answer to reach them.
+const START_DELAY: Duration = Duration::from_millis(500);
+/// How long a second waits for shards that are late with it before it shows in live views.
+const LATE_SECONDS: u64 = 2;
+
+/// Where the run is: waiting for shards, started at an instant, or given up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// Not every shard has greeted the coordinator yet.
+    Gathering,
+    /// Every shard starts at this Unix time, in milliseconds.
+    Started(u64),
+    /// The coordinator gave up: why.
+    Abandoned(String),
+}
+
+/// A refusal, with the HTTP status that carries it.
+pub type Refusal = (StatusCode, String);
+
+/// The coordinated run.
+pub struct Room {
+    shards: u32,
+    secret_digest: [u8; 32],
+    state: Mutex<State>,
+    phase: watch::Sender<Phase>,
+    /// Every shard's seconds so far, for live views and `--abort-on-fail`.
+    pub live: LiveStats,
+    stop: Mutex<Option<&'static str>>,
+}
+
+/// One second of the run, as the shards that sent it add up.
+struct Gathered {
+    window: RequestStats,
+    users: BTreeMap<u32, u32>,
+}
+
+#[derive(Default)]
+struct State {
+    hellos: Vec<Option<Hello>>,
+    heard: Vec<Option<Instant>>,
+    last_second: Vec<Option<u32>>,
+    done: Vec<Option<DoneIn>>,
+    lost: Vec<Option<String>>,
+    seconds: BTreeMap<u32, Gathered>,
+    closed: u32,
+    started: Option<(u64, Instant)>,
+}
+
+/// What the run left when every shard was done or lost.
+pub struct Ended {
+    /// The whole run's statistics, time series included.
+    pub stats: RunStats,
+    /// Every shard's greeting, by index.
+    pub hellos: Vec<Hello>,
+    /// How each shard that finished says its run went.
+    pub done: Vec<DoneIn>,
+    /// Shards lost on the way, and what was last heard of each.
+    pub lost: Vec<(u32, String)>,
+}
+
+impl Room {
+    /// A run of `shards` shards whose calls must carry `secret`; its live statistics are
+    /// `live`.
+    pub fn new(shards: u32, secret: &str, live: LiveStats) -> Self {
+        let count = shards as usize;
+        let state = State {
+            hellos: vec![None; count],
+            heard: vec![None; count],
+            last_second: vec![None; count],
+            done: vec![None; count],
+            lost: vec![None; count],
+            ..State::default()
+        };
+        Self {
+            shards,
+            secret_digest: Sha256::digest(secret.as_bytes()).into(),
+            state: Mutex::new(state),
+            phase: watch::Sender::new(Phase::Gathering),
+            live,
+            stop: Mutex::new(None),
+        }
+    }
+
+    /// Whether `authorization` (an HTTP header's value) carries the run's secret; compared
+    /// as digests, so the time taken says nothing about the secret.
+    pub fn admits(&self, authorization: Option<&str>) -> bool {
+        let Some(token) = authorization.and_then(|value| value.strip_prefix("Bearer ")) else {
+            return false;
+        };
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        digest == self.secret_digest
+    }
+
+    /// The run's phase, to wait on.
+    pub fn phase(&self) -> watch::Receiver<Phase> {
+        self.phase.subscribe()
+    }
+
+    /// Takes a shard's greeting: refused if it is not a shard of this run, or its shard has
+    /// started already; the start is set once every shard has greeted.
+    pub fn hello(&self, hello: Hello) -> Result<(), Refusal> {
+        let conflict = |message: String| Err((StatusCode::CONFLICT, message));
+        if hello.shards != self.shards || hello.shard >= self.shards {
+            return conflict(format!(
+                "this coordinator runs {} shards, not shard {} of {}: give every shard --shard I/{}",
+                self.shards, hello.shard, hello.shards, self.shards
+            ));
+        }
+        let mut state = self.lock();
+        if state.started.is_some() {
+            return conflict(format!(
+                "the run has started; shard {} is taken",
+                hello.shard
+            ));
+        }
+        let other = state
+            .hellos
+            .iter()
+            .flatten()
+            .find(|other| other.shard != hello.shard);
+        if let Some(other) = other {
+            if let Some(differs) = difference(identity(other), identity(&hello)) {
+                return conflict(format!(
+                    "shard {} is not of the run shard {} started: {differs}",
+                    hello.shard, other.shard
+                ));
+            }
+        }
+        let index = hello.shard as usize;
+        if let Some(claimed) = &state.hellos[index] {
+            if claimed.instance != hello.instance {
+                return conflict(format!(
+                    "shard {} of {} is claimed by another process: give each shard once",
+                    hello.shard, self.shards
+                ));
+            }
+        }
+        state.hellos[index] = Some(hello);
+        if state.hellos.iter().all(Option::is_some) {
+            let start = SystemTime::now() + START_DELAY;
+            let start_ms = start
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            let start_ms = u64::try_from(start_ms).unwrap_or(u64::MAX);
+            let now = Instant::now();
+            state.started = Some((start_ms, now + START_DELAY));
+            state.heard = vec![Some(now + START_DELAY); self.shards as usize];
+            self.phase.send_replace(Phase::Started(start_ms));
+        }
+        Ok(())
+    }
+
+    /// The start, once set.
+    pub fn start(&self) -> Option<Start> {
+        self.lock()
+            .started
+            .map(|(start_at_ms, _)| Start { start_at_ms })
+    }
+
+    /// Gives up the run before it started, with `why`; shards waiting are told.
+    pub fn abandon(&self, why: String) {
+        self.phase.send_replace(Phase::Abandoned(why));
+    }
+
+    /// The shards that have not greeted the coordinator.
+    pub fn missing(&self) -> Vec<u32> {
+        let state = self.lock();
+        (0..self.shards)
+            .filter(|&index| state.hellos[index as usize].is_none())
+            .collect()
+    }
+
+    /// Takes seconds of a shard, adding each exactly to the run's statistics; the answer
+    /// says whether the shard must stop.
+    pub fn seconds(&self, batch: &SecondsIn) -> Result<Reply, Refusal> {
+        let index = self.started_shard(batch.shard)?;
+        let mut decoded = Vec::with_capacity(batch.seconds.len());
+        {
+            let like = self.live.lock();
+            for second in &batch.seconds {
+                let stats = second
+                    .to_stats(&like)
+                    .map_err(|err| (StatusCode::BAD_REQUEST, format!("{err:#}")))?;
+                decoded.push((second.second, second.users, stats));
+            }
+        }
+        let mut state = self.lock();
+        state.heard[index] = Some(Instant::now());
+        if state.last_second[index].is_none() && !decoded.is_empty() {
+            tracing::info!("shard {} is running: its first second arrived", batch.shard);
+        }
+        for (second, users, stats) in decoded {
+            self.live.lock().absorb(&stats);
+            let empty = || Gathered {
+                window: stats.total().empty_like(),
+                users: BTreeMap::new(),
+            };
+            let gathered = state.seconds.entry(second).or_insert_with(empty);
+            gathered.window.merge(stats.total());
+            gathered.users.insert(batch.shard, users);
+            let last = &mut state.last_second[index];
+            *last = Some(last.map_or(second, |last| last.max(second)));
+        }
+        Ok(Reply {
+            stop: self.stopping().map(str::to_string),
+        })
+    }
+
+    /// Takes a shard's last word.
+    pub fn done(&self, done: DoneIn) -> Result<(), Refusal> {
+        let index = self.started_shard(done.shard)?;
+        let mut state = self.lock();
+        state.heard[index] = Some(Instant::now());
+        state.done[index] = Some(done);
+        Ok(())
+    }
+
+    /// Orders every shard to stop, as `reason` (`stopped` or `aborted`), with their next
+    /// answer.
+    pub fn order_stop(&self, reason: &'static str) {
+        let mut stop = self.stop.lock().unwrap_or_else(PoisonError::into_inner);
+        stop.get_or_insert(reason);
+    }
+
+    fn stopping(&self) -> Option<&'static str> {
+        *self.stop.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Once a second while the run goes: marks shards silent for longer than `patience` as
+    /// lost (naming them), shows the seconds every shard has sent in the live views, and
+    /// says whether every shard is done or lost.
+    pub fn tick(&self, patience: Duration) -> bool {
+        let mut state = self.lock();
+        let Some((start_ms, started)) = state.started else {
+            return false;
+        };
+        let now = Instant::now();
+        for index in 0..self.shards as usize {
+            let silent = state.heard[index].is_some_and(|heard| now > heard + patience);
+            if state.done[index].is_none() && state.lost[index].is_none() && silent {
+                let last = match state.last_second[index] {
+                    Some(second) => format!("after its second {}", second + 1),
+                    None => "before its first second".to_string(),
+                };
+                let message = format!(
+                    "shard {index} of {} was lost: nothing from it for {} s, {last}; the report holds what it sent until then",
+                    self.shards,
+                    patience.as_secs()
+                );
+                tracing::error!("{message}");
+                state.lost[index] = Some(message);
+            }
+        }
+        self.show_seconds(&mut state, start_ms, now.saturating_duration_since(started));
+        (0..self.shards as usize).all(|i| state.done[i].is_some() || state.lost[i].is_some())
+    }
+
+    /// Closes, in the live time series, each second every running shard has sent or that is
+    /// more than a little late.
+    fn show_seconds(&self, state: &mut State, start_ms: u64, elapsed: Duration) {
+        let running: Vec<usize> = (0..self.shards as usize)
+            .filter(|&i| state.done[i].is_none() && state.lost[i].is_none())
+            .collect();
+        loop {
+            let second = state.closed;
+            let everyone_sent = running
+                .iter()
+                .all(|&i| state.last_second[i].is_some_and(|last| last >= second));
+            let overdue = elapsed.as_secs() > u64::from(second) + 1 + LATE_SECONDS;
+            if !(everyone_sent || overdue) || state.seconds.range(second..).next().is_none() {
+                break;
+            }
+            let Some(gathered) = state.seconds.get(&second) else {
+                state.closed += 1;
+                continue;
+            };
+            let point = second_of(start_ms, second, gathered).point();
+            let users: u32 = gathered.users.values().sum();
+            let mut live = self.live.lock();
+            let mut point = point;
+            point.set_totals(live.total(), &LOCUST_PERCENTILES);
+            live.timeline.push(point);
+            self.live.gauges.set_users(users, users);
+            state.closed += 1;
+        }
+    }
+
+    /// What the run left, with its time series made of every second every shard sent.
+    pub fn end(&self) -> Ended {
+        let state = self.lock();
+        let mut stats = self.live.lock().take();
+        let start_ms = state.started.map_or(0, |(start_ms, _)| start_ms);
+        let seconds = state
+            .seconds
+            .iter()
+            .map(|(&second, gathered)| second_of(start_ms, second, gathered));
+        stats.timeline = Timeline::from_seconds(stats.empty_row(), &LOCUST_PERCENTILES, seconds);
+        Ended {
+            stats,
+            hellos: state.hellos.iter().flatten().cloned().collect(),
+            done: state.done.iter().flatten().cloned().collect(),
+            lost: (0u32..)
+                .zip(&state.lost)
+                .filter_map(|(index, lost)| Some((index, lost.clone()?)))
+                .collect(),
+        }
+    }
+
+    /// The index of `shard`, if it is one of this run's and the run has started.
+    fn started_shard(&self, shard: u32) -> Result<usize, Refusal> {
+        if shard >= self.shards {
+            return Err((
+                StatusCode::CONFLICT,
+                format!("this run has {} shards, not shard {shard}", self.shards),
+            ));
+        }
+        if self.lock().started.is_none() {
+            return Err((
+                StatusCode::CONFLICT,
+                "the run has not started: greet the coordinator first".to_string(),
+            ));
+        }
+        Ok(shard as usize)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// What makes `hello`'s run the run it is.
+fn identity(hello: &Hello) -> RunIdentity<'_> {
+    RunIdentity {
+        seed: hello.seed,
+        host: &hello.host,
+        scenarios: &hello.scenarios,
+        config: &hello.config,
+    }
+}
+
+/// Second `second` of a run that started at `start_ms`, as the shards that sent it add up.
+fn second_of(start_ms: u64, second: u32, gathered: &Gathered) -> Second {
+    Second {
+        unix_time: start_ms / 1000 + u64::from(second) + 1,
+        elapsed_s: f64::from(second) + 1.0,
+        window: gathered.window.clone(),
+        users: gathered.users.values().sum(),
+    }
+}
+
+/// The error a coordinator ends with when `missing` shards of `shards` never greeted it.
+pub fn never_joined(missing: &[u32], shards: u32, waited: Duration) -> anyhow::Error {
+    let names: Vec<String> = missing.iter().map(ToString::to_string).collect();
+    anyhow!(
+        "shard{} {} of {shards} did not join within {} s (--ready-timeout): start each with `wasmload run … --shard I/{shards} --coordinator URL` and the run's {}",
+        if missing.len() == 1 { "" } else { "s" },
+        names.join(", "),
+        waited.as_secs(),
+        crate::shard_link::wire::SECRET_ENV
+    )
+}

@@ -1,0 +1,105 @@
+//! The coordinator's HTTP endpoints: a shard's greeting (answered when every shard has
+//! greeted, with the start), its seconds, and its last word. Every call must carry the run's
+//! secret as a bearer token.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use tokio::task::JoinHandle;
+
+use super::room::{Phase, Room};
+use crate::shard_link::wire::{
+    DoneIn, Hello, SecondsIn, DONE_PATH, READY_PATH, SECONDS_PATH, SECRET_ENV,
+};
+
+/// The largest body a shard may post: a few seconds of a thousand rows, histograms included.
+const BODY_LIMIT: usize = 64 << 20;
+
+/// Serves `room` on `addr`; returns the address bound and the server's task.
+pub async fn serve(
+    addr: SocketAddr,
+    room: Arc<Room>,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {addr} (--listen): {err}"))?;
+    let bound = listener.local_addr()?;
+    let app = Router::new()
+        .route(READY_PATH, post(ready))
+        .route(SECONDS_PATH, post(seconds))
+        .route(DONE_PATH, post(done))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&room),
+            require_secret,
+        ))
+        .with_state(room);
+    let task = tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).await {
+            tracing::error!("the coordinator's endpoint failed: {err}");
+        }
+    });
+    Ok((bound, task))
+}
+
+/// A shard's greeting, answered with the start once every shard has greeted.
+async fn ready(State(room): State<Arc<Room>>, Json(hello): Json<Hello>) -> Response {
+    let shard = hello.shard;
+    let mut phase = room.phase();
+    if let Err(refusal) = room.hello(hello) {
+        return refusal.into_response();
+    }
+    tracing::info!("shard {shard} is ready");
+    let settled = phase
+        .wait_for(|phase| *phase != Phase::Gathering)
+        .await
+        .map(|phase| phase.clone());
+    match settled {
+        Ok(Phase::Started(_)) => match room.start() {
+            Some(start) => Json(start).into_response(),
+            None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        },
+        Ok(Phase::Abandoned(why)) => (StatusCode::SERVICE_UNAVAILABLE, why).into_response(),
+        _ => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// A shard's seconds.
+async fn seconds(State(room): State<Arc<Room>>, Json(batch): Json<SecondsIn>) -> Response {
+    match room.seconds(&batch) {
+        Ok(reply) => Json(reply).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// A shard's last word.
+async fn done(State(room): State<Arc<Room>>, Json(done): Json<DoneIn>) -> Response {
+    let shard = done.shard;
+    match room.done(done) {
+        Ok(()) => {
+            tracing::info!("shard {shard} has finished");
+            Json(serde_json::json!({})).into_response()
+        }
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// Refuses a call without the run's secret, before its body is read.
+async fn require_secret(State(room): State<Arc<Room>>, request: Request, next: Next) -> Response {
+    let authorization = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok());
+    if room.admits(authorization) {
+        next.run(request).await
+    } else {
+        let message = format!("this run's secret is needed ({SECRET_ENV})");
+        (StatusCode::UNAUTHORIZED, message).into_response()
+    }
+}

@@ -1,0 +1,326 @@
+//! What shards and their coordinator say to each other, as JSON over HTTP: a shard's
+//! greeting, its seconds (exact statistics, every histogram included), and its end.
+
+use std::borrow::Cow;
+
+use anyhow::{bail, Context};
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::{FailureKey, Interval, RequestKey, RequestStats, RowCounts, RunStats};
+use crate::report::json_summary::{Outcome, SummaryConfig};
+use crate::report::summary_in::{decode_histogram, ConfigIn, OutcomeIn, ScenarioIn};
+
+/// Where a shard greets the coordinator and waits for the start.
+pub const READY_PATH: &str = "/v1/ready";
+/// Where a shard posts its seconds.
+pub const SECONDS_PATH: &str = "/v1/seconds";
+/// Where a shard says it has finished.
+pub const DONE_PATH: &str = "/v1/done";
+/// The environment variable holding the run's secret, shared by its shards and coordinator.
+pub const SECRET_ENV: &str = "WASMLOAD_RUN_SECRET";
+/// Significant digits of every histogram wasmload writes; others do not add up exactly.
+pub const PRECISION: u8 = 3;
+
+/// A shard's greeting: which shard it is and which run it belongs to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Hello {
+    /// This shard, from 0.
+    pub shard: u32,
+    /// The run's shards.
+    pub shards: u32,
+    /// A random number of this process, so that a second process claiming the same shard
+    /// is told apart from this one greeting again.
+    pub instance: u64,
+    /// `--seed`.
+    pub seed: u64,
+    /// `--host`.
+    pub host: String,
+    /// The scenarios, with their components' SHA-256.
+    pub scenarios: Vec<ScenarioIn>,
+    /// The run's parameters, as the JSON summary records them.
+    pub config: ConfigIn,
+}
+
+impl Hello {
+    /// The greeting of a shard whose summary would record `config`.
+    pub fn new(
+        seed: u64,
+        host: String,
+        scenarios: Vec<ScenarioIn>,
+        config: &SummaryConfig,
+    ) -> anyhow::Result<Self> {
+        let config: ConfigIn = serde_json::from_value(serde_json::to_value(config)?)?;
+        Ok(Self {
+            shard: config.shard.index,
+            shards: config.shard.count,
+            instance: random_u64(),
+            seed,
+            host,
+            scenarios,
+            config,
+        })
+    }
+}
+
+/// When every shard starts, in milliseconds since the Unix epoch.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Start {
+    /// The start instant.
+    pub start_at_ms: u64,
+}
+
+/// Seconds of one shard, oldest first, as it sends them.
+#[derive(Debug, Serialize)]
+pub struct SecondsOut<'a> {
+    /// The shard.
+    pub shard: u32,
+    /// Its seconds not yet delivered.
+    pub seconds: &'a [SecondOut],
+}
+
+/// Seconds of one shard, as the coordinator reads them.
+#[derive(Debug, Deserialize)]
+pub struct SecondsIn {
+    /// The shard.
+    pub shard: u32,
+    /// Its seconds not yet delivered, oldest first.
+    pub seconds: Vec<SecondOut>,
+}
+
+/// The coordinator's answer to a shard's seconds.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Reply {
+    /// Set when the run must stop: `stopped` (by hand) or `aborted` (a threshold failed).
+    pub stop: Option<String>,
+}
+
+/// A shard's last word, after its last second.
+#[derive(Debug, Serialize)]
+pub struct DoneOut<'a> {
+    /// The shard.
+    pub shard: u32,
+    /// How its run went.
+    pub outcome: Outcome,
+    /// Users it started of each scenario.
+    pub users_by_scenario: &'a [u32],
+    /// How late it started after the agreed instant, in milliseconds.
+    pub start_skew_ms: f64,
+}
+
+/// A shard's last word, as the coordinator reads it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DoneIn {
+    /// The shard.
+    pub shard: u32,
+    /// How its run went.
+    pub outcome: OutcomeIn,
+    /// Users it started of each scenario.
+    pub users_by_scenario: Vec<u32>,
+    /// How late it started after the agreed instant, in milliseconds.
+    pub start_skew_ms: f64,
+}
+
+/// One second of a shard: its exact statistics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecondOut {
+    /// Which second of the run, from 0.
+    pub second: u32,
+    /// Users running at its end.
+    pub users: u32,
+    /// Request rows.
+    pub rows: Vec<RowOut>,
+    /// Requests past the row cap, and the first names that did not fit.
+    pub overflow: (u64, Vec<String>),
+    /// Failures by scenario, method, name and message.
+    pub failures: Vec<(u16, String, String, String, u64)>,
+    /// Exceptions by message.
+    pub exceptions: Vec<(String, u64)>,
+    /// Tasks cut short, by scenario.
+    pub tasks_cut_short: Vec<(u16, u64)>,
+    /// Checks by name: passes and fails.
+    pub checks: Vec<(String, u64, u64)>,
+    /// Microseconds of guest code, by scenario.
+    pub guest_us: Vec<(u16, u64)>,
+    /// How late arrival-rate iterations started.
+    pub start_lateness: CountsOut,
+    /// The shard's CPU in this second, as a share of its cores.
+    pub cpu: f64,
+    /// The shard's peak resident memory (on its last second only).
+    pub peak_rss: u64,
+}
+
+/// A request row of one second.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RowOut {
+    scenario: u16,
+    method: String,
+    name: String,
+    stats: CountsOut,
+    response: Option<CountsOut>,
+}
+
+/// A row's counts and its histogram (base64 of HdrHistogram V2, microseconds).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CountsOut {
+    count: u64,
+    failures: u64,
+    cancelled: u64,
+    bytes: u64,
+    sum_us: u64,
+    min_us: u64,
+    max_us: u64,
+    hdr: String,
+}
+
+impl SecondOut {
+    /// A shard's second, to send.
+    pub fn of(interval: &Interval) -> anyhow::Result<Self> {
+        let stats = &interval.stats;
+        let rows = stats
+            .requests
+            .iter()
+            .map(|(key, row)| {
+                Ok(RowOut {
+                    scenario: key.scenario,
+                    method: key.method.to_string(),
+                    name: key.name.clone(),
+                    stats: CountsOut::of(row)?,
+                    response: row.response().map(CountsOut::of).transpose()?,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
+        let failures = stats.failures.iter().map(|(key, &count)| {
+            let FailureKey {
+                scenario,
+                method,
+                name,
+                message,
+            } = key;
+            (
+                *scenario,
+                method.to_string(),
+                name.clone(),
+                message.clone(),
+                count,
+            )
+        });
+        Ok(Self {
+            second: interval.second,
+            users: interval.users,
+            rows,
+            overflow: (stats.overflow.requests, stats.overflow.examples.clone()),
+            failures: failures.collect(),
+            exceptions: pairs(&stats.exceptions),
+            tasks_cut_short: pairs(&stats.tasks_cut_short),
+            checks: stats
+                .checks
+                .iter()
+                .map(|(name, count)| (name.clone(), count.passed, count.failed))
+                .collect(),
+            guest_us: pairs(&stats.guest_time_us),
+            start_lateness: CountsOut::of(&stats.start_lateness)?,
+            cpu: stats.generator_cpu_peak,
+            peak_rss: stats.generator_peak_rss,
+        })
+    }
+
+    /// The second's statistics, in the layout of `like`; refused if a histogram cannot be
+    /// read or has another precision.
+    pub fn to_stats(&self, like: &RunStats) -> anyhow::Result<RunStats> {
+        let mut stats = like.empty_like();
+        for row in &self.rows {
+            let mut merged = row.stats.to_stats()?;
+            merged.set_response(row.response.as_ref().map(CountsOut::to_stats).transpose()?);
+            let key = RequestKey {
+                scenario: row.scenario,
+                name: row.name.clone(),
+                method: Cow::Owned(row.method.clone()),
+            };
+            stats.add_row(key, &merged);
+        }
+        stats.overflow.requests = self.overflow.0;
+        stats.overflow.examples.clone_from(&self.overflow.1);
+        for (scenario, method, name, message, count) in &self.failures {
+            let key = FailureKey {
+                scenario: *scenario,
+                method: Cow::Owned(method.clone()),
+                name: name.clone(),
+                message: message.clone(),
+            };
+            stats.failures.insert(key, *count);
+        }
+        stats.exceptions = self.exceptions.iter().cloned().collect();
+        stats.tasks_cut_short = self.tasks_cut_short.iter().copied().collect();
+        for (name, passed, failed) in &self.checks {
+            let count = stats.checks.entry(name.clone()).or_default();
+            count.passed += passed;
+            count.failed += failed;
+        }
+        stats.guest_time_us = self.guest_us.iter().copied().collect();
+        stats.start_lateness = self.start_lateness.to_stats()?;
+        stats.generator_cpu_peak = self.cpu;
+        stats.generator_peak_rss = self.peak_rss;
+        Ok(stats)
+    }
+}
+
+impl CountsOut {
+    fn of(row: &RequestStats) -> anyhow::Result<Self> {
+        let counts = row.counts();
+        Ok(Self {
+            count: counts.count,
+            failures: counts.failures,
+            cancelled: counts.cancelled,
+            bytes: counts.bytes,
+            sum_us: counts.sum_us,
+            min_us: counts.min_us,
+            max_us: counts.max_us,
+            hdr: row.encode_histogram()?,
+        })
+    }
+
+    fn to_stats(&self) -> anyhow::Result<RequestStats> {
+        let histogram = decode_histogram(&self.hdr).context("a shard sent a bad histogram")?;
+        if histogram.sigfig() != PRECISION {
+            bail!(
+                "a shard sent a histogram of {} significant digits, not {PRECISION}",
+                histogram.sigfig()
+            );
+        }
+        let counts = RowCounts {
+            count: self.count,
+            failures: self.failures,
+            cancelled: self.cancelled,
+            bytes: self.bytes,
+            sum_us: self.sum_us,
+            min_us: self.min_us,
+            max_us: self.max_us,
+        };
+        Ok(RequestStats::from_parts(counts, histogram))
+    }
+}
+
+/// A number from the operating system's randomness.
+fn random_u64() -> u64 {
+    use rand::TryRngCore as _;
+    rand::rngs::OsRng.try_next_u64().unwrap_or_else(|_| {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        now.map_or(0, |since| since.as_nanos() as u64) ^ u64::from(std::process::id())
+    })
+}
+
+/// A new secret for a run: 32 random bytes, in hex.
+pub fn new_secret() -> anyhow::Result<String> {
+    use rand::TryRngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(|err| anyhow::anyhow!("cannot draw a secret for the run: {err}"))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+fn pairs<K: Clone, V: Copy>(map: &std::collections::BTreeMap<K, V>) -> Vec<(K, V)> {
+    map.iter()
+        .map(|(key, value)| (key.clone(), *value))
+        .collect()
+}

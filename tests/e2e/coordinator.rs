@@ -1,0 +1,251 @@
+//! `wasmload coordinate` and `run --processes`: shards started together whose seconds add up,
+//! exactly, to what the server counted; shards of another run, or without the run's
+//! secret, turned away; a shard that never joins or dies named, and the run failed.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::{
+    demo_server, eventually, free_port, guest, run, run_args, run_with_env, scratch_dir, Background,
+};
+
+const SECRET: (&str, &str) = ("WASMLOAD_RUN_SECRET", "e2e-secret");
+
+/// `seeded_choices` for `flags`, as shard `shard` of the coordinator on `port`.
+fn shard_args(host: &str, port: u16, shard: &str, flags: &[&str]) -> Vec<String> {
+    let coordinator = format!("http://127.0.0.1:{port}");
+    let shard_flags = ["--shard", shard, "--coordinator", &coordinator, "-q"];
+    run_args(
+        &guest("seeded_choices"),
+        host,
+        &[flags, &shard_flags[..]].concat(),
+    )
+}
+
+/// `wasmload coordinate` for `shards` shards on `port`, plus `extra`.
+fn coordinate(shards: &str, port: u16, extra: &[&str]) -> Background {
+    let listen = format!("127.0.0.1:{port}");
+    let args = [
+        &["coordinate", "--shards", shards, "--listen", &listen, "-q"],
+        extra,
+    ]
+    .concat();
+    Background::spawn_with_env(&args, &[SECRET])
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("a summary")).expect("JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_shards_through_a_coordinator_add_up_exactly_to_what_the_server_counted() {
+    let dir = scratch_dir("coordinated");
+    let server = demo_server().await;
+    let port = free_port();
+    let whole = dir.join("whole.json");
+    let coordinator = coordinate("3", port, &["--json", &whole.display().to_string()]);
+    let flags = |index: usize| {
+        let json = dir.join(format!("s{index}.json")).display().to_string();
+        let load = ["--users", "6", "--run-time", "3s", "--seed", "9", "--json"];
+        let shard = format!("{index}/3");
+        shard_args(
+            &server.url(),
+            port,
+            &shard,
+            &[&load[..], &[json.as_str()]].concat(),
+        )
+    };
+    let shards = tokio::join!(
+        run_with_env(flags(0), &[SECRET]),
+        run_with_env(flags(1), &[SECRET]),
+        run_with_env(flags(2), &[SECRET]),
+    );
+    let whole_run = coordinator.finish(Duration::from_secs(60)).await;
+    let served = server.shutdown().await;
+    for shard in [&shards.0, &shards.1, &shards.2] {
+        shard.assert(shard.code == 0, "each shard passes");
+    }
+    whole_run.assert(whole_run.code == 0, "the coordinated run passes");
+    whole_run.assert(
+        whole_run
+            .stdout
+            .contains("coordinated 3 shards of one run, started together"),
+        "the report says the shards started together, and how late the last was",
+    );
+    let (requests, failures) = whole_run.aggregated();
+    assert_eq!(failures, 0);
+    assert_eq!(
+        requests, served,
+        "the coordinator's total is the server's count"
+    );
+    assert!(requests > 100, "the run made load: {requests} requests");
+    let summary = read_json(&whole);
+    let timeline = summary["timeline"].as_array().expect("a time series");
+    assert!(
+        timeline.len() >= 3,
+        "a point per second: {}",
+        timeline.len()
+    );
+    let users: Vec<u64> = timeline
+        .iter()
+        .map(|p| p["users"].as_u64().unwrap())
+        .collect();
+    assert!(
+        users.contains(&6),
+        "each second adds up the users of every shard: {users:?}"
+    );
+    let per_second: u64 = timeline
+        .iter()
+        .map(|p| p["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_second, served, "the seconds add up to the whole");
+    let merged = dir.join("merged.json");
+    let mut merge_args = vec!["merge".to_string()];
+    merge_args.extend((0..3).map(|i| dir.join(format!("s{i}.json")).display().to_string()));
+    merge_args.extend(["--json".to_string(), merged.display().to_string()]);
+    let merge = run(merge_args).await;
+    merge.assert(merge.code == 0, "the shards' summaries merge");
+    let merged = read_json(&merged);
+    for field in ["count", "sum_us", "min_ms", "max_ms", "percentiles_ms"] {
+        assert_eq!(
+            summary["aggregated"][field], merged["aggregated"][field],
+            "the live seconds and the shards' own summaries agree on {field}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shards_without_the_secret_or_of_another_run_are_turned_away_and_a_missing_shard_is_named()
+{
+    let server = demo_server().await;
+    let port = free_port();
+    let coordinator = coordinate("2", port, &["--ready-timeout", "15s"]);
+    let load = ["--users", "2", "--iterations", "10", "--seed", "1"];
+    let first = tokio::spawn(run_with_env(
+        shard_args(&server.url(), port, "0/2", &load),
+        &[SECRET],
+    ));
+    eventually("shard 0 joins", Duration::from_secs(20), || {
+        coordinator.stderr_contains("shard 0 is ready")
+    })
+    .await;
+    let wrong_secret = run_with_env(
+        shard_args(&server.url(), port, "1/2", &load),
+        &[("WASMLOAD_RUN_SECRET", "guess")],
+    )
+    .await;
+    wrong_secret.assert(
+        wrong_secret.code == 2 && wrong_secret.stderr.contains("refused this shard's secret"),
+        "a shard without the run's secret is turned away, saying what to give",
+    );
+    let other_seed = ["--users", "2", "--iterations", "10", "--seed", "2"];
+    let other_run = run_with_env(
+        shard_args(&server.url(), port, "1/2", &other_seed),
+        &[SECRET],
+    )
+    .await;
+    other_run.assert(
+        other_run.code == 2 && other_run.stderr.contains("their seeds differ (1 and 2)"),
+        "a shard of another run is turned away, saying what differs",
+    );
+    let whole = coordinator.finish(Duration::from_secs(30)).await;
+    whole.assert(
+        whole.code == 5
+            && whole
+                .stderr
+                .contains("shard 1 of 2 did not join within 15 s"),
+        "the coordinator names the shard that never joined and fails",
+    );
+    let first = first.await.expect("shard 0");
+    first.assert(
+        first.code == 2 && first.stderr.contains("did not join"),
+        "the waiting shard is told why the run was given up",
+    );
+    assert_eq!(server.shutdown().await, 0, "no load went out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_killed_mid_run_is_named_and_the_run_fails() {
+    let server = demo_server().await;
+    let port = free_port();
+    let coordinator = coordinate("2", port, &["--shard-timeout", "2s"]);
+    let load = ["--users", "2", "--run-time", "4s", "--seed", "3"];
+    let steady = tokio::spawn(run_with_env(
+        shard_args(&server.url(), port, "0/2", &load),
+        &[SECRET],
+    ));
+    let args = shard_args(&server.url(), port, "1/2", &load);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let doomed = Background::spawn_with_env(&args, &[SECRET]);
+    eventually("shard 1 sends a second", Duration::from_secs(30), || {
+        coordinator.stderr_contains("shard 1 is running")
+    })
+    .await;
+    doomed.signal("-KILL");
+    let whole = coordinator.finish(Duration::from_secs(30)).await;
+    let steady = steady.await.expect("shard 0");
+    steady.assert(steady.code == 0, "the other shard runs to its end");
+    let served = server.shutdown().await;
+    whole.assert(
+        whole.code == 5
+            && whole
+                .stdout
+                .contains("shard 1 of 2 was lost: nothing from it for 2 s"),
+        "the report names the lost shard and the run fails",
+    );
+    let (requests, _) = whole.aggregated();
+    let (steady_requests, _) = steady.aggregated();
+    assert!(
+        requests > steady_requests && requests <= served,
+        "the report holds what the lost shard sent until it died: {requests} of {served}, {steady_requests} from the other shard"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_make_one_run_with_one_report() {
+    let dir = scratch_dir("processes");
+    let server = demo_server().await;
+    let json = dir.join("whole.json").display().to_string();
+    let flags = [
+        "--users",
+        "4",
+        "--iterations",
+        "80",
+        "--processes",
+        "2",
+        "--json",
+        &json,
+    ];
+    let whole = run(run_args(&guest("seeded_choices"), &server.url(), &flags)).await;
+    let served = server.shutdown().await;
+    whole.assert(whole.code == 0, "the run passes");
+    whole.assert(
+        whole.stdout.contains("coordinated 2 shards of one run"),
+        "one report for the whole run",
+    );
+    assert_eq!(
+        whole.aggregated(),
+        (80, 0),
+        "the workers' iterations add up to the run's"
+    );
+    assert_eq!(served, 80, "the server saw every request once");
+    let summary = read_json(Path::new(&json));
+    assert_eq!(
+        summary["config"]["shard"]["count"], 1,
+        "the summary is the whole run's"
+    );
+    let missing = run(run_args(
+        Path::new("no/such/scenario.wasm"),
+        "http://127.0.0.1:9",
+        &["--processes", "2"],
+    ))
+    .await;
+    missing.assert(
+        missing.code == 2
+            && missing.stderr.contains("worker process")
+            && missing.stderr.contains("no/such/scenario.wasm"),
+        "a worker's bad input ends the run at once with its own line and exit code",
+    );
+}
