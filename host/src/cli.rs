@@ -56,6 +56,60 @@ pub enum Command {
     /// Coordinate a live run of N shards (`wasmload run … --shard I/N --coordinator URL`):
     /// start them together, show and judge the whole run as it goes, and report it once.
     Coordinate(CoordinateArgs),
+    /// Kubernetes: `wasmload k8s render` writes the manifests of a sharded run.
+    K8s(K8sArgs),
+}
+
+/// `wasmload k8s`.
+#[derive(Debug, Args)]
+pub struct K8sArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: K8sCommand,
+}
+
+/// Subcommands of `wasmload k8s`.
+#[derive(Debug, Subcommand)]
+pub enum K8sCommand {
+    /// Write to stdout the manifests of a run in N shards: a Secret, a ConfigMap with the
+    /// components, the coordinator (a Job behind a Service) and the shards (an Indexed Job).
+    Render(RenderArgs),
+}
+
+/// Flags of `wasmload k8s render`: a run's, and where it goes.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The scenarios, as for `run`.
+    #[arg(required = true, value_name = "SCENARIO[:WEIGHT]", value_parser = parse_scenario_arg)]
+    pub scenarios: Vec<(PathBuf, u32)>,
+
+    /// The base URL, as for `run`.
+    #[arg(short = 'H', long)]
+    pub host: String,
+
+    /// How many shards (pods) make the run.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: u32,
+
+    /// The container image with the `wasmload` program on its PATH.
+    #[arg(long, default_value = concat!("ghcr.io/wasmload/wasmload:", env!("CARGO_PKG_VERSION")))]
+    pub image: String,
+
+    /// The run's name; every object's name starts with it (default: from the scenario).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// The namespace to put the objects in (default: the current one).
+    #[arg(long)]
+    pub namespace: Option<String>,
+
+    /// How long Kubernetes keeps the finished Jobs and their logs.
+    #[arg(long, value_parser = parse_duration, default_value = "1h")]
+    pub ttl: Duration,
+
+    /// The run's options, as for `run`.
+    #[command(flatten)]
+    pub load: LoadArgs,
 }
 
 /// Flags of `wasmload coordinate`.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod engine;
 pub mod error;
 pub mod inspect;
+pub mod k8s;
 pub mod merge;
 pub mod metrics;
 pub mod plan;
@@ -97,6 +98,9 @@ async fn execute(command: Command) -> Result<u8, Failure> {
         Command::Coordinate(args) => {
             return coordinate::coordinate(&coordinate_options(args)?).await
         }
+        Command::K8s(cli::K8sArgs {
+            command: cli::K8sCommand::Render(args),
+        }) => return render_manifests(args),
         Command::Demo(args) => {
             let plan = read_plan(args.load.plan.as_deref())?;
             demo::run_demo(&LoadOptions::from(args.load), &plan).await?
@@ -180,6 +184,36 @@ fn coordinate_options(args: cli::CoordinateArgs) -> Result<coordinate::Coordinat
             ..config::Outputs::default()
         },
     })
+}
+
+/// `wasmload k8s render`: the manifests on stdout.
+fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
+    if args.load.shard.is_some() {
+        return Err(Failure::bad_input(anyhow::anyhow!(
+            "k8s render gives each pod its shard: leave --shard out, give --shards N"
+        )));
+    }
+    let raw: Vec<std::ffi::OsString> = std::env::args_os()
+        .skip_while(|arg| arg != "render")
+        .skip(1)
+        .collect();
+    let yaml = k8s::render(&k8s::RenderOptions {
+        scenarios: args.scenarios,
+        host: args.host,
+        shards: args.shards,
+        image: args.image,
+        name: args.name,
+        namespace: args.namespace,
+        ttl: args.ttl,
+        seed: args.load.seed,
+        libraries: args.load.libraries,
+        plan: args.load.plan,
+        users: args.load.users,
+        abort_on_fail: args.load.abort_on_fail,
+        args: raw,
+    })?;
+    print!("{yaml}");
+    Ok(error::EXIT_OK)
 }
 
 /// The `--plan` file, or an empty plan without one.

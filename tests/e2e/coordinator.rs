@@ -90,7 +90,7 @@ async fn three_shards_through_a_coordinator_add_up_exactly_to_what_the_server_co
     );
     let users: Vec<u64> = timeline
         .iter()
-        .map(|p| p["users"].as_u64().unwrap())
+        .map(|p| p["users"].as_u64().expect("users"))
         .collect();
     assert!(
         users.contains(&6),
@@ -98,7 +98,7 @@ async fn three_shards_through_a_coordinator_add_up_exactly_to_what_the_server_co
     );
     let per_second: u64 = timeline
         .iter()
-        .map(|p| p["requests"].as_u64().unwrap())
+        .map(|p| p["requests"].as_u64().expect("requests"))
         .sum();
     assert_eq!(per_second, served, "the seconds add up to the whole");
     let merged = dir.join("merged.json");

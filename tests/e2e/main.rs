@@ -16,6 +16,7 @@ mod coordinator;
 mod faults;
 mod inspect;
 mod isolation;
+mod k8s;
 mod libraries;
 mod lifecycle;
 mod load_shapes;

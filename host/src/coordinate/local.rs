@@ -12,11 +12,12 @@ use tokio::task::JoinSet;
 
 use super::{CoordinateOptions, Coordinator};
 use crate::error::{Failure, EXIT_BAD_INPUT, EXIT_SCENARIO_ERROR};
+use crate::plan::args::{without_flags, FlagSpec};
 use crate::shard_link::wire::SECRET_ENV;
 
 /// Flags of `run` that belong to the whole run, not to a worker: its files and views, and
 /// the abort watcher, which the coordinator keeps. Each with whether it takes a value.
-const WHOLE_RUN_FLAGS: [(&str, bool); 10] = [
+const WHOLE_RUN_FLAGS: [FlagSpec; 10] = [
     ("--processes", true),
     ("--json", true),
     ("--csv", true),
@@ -90,25 +91,7 @@ pub async fn run_in_processes(
 
 /// This process's arguments for a worker: without the whole run's flags.
 fn worker_arguments(args: &[OsString]) -> Vec<OsString> {
-    let mut kept = Vec::with_capacity(args.len());
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        let text = arg.to_string_lossy();
-        let flag = WHOLE_RUN_FLAGS.iter().find(|(name, _)| {
-            text == *name
-                || text
-                    .strip_prefix(name)
-                    .is_some_and(|tail| tail.starts_with('='))
-        });
-        match flag {
-            Some((name, true)) if text == *name => {
-                rest.next();
-            }
-            Some(_) => {}
-            None => kept.push(arg.clone()),
-        }
-    }
-    kept
+    without_flags(args, &WHOLE_RUN_FLAGS).0
 }
 
 /// Why worker `index` ended before the run did, from its exit `code` and the last line it

@@ -2,6 +2,7 @@
 //! sizes, rates, stages, thresholds, plan files. The bottom room: it imports no other room,
 //! so the command line, the configuration and the scheduler all build on it.
 
+pub mod args;
 mod file;
 mod model;
 mod network;

@@ -301,7 +301,7 @@ impl CountsOut {
 }
 
 /// A number from the operating system's randomness.
-fn random_u64() -> u64 {
+pub fn random_u64() -> u64 {
     use rand::TryRngCore as _;
     rand::rngs::OsRng.try_next_u64().unwrap_or_else(|_| {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);

@@ -1,0 +1,215 @@
+//! `wasmload k8s render`: the Kubernetes manifests of a sharded run, written to stdout — a
+//! Secret with the run's secret, a ConfigMap with its components (and plan file), the
+//! coordinator as a Job behind a Service, and the shards as an Indexed Job whose pods each
+//! run `wasmload run … --shard N` with their index from `JOB_COMPLETION_INDEX`.
+
+mod manifests;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::anyhow;
+
+use crate::error::Failure;
+use crate::plan::args::{without_flags, FlagSpec};
+use crate::plan::parse_scenario_arg;
+use crate::scenario_build::resolve_components;
+use manifests::{Manifests, MountedFile};
+
+/// Where pods find the components and the plan.
+pub const MOUNT: &str = "/components";
+/// The most a ConfigMap holds, less room for its own fields.
+const CONFIG_MAP_LIMIT: u64 = 1_000_000;
+
+/// Flags `render` takes out of the shards' command line: its own, and those it hands on in
+/// another form (paths into the ConfigMap, the coordinator's flags).
+const RENDER_FLAGS: [FlagSpec; 18] = [
+    ("--shards", true),
+    ("--image", true),
+    ("--name", true),
+    ("--namespace", true),
+    ("--ttl", true),
+    ("--host", true),
+    ("-H", true),
+    ("--lib", true),
+    ("--plan", true),
+    ("--seed", true),
+    ("--json", true),
+    ("--csv", true),
+    ("--html", true),
+    ("--prometheus", true),
+    ("--prometheus-linger", true),
+    ("--abort-on-fail", false),
+    ("--quiet", false),
+    ("-q", false),
+];
+
+/// What `wasmload k8s render` was asked for.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// The scenarios, with their weights.
+    pub scenarios: Vec<(PathBuf, u32)>,
+    /// `--host`.
+    pub host: String,
+    /// The run's shards.
+    pub shards: u32,
+    /// The container image with the `wasmload` program.
+    pub image: String,
+    /// The run's name in Kubernetes (default: from the first scenario).
+    pub name: Option<String>,
+    /// The namespace, if not the current one.
+    pub namespace: Option<String>,
+    /// How long finished Jobs are kept.
+    pub ttl: Duration,
+    /// `--seed`; one is drawn when absent, as every shard needs the same.
+    pub seed: Option<u64>,
+    /// `--lib`.
+    pub libraries: Vec<PathBuf>,
+    /// `--plan`.
+    pub plan: Option<PathBuf>,
+    /// `--users`, to size the shards' memory.
+    pub users: Option<u32>,
+    /// `--abort-on-fail`, which the coordinator keeps.
+    pub abort_on_fail: bool,
+    /// The command line after `render`, for the run's other options.
+    pub args: Vec<OsString>,
+}
+
+/// The manifests, as YAML documents.
+pub fn render(options: &RenderOptions) -> Result<String, Failure> {
+    if options
+        .args
+        .iter()
+        .any(|arg| arg.to_string_lossy().starts_with("--web"))
+    {
+        return Err(Failure::bad_input(anyhow!(
+            "--web is not served by shards in Kubernetes: leave it out"
+        )));
+    }
+    let paths: Vec<PathBuf> = options
+        .scenarios
+        .iter()
+        .map(|(path, _)| path.clone())
+        .collect();
+    let components = resolve_components(&paths, &options.libraries)?;
+    let mut files = Vec::new();
+    let mut scenario_args = Vec::new();
+    for (file, (_, weight)) in components.scenarios.iter().zip(&options.scenarios) {
+        let key = mount(&mut files, file)?;
+        scenario_args.push(format!("{MOUNT}/{key}:{weight}"));
+    }
+    let mut shard_command = vec!["wasmload".to_string(), "run".to_string()];
+    shard_command.extend(scenario_args);
+    shard_command.extend(["--host".to_string(), options.host.clone()]);
+    for library in &components.libraries {
+        let key = mount(&mut files, library)?;
+        shard_command.extend(["--lib".to_string(), format!("{MOUNT}/{key}")]);
+    }
+    if let Some(plan) = &options.plan {
+        let key = mount(&mut files, plan)?;
+        shard_command.extend(["--plan".to_string(), format!("{MOUNT}/{key}")]);
+    }
+    let size: u64 = files
+        .iter()
+        .map(|file| file.bytes.len() as u64 * 4 / 3)
+        .sum();
+    if size > CONFIG_MAP_LIMIT {
+        return Err(Failure::bad_input(anyhow!(
+            "the components take {size} bytes in base64, more than a ConfigMap holds ({CONFIG_MAP_LIMIT}): build an image with them instead"
+        )));
+    }
+    shard_command.extend(other_options(options));
+    let seed = options
+        .seed
+        .unwrap_or_else(crate::shard_link::wire::random_u64);
+    shard_command.extend(["--seed".to_string(), seed.to_string()]);
+    let manifests = Manifests {
+        name: run_name(options),
+        namespace: options.namespace.clone(),
+        image: options.image.clone(),
+        shards: options.shards,
+        ttl: options.ttl,
+        secret: crate::shard_link::wire::new_secret().map_err(Failure::from)?,
+        files,
+        shard_command,
+        abort_on_fail: options.abort_on_fail,
+        users_per_shard: options.users.unwrap_or(1).div_ceil(options.shards),
+    };
+    manifests.to_yaml().map_err(Failure::from)
+}
+
+/// The run's options other than those `render` hands on itself, and other than the
+/// scenarios.
+fn other_options(options: &RenderOptions) -> Vec<String> {
+    let (kept, _) = without_flags(&options.args, &RENDER_FLAGS);
+    let mut scenarios: Vec<&(PathBuf, u32)> = options.scenarios.iter().collect();
+    kept.iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .filter(|arg| {
+            let parsed = parse_scenario_arg(arg).ok();
+            match scenarios.iter().position(|s| Some(*s) == parsed.as_ref()) {
+                Some(index) => {
+                    scenarios.remove(index);
+                    false
+                }
+                None => true,
+            }
+        })
+        .collect()
+}
+
+/// Adds `path` to the files mounted in pods, under a key of its own; returns the key.
+fn mount(files: &mut Vec<MountedFile>, path: &Path) -> Result<String, Failure> {
+    let bytes = std::fs::read(path)
+        .map_err(|err| Failure::bad_input(anyhow!("cannot read {}: {err}", path.display())))?;
+    let name: String = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-._".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let key = if files.iter().any(|file| file.key == name) {
+        format!("{}-{name}", files.len())
+    } else {
+        name
+    };
+    files.push(MountedFile {
+        key: key.clone(),
+        bytes,
+    });
+    Ok(key)
+}
+
+/// The run's name in Kubernetes: `--name`, or `wasmload-` and the first scenario's name,
+/// as a DNS label.
+fn run_name(options: &RenderOptions) -> String {
+    let given = options.name.clone().unwrap_or_else(|| {
+        let stem = options
+            .scenarios
+            .first()
+            .and_then(|(path, _)| path.file_stem())
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        format!("wasmload-{stem}")
+    });
+    let label: String = given
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .take(40)
+        .collect();
+    let label = label.trim_matches('-');
+    if label.is_empty() {
+        "wasmload".to_string()
+    } else {
+        label.to_string()
+    }
+}
