@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests need when it is missing
-# (the wasm32-wasip2 target, Debian's Chromium, the pinned Playwright of tests/browser,
-# kubernetes-validate), then runs every unit, doc and end-to-end test.
+# (the wasm32-wasip2 target, Debian's Chromium and Prometheus, the pinned Playwright of
+# tests/browser, kubernetes-validate), then runs every unit, doc and end-to-end test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +11,11 @@ rustup target add wasm32-wasip2 >/dev/null
 if [ ! -x /usr/bin/chromium ]; then
   echo "installing Debian's chromium for the browser tests ..."
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+# A real Prometheus server scrapes a coordinated run.
+if [ ! -x /usr/bin/prometheus ]; then
+  echo "installing Debian's prometheus for the coordinator's scrape test ..."
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 # Rendered Kubernetes manifests are checked against the Kubernetes schemas.
 if [ ! -x target/py-tools/bin/kubernetes-validate ]; then

@@ -163,6 +163,30 @@ pub struct CoordinateArgs {
     #[arg(short = 'q', long)]
     pub quiet: bool,
 
+    /// Serve Prometheus metrics of the whole run at http://ADDR/metrics, each row's series
+    /// labelled by scenario and shard.
+    #[arg(long, value_name = "ADDR")]
+    pub prometheus: Option<std::net::SocketAddr>,
+
+    /// Keep serving `/metrics` this long after the run, for a last scrape.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub prometheus_linger: Duration,
+
+    /// Serve the live dashboard of the whole run (its Stop button stops every shard), by
+    /// default on 127.0.0.1:8089.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8089")]
+    pub web: Option<std::net::SocketAddr>,
+
+    /// Credentials the dashboard asks for (HTTP Basic), as USER:PASSWORD; required when
+    /// `--web` listens beyond loopback.
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "WASMLOAD_WEB_AUTH",
+        hide_env_values = true
+    )]
+    pub web_auth: Option<String>,
+
     /// The report files to write, as for `run`.
     #[command(flatten)]
     pub files: ReportFiles,

@@ -181,7 +181,10 @@ fn coordinate_options(args: cli::CoordinateArgs) -> Result<coordinate::Coordinat
             json: args.files.json,
             html: args.files.html,
             quiet: args.quiet,
-            ..config::Outputs::default()
+            web: args.web,
+            web_auth: args.web_auth,
+            prometheus: args.prometheus,
+            prometheus_linger: args.prometheus_linger,
         },
     })
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::{
-    demo_server, eventually, free_port, guest, run, run_args, run_with_env, scratch_dir, Background,
+    demo_server, eventually, free_port, guest, run, run_args, run_with_env, scratch_dir, try_http,
+    Background,
 };
 
 const SECRET: (&str, &str) = ("WASMLOAD_RUN_SECRET", "e2e-secret");
@@ -247,5 +248,110 @@ async fn processes_make_one_run_with_one_report() {
             && missing.stderr.contains("worker process")
             && missing.stderr.contains("no/such/scenario.wasm"),
         "a worker's bad input ends the run at once with its own line and exit code",
+    );
+}
+
+/// The value of a PromQL `query` (a single number) on the Prometheus server at `port`.
+async fn promql(port: u16, query: &str) -> Option<f64> {
+    let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+    let path = format!("/api/v1/query?query={encoded}");
+    let (status, body) = try_http(port, "GET", &path).await?;
+    let answer: Value = serde_json::from_str(&body).ok().filter(|_| status == 200)?;
+    answer["data"]["result"][0]["value"][1]
+        .as_str()?
+        .parse()
+        .ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prometheus_server_scraping_the_coordinator_stores_the_whole_run_by_shard_and_scenario() {
+    let prometheus = Path::new("/usr/bin/prometheus");
+    assert!(
+        prometheus.exists(),
+        "Debian's prometheus is missing: tests/run.sh installs it"
+    );
+    let dir = scratch_dir("prometheus-coordinator");
+    let (metrics_port, query_port) = (free_port(), free_port());
+    let config = dir.join("prometheus.yml");
+    let scrape = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: wasmload\n    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n"
+    );
+    std::fs::write(&config, scrape).expect("write the Prometheus config");
+    let _scraper = tokio::process::Command::new(prometheus)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{query_port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("prometheus starts");
+    let server = demo_server().await;
+    let port = free_port();
+    let exporter = format!("127.0.0.1:{metrics_port}");
+    let linger = ["--prometheus", &exporter, "--prometheus-linger", "4s"];
+    let coordinator = coordinate("2", port, &linger);
+    let shard = |index: &str| {
+        let mut args = vec!["run".to_string()];
+        args.push(format!("{}:1", guest("seeded_choices").display()));
+        args.push(format!("{}:1", guest("paced_health").display()));
+        let load = [
+            "--users",
+            "4",
+            "--run-time",
+            "4s",
+            "--seed",
+            "4",
+            "--shard",
+            index,
+        ];
+        args.extend(load.map(str::to_string));
+        args.extend(["--host".to_string(), server.url(), "-q".to_string()]);
+        args.extend([
+            "--coordinator".to_string(),
+            format!("http://127.0.0.1:{port}"),
+        ]);
+        run_with_env(args, &[SECRET])
+    };
+    let (first, second) = tokio::join!(shard("0/2"), shard("1/2"));
+    first.assert(first.code == 0, "shard 0 passes");
+    second.assert(second.code == 0, "shard 1 passes");
+    let whole = coordinator.finish(Duration::from_secs(60)).await;
+    let served = server.shutdown().await;
+    whole.assert(whole.code == 0, "the coordinated run passes");
+    let (requests, _) = whole.aggregated();
+    assert_eq!(
+        requests, served,
+        "the coordinator's total is the server's count"
+    );
+    let stored = "sum(max_over_time(wasmload_requests_total[5m]))";
+    let mut last = None;
+    for _ in 0..100 {
+        last = promql(query_port, stored).await;
+        if last == Some(served as f64) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        last,
+        Some(served as f64),
+        "Prometheus stored the whole run's total"
+    );
+    let by = |label: &str| {
+        format!("count(count by ({label}) (max_over_time(wasmload_requests_total[5m])))")
+    };
+    assert_eq!(
+        promql(query_port, &by("shard")).await,
+        Some(2.0),
+        "a series per shard"
+    );
+    assert_eq!(
+        promql(query_port, &by("scenario")).await,
+        Some(2.0),
+        "the two scenarios' /health rows stay apart"
     );
 }

@@ -8,6 +8,7 @@
 pub mod local;
 mod room;
 mod server;
+mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::scheduler::StopSignals;
 use crate::shard_link::wire::DoneIn;
 use crate::thresholds;
 use room::{never_joined, Ended, Room};
+use views::CoordinatorViews;
 
 /// How often the coordinator looks at its shards.
 const TICK: Duration = Duration::from_secs(1);
@@ -64,6 +66,7 @@ pub struct Coordinator {
     /// Where shards reach it.
     pub addr: SocketAddr,
     server: tokio::task::JoinHandle<()>,
+    views: CoordinatorViews,
 }
 
 impl Coordinator {
@@ -71,11 +74,19 @@ impl Coordinator {
     pub async fn listen(options: &CoordinateOptions) -> Result<Self, Failure> {
         let (_, _, live) = metrics::channel(&LOCUST_PERCENTILES, usize::MAX)
             .map_err(|err| Failure::from(anyhow!("cannot set up the statistics: {err:?}")))?;
-        let room = Arc::new(Room::new(options.shards, &options.secret, live));
+        let metrics = views::exporter_metrics(&options.outputs, &live)?;
+        let room = Room::new(options.shards, &options.secret, live, metrics.clone());
+        let room = Arc::new(room);
         let (addr, server) = server::serve(options.listen, Arc::clone(&room))
             .await
             .map_err(Failure::bad_input)?;
-        Ok(Self { room, addr, server })
+        let views = CoordinatorViews::start(&options.outputs, metrics, &room).await?;
+        Ok(Self {
+            room,
+            addr,
+            server,
+            views,
+        })
     }
 
     /// Runs the whole run: gathers the shards, starts them, watches them, and reports;
@@ -113,8 +124,13 @@ impl Coordinator {
         }
         drop(phase);
         let ended = self.watch(options, &mut signals).await;
+        self.views.run_ended();
         self.server.abort();
-        report_whole_run(options, ended)
+        let code = report_whole_run(options, ended);
+        self.views
+            .shut_down(options.outputs.prometheus_linger)
+            .await;
+        code
     }
 
     /// Watches the running shards until each is done or lost, with the live view and the

@@ -3,7 +3,7 @@
 //! done and which were lost.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::merge::check::{difference, RunIdentity};
 use crate::metrics::{LiveStats, RequestStats, RunStats, Second, Timeline};
+use crate::report::prometheus::PrometheusMetrics;
 use crate::report::LOCUST_PERCENTILES;
 use crate::shard_link::wire::{DoneIn, Hello, Reply, SecondsIn, Start};
 
@@ -45,6 +46,7 @@ pub struct Room {
     /// Every shard's seconds so far, for live views and `--abort-on-fail`.
     pub live: LiveStats,
     stop: Mutex<Option<&'static str>>,
+    exporter: Option<Arc<PrometheusMetrics>>,
 }
 
 /// One second of the run, as the shards that sent it add up.
@@ -61,6 +63,7 @@ struct State {
     done: Vec<Option<DoneIn>>,
     lost: Vec<Option<String>>,
     seconds: BTreeMap<u32, Gathered>,
+    iterations: Vec<(u64, u64)>,
     closed: u32,
     started: Option<(u64, Instant)>,
 }
@@ -79,8 +82,13 @@ pub struct Ended {
 
 impl Room {
     /// A run of `shards` shards whose calls must carry `secret`; its live statistics are
-    /// `live`.
-    pub fn new(shards: u32, secret: &str, live: LiveStats) -> Self {
+    /// `live`, and every row of every second also goes to `exporter`, if any.
+    pub fn new(
+        shards: u32,
+        secret: &str,
+        live: LiveStats,
+        exporter: Option<Arc<PrometheusMetrics>>,
+    ) -> Self {
         let count = shards as usize;
         let state = State {
             hellos: vec![None; count],
@@ -88,6 +96,7 @@ impl Room {
             last_second: vec![None; count],
             done: vec![None; count],
             lost: vec![None; count],
+            iterations: vec![(0, 0); count],
             ..State::default()
         };
         Self {
@@ -97,6 +106,7 @@ impl Room {
             phase: watch::Sender::new(Phase::Gathering),
             live,
             stop: Mutex::new(None),
+            exporter,
         }
     }
 
@@ -164,6 +174,9 @@ impl Room {
             let now = Instant::now();
             state.started = Some((start_ms, now + START_DELAY));
             state.heard = vec![Some(now + START_DELAY); self.shards as usize];
+            if let (Some(exporter), Some(Some(first))) = (&self.exporter, state.hellos.first()) {
+                exporter.set_scenarios(first.scenarios.iter().map(|s| s.user.clone()).collect());
+            }
             self.phase.send_replace(Phase::Started(start_ms));
         }
         Ok(())
@@ -200,7 +213,7 @@ impl Room {
                 let stats = second
                     .to_stats(&like)
                     .map_err(|err| (StatusCode::BAD_REQUEST, format!("{err:#}")))?;
-                decoded.push((second.second, second.users, stats));
+                decoded.push((second.second, second.users, second.iterations, stats));
             }
         }
         let mut state = self.lock();
@@ -208,8 +221,14 @@ impl Room {
         if state.last_second[index].is_none() && !decoded.is_empty() {
             tracing::info!("shard {} is running: its first second arrived", batch.shard);
         }
-        for (second, users, stats) in decoded {
+        for (second, users, iterations, stats) in decoded {
             self.live.lock().absorb(&stats);
+            if let Some(exporter) = &self.exporter {
+                for (key, row) in &stats.requests {
+                    exporter.add_row(batch.shard, key, row);
+                }
+            }
+            state.iterations[index] = iterations;
             let empty = || Gathered {
                 window: stats.total().empty_like(),
                 users: BTreeMap::new(),
@@ -220,6 +239,11 @@ impl Room {
             let last = &mut state.last_second[index];
             *last = Some(last.map_or(second, |last| last.max(second)));
         }
+        let (iterations, dropped) = state
+            .iterations
+            .iter()
+            .fold((0, 0), |(i, d), &(si, sd)| (i + si, d + sd));
+        self.live.gauges.set_iterations(iterations, dropped);
         Ok(Reply {
             stop: self.stopping().map(str::to_string),
         })

@@ -167,6 +167,8 @@ pub struct Interval {
     pub second: u32,
     /// Users running at its end.
     pub users: u32,
+    /// Iterations claimed, and arrival-rate iterations dropped, since the run began.
+    pub iterations: (u64, u64),
     /// What was recorded in it (its time series left empty).
     pub stats: RunStats,
 }
@@ -188,7 +190,7 @@ struct IntervalSink {
 
 impl IntervalSink {
     /// Sends the current second on and starts the next.
-    fn close(&mut self, users: u32, cpu_busy: f64) {
+    fn close(&mut self, gauges: &Gauges, cpu_busy: f64) {
         let mut stats = self.current.take();
         stats.generator_cpu_peak = cpu_busy;
         let second = self.second;
@@ -196,7 +198,8 @@ impl IntervalSink {
         // The receiver leaves only when the coordinator is gone; the run goes on regardless.
         let _ = self.sender.send(Interval {
             second,
-            users,
+            users: gauges.users(),
+            iterations: (gauges.iterations(), gauges.dropped_iterations()),
             stats,
         });
     }
@@ -248,7 +251,7 @@ impl Aggregator {
                         stats.generator_cpu_peak = stats.generator_cpu_peak.max(busy);
                     }
                     if let Some(sink) = &mut self.intervals {
-                        sink.close(users, busy);
+                        sink.close(&self.live.gauges, busy);
                     }
                 }
             }
@@ -262,7 +265,7 @@ impl Aggregator {
         stats.generator_peak_rss = peak_resident_bytes();
         if let Some(mut sink) = self.intervals.take() {
             sink.current.generator_peak_rss = stats.generator_peak_rss;
-            sink.close(self.live.gauges.users(), 0.0);
+            sink.close(&self.live.gauges, 0.0);
         }
         stats
     }
@@ -347,6 +350,12 @@ impl Gauges {
     pub fn set_users(&self, running: u32, target: u32) {
         self.users.store(running, Ordering::Relaxed);
         self.target_users.store(target, Ordering::Relaxed);
+    }
+
+    /// Sets the iterations claimed and dropped so far (a coordinator adds up its shards').
+    pub fn set_iterations(&self, iterations: u64, dropped: u64) {
+        self.iterations.store(iterations, Ordering::Relaxed);
+        self.dropped_iterations.store(dropped, Ordering::Relaxed);
     }
 
     /// Counts one dropped arrival-rate iteration.

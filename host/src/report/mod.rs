@@ -9,6 +9,7 @@ pub mod json_summary;
 pub mod live;
 pub mod locust_csv;
 pub mod prometheus;
+mod prometheus_rows;
 pub mod summary_in;
 mod svg_chart;
 mod verdict_table;

@@ -8,26 +8,18 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::routing::get;
 use axum::Router;
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
-};
+use prometheus::{Encoder, IntCounter, IntGauge, Registry, TextEncoder};
 use tokio::task::JoinHandle;
 
-use crate::metrics::{Gauges, Sample, SampleObserver};
+use super::prometheus_rows::RowSeries;
+use crate::metrics::{Gauges, RequestKey, RequestStats, Sample, SampleObserver};
 
-/// Latency bucket bounds, in seconds.
-const BUCKETS: [f64; 16] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-    60.0,
-];
-
-/// The run's Prometheus metrics; the aggregator feeds them, the endpoint renders them.
+/// The run's Prometheus metrics; the aggregator (or a coordinator, a shard's second at a
+/// time) feeds them, the endpoint renders them.
 pub struct PrometheusMetrics {
     registry: Registry,
-    requests: IntCounterVec,
-    failures: IntCounterVec,
-    duration: HistogramVec,
+    rows: RowSeries,
+    shard: u32,
     users: IntGauge,
     iterations: IntCounter,
     dropped: IntCounter,
@@ -35,28 +27,9 @@ pub struct PrometheusMetrics {
 }
 
 impl PrometheusMetrics {
-    /// Registers the metric families; `gauges` supplies users and iterations at each scrape.
-    pub fn new(gauges: Arc<Gauges>) -> anyhow::Result<Self> {
-        let labels = ["method", "name"];
-        let requests = IntCounterVec::new(
-            Opts::new("wasmload_requests_total", "Requests completed, by row."),
-            &labels,
-        )?;
-        let failures = IntCounterVec::new(
-            Opts::new(
-                "wasmload_request_failures_total",
-                "Requests that failed, by row.",
-            ),
-            &labels,
-        )?;
-        let duration = HistogramVec::new(
-            HistogramOpts::new(
-                "wasmload_request_duration_seconds",
-                "Time from sending a request to its last body byte.",
-            )
-            .buckets(BUCKETS.to_vec()),
-            &labels,
-        )?;
+    /// Registers the metric families; `gauges` supplies users and iterations at each scrape,
+    /// `scenarios` name the `scenario` label, and requests observed here are of `shard`.
+    pub fn new(gauges: Arc<Gauges>, scenarios: Vec<String>, shard: u32) -> anyhow::Result<Self> {
         let users = IntGauge::new("wasmload_users", "Virtual users running.")?;
         let iterations =
             IntCounter::new("wasmload_iterations_total", "Iterations (tasks) started.")?;
@@ -65,17 +38,15 @@ impl PrometheusMetrics {
             "Arrival-rate iterations dropped because every user was busy.",
         )?;
         let registry = Registry::new();
-        registry.register(Box::new(requests.clone()))?;
-        registry.register(Box::new(failures.clone()))?;
-        registry.register(Box::new(duration.clone()))?;
         registry.register(Box::new(users.clone()))?;
         registry.register(Box::new(iterations.clone()))?;
         registry.register(Box::new(dropped.clone()))?;
+        let rows = RowSeries::default();
+        rows.set_scenarios(scenarios);
         Ok(Self {
             registry,
-            requests,
-            failures,
-            duration,
+            rows,
+            shard,
             users,
             iterations,
             dropped,
@@ -83,13 +54,25 @@ impl PrometheusMetrics {
         })
     }
 
+    /// Names the scenarios of the `scenario` label (a coordinator learns them late).
+    pub fn set_scenarios(&self, scenarios: Vec<String>) {
+        self.rows.set_scenarios(scenarios);
+    }
+
+    /// Adds a row of one second of shard `shard`.
+    pub fn add_row(&self, shard: u32, key: &RequestKey, row: &RequestStats) {
+        self.rows.add_row(shard, key, row);
+    }
+
     /// The exposition text, with the gauges read now.
     pub fn render(&self) -> String {
         self.users.set(i64::from(self.gauges.users()));
         catch_up(&self.iterations, self.gauges.iterations());
         catch_up(&self.dropped, self.gauges.dropped_iterations());
+        let mut families = self.rows.families();
+        families.extend(self.registry.gather());
         let mut text = Vec::new();
-        match TextEncoder::new().encode(&self.registry.gather(), &mut text) {
+        match TextEncoder::new().encode(&families, &mut text) {
             Ok(()) => String::from_utf8_lossy(&text).into_owned(),
             Err(err) => format!("# cannot encode the metrics: {err}\n"),
         }
@@ -99,20 +82,12 @@ impl PrometheusMetrics {
 impl SampleObserver for PrometheusMetrics {
     /// Counts the request, without a latency.
     fn cancelled(&self, sample: &Sample) {
-        let labels = [sample.method.as_ref(), sample.name.as_str()];
-        self.requests.with_label_values(&labels).inc();
+        self.rows.observe(self.shard, sample, false);
     }
 
     /// Counts one finished request.
     fn observe(&self, sample: &Sample) {
-        let labels = [sample.method.as_ref(), sample.name.as_str()];
-        self.requests.with_label_values(&labels).inc();
-        if sample.failure.is_some() {
-            self.failures.with_label_values(&labels).inc();
-        }
-        self.duration
-            .with_label_values(&labels)
-            .observe(sample.latency_us as f64 / 1e6);
+        self.rows.observe(self.shard, sample, true);
     }
 }
 
@@ -165,7 +140,8 @@ mod tests {
     fn requests_failures_and_latencies_are_exposed() {
         let gauges = Arc::new(Gauges::default());
         gauges.set_users(7, 10);
-        let metrics = PrometheusMetrics::new(Arc::clone(&gauges)).expect("metrics");
+        let metrics =
+            PrometheusMetrics::new(Arc::clone(&gauges), vec!["Shop".into()], 2).expect("metrics");
         for failure in [None, Some("HTTP 500".to_string())] {
             metrics.observe(&Sample {
                 method: "GET".into(),
@@ -178,12 +154,16 @@ mod tests {
         }
         let text = metrics.render();
         assert!(
-            text.contains(r#"wasmload_requests_total{method="GET",name="/api/v1/orders"} 2"#),
+            text.contains(
+                r#"wasmload_requests_total{method="GET",name="/api/v1/orders",scenario="Shop",shard="2"} 2"#
+            ),
             "{text}"
         );
-        assert!(text
-            .contains(r#"wasmload_request_failures_total{method="GET",name="/api/v1/orders"} 1"#));
-        assert!(text.contains(r#"wasmload_request_duration_seconds_bucket{method="GET",name="/api/v1/orders",le="0.005"} 2"#));
+        assert!(text.contains(
+            r#"wasmload_request_failures_total{method="GET",name="/api/v1/orders",scenario="Shop",shard="2"} 1"#
+        ));
+        assert!(text.contains(r#"wasmload_request_duration_seconds_bucket{method="GET",name="/api/v1/orders",scenario="Shop",shard="2",le="0.005"} 2"#));
+        assert!(text.contains(r#"wasmload_request_duration_seconds_bucket{method="GET",name="/api/v1/orders",scenario="Shop",shard="2",le="0.0025"} 0"#));
         assert!(text.contains("wasmload_users 7"));
     }
 
@@ -193,7 +173,8 @@ mod tests {
             "../../../examples/grafana/wasmload-dashboard.json"
         ))
         .expect("the dashboard is JSON");
-        let metrics = PrometheusMetrics::new(Arc::new(Gauges::default())).expect("metrics");
+        let metrics =
+            PrometheusMetrics::new(Arc::new(Gauges::default()), Vec::new(), 0).expect("metrics");
         metrics.observe(&Sample {
             method: "GET".into(),
             name: "/".into(),

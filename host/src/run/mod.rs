@@ -57,8 +57,13 @@ pub async fn run_scenarios(
     let mut joined = coordinated::Joined::join(&config, &prepared.labels, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
+    let names = prepared
+        .labels
+        .iter()
+        .map(|label| label.user.clone())
+        .collect();
     let (mut aggregator, exporter) =
-        views::start_prometheus(&config, prepared.aggregator, &live).await?;
+        views::start_prometheus(&config, prepared.aggregator, &live, names).await?;
     if let Some(joined) = &mut joined {
         aggregator = joined.attach(aggregator);
         joined.wait_for_start().await;

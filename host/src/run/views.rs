@@ -17,18 +17,20 @@ use crate::scheduler::{StopSignals, Swarm};
 use crate::thresholds;
 use crate::web::Dashboard;
 
-/// Starts `/metrics` when `--prometheus` asks for it, fed by `aggregator`; returns the
-/// aggregator to run and the endpoint's task.
+/// Starts `/metrics` when `--prometheus` asks for it, fed by `aggregator`, its `scenario`
+/// label naming `scenarios`; returns the aggregator to run and the endpoint's task.
 pub async fn start_prometheus(
     config: &RunConfig,
     aggregator: Aggregator,
     live: &LiveStats,
+    scenarios: Vec<String>,
 ) -> Result<(Aggregator, Option<JoinHandle<()>>), Failure> {
     let Some(addr) = config.outputs.prometheus else {
         return Ok((aggregator, None));
     };
-    let metrics =
-        Arc::new(PrometheusMetrics::new(Arc::clone(&live.gauges)).map_err(Failure::from)?);
+    let gauges = Arc::clone(&live.gauges);
+    let metrics = PrometheusMetrics::new(gauges, scenarios, config.shard.index);
+    let metrics = Arc::new(metrics.map_err(Failure::from)?);
     let (bound, task) = prometheus::serve(addr, Arc::clone(&metrics))
         .await
         .map_err(Failure::bad_input)?;

@@ -127,6 +127,8 @@ pub struct SecondOut {
     pub second: u32,
     /// Users running at its end.
     pub users: u32,
+    /// Iterations claimed, and arrival-rate iterations dropped, since the shard began.
+    pub iterations: (u64, u64),
     /// Request rows.
     pub rows: Vec<RowOut>,
     /// Requests past the row cap, and the first names that did not fit.
@@ -207,6 +209,7 @@ impl SecondOut {
         Ok(Self {
             second: interval.second,
             users: interval.users,
+            iterations: interval.iterations,
             rows,
             overflow: (stats.overflow.requests, stats.overflow.examples.clone()),
             failures: failures.collect(),
