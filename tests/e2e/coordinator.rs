@@ -263,21 +263,20 @@ async fn promql(port: u16, query: &str) -> Option<f64> {
         .ok()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_prometheus_server_scraping_the_coordinator_stores_the_whole_run_by_shard_and_scenario() {
+/// Debian's Prometheus, scraping 127.0.0.1:`metrics_port` every second and answering
+/// queries on `query_port`; it stops when the handle is dropped.
+fn prometheus_server(dir: &Path, metrics_port: u16, query_port: u16) -> tokio::process::Child {
     let prometheus = Path::new("/usr/bin/prometheus");
     assert!(
         prometheus.exists(),
         "Debian's prometheus is missing: tests/run.sh installs it"
     );
-    let dir = scratch_dir("prometheus-coordinator");
-    let (metrics_port, query_port) = (free_port(), free_port());
     let config = dir.join("prometheus.yml");
     let scrape = format!(
         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: wasmload\n    static_configs:\n      - targets: ['127.0.0.1:{metrics_port}']\n"
     );
     std::fs::write(&config, scrape).expect("write the Prometheus config");
-    let _scraper = tokio::process::Command::new(prometheus)
+    tokio::process::Command::new(prometheus)
         .arg(format!("--config.file={}", config.display()))
         .arg(format!(
             "--storage.tsdb.path={}",
@@ -288,7 +287,14 @@ async fn a_prometheus_server_scraping_the_coordinator_stores_the_whole_run_by_sh
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .expect("prometheus starts");
+        .expect("prometheus starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prometheus_server_scraping_the_coordinator_stores_the_whole_run_by_shard_and_scenario() {
+    let dir = scratch_dir("prometheus-coordinator");
+    let (metrics_port, query_port) = (free_port(), free_port());
+    let _scraper = prometheus_server(&dir, metrics_port, query_port);
     let server = demo_server().await;
     let port = free_port();
     let exporter = format!("127.0.0.1:{metrics_port}");
