@@ -11,6 +11,9 @@
 #      rate, and the p99 lateness of iteration starts
 #   5. the cost of the per-user budgets (epoch interruption and memory limits): requests/s
 #      with them on and off, alternating for ROUNDS rounds
+#   6. 100,000 idle users in the worker processes wasmload picks: time to start them all, and
+#      the resident memory of every wasmload process together
+#   7. one coordinator under 1,000 simulated shards: its CPU per wall second and its memory
 # Usage: bash bench/run.sh   (ROUNDS=5 throughput rounds and BUDGET_ROUNDS=9 budget rounds of
 #                             DURATION=10 seconds by default; all traffic stays on 127.0.0.1)
 set -euo pipefail
@@ -195,3 +198,45 @@ awk -v on="$(awk '{ print $2 }' "$OUT/budgets.txt" | median)" \
   -v off="$(awk '{ print $3 }' "$OUT/budgets.txt" | median)" -v overhead="$OVERHEAD" 'BEGIN {
   printf "budget overhead: median of the rounds %.1f%% (medians: %.0f req/s on, %.0f off; target <= 3%%)\n", overhead, on, off }' \
   | tee "$OUT/budget-overhead.txt"
+
+# --- 6. 100,000 idle users in local worker processes ----------------------------------------
+# More users than one process holds: wasmload picks the worker processes itself. Printed: the
+# time from the command to every user running (read from the coordinator's Prometheus
+# gauge), and the resident memory of all wasmload processes together then.
+SCALE_USERS=${SCALE_USERS:-100000}
+echo "== ${SCALE_USERS} idle users in worker processes"
+SCALE_LOG="$OUT/scale.log"
+SCALE_START=$(date +%s.%N)
+"$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" --users "$SCALE_USERS" \
+  --spawn-rate 20000 --prometheus "127.0.0.1:$((PORT + 2))" --stop-timeout 1s -q >"$OUT/scale.out" 2>"$SCALE_LOG" &
+SCALE_PID=$!
+SCALE_RUNNING=0
+for _ in $(seq 1500); do
+  SCALE_RUNNING=$(curl -s "127.0.0.1:$((PORT + 2))/metrics" | awk '/^wasmload_users / { print $2 }')
+  [ "${SCALE_RUNNING:-0}" = "$SCALE_USERS" ] && break
+  sleep 0.2
+done
+SCALE_SECONDS=$(awk -v from="$SCALE_START" -v to="$(date +%s.%N)" 'BEGIN { print to - from }')
+SCALE_RSS=$(ps -eo rss=,args= | awk -v exe="$WASMLOAD" '$2 == exe { kib += $1 } END { print kib }')
+kill -INT "$SCALE_PID"; wait "$SCALE_PID" || true
+{
+  grep -oE 'running [0-9]+ worker processes' "$SCALE_LOG" | head -1
+  awk -v users="$SCALE_RUNNING" -v want="$SCALE_USERS" -v secs="$SCALE_SECONDS" -v kib="$SCALE_RSS" 'BEGIN {
+    printf "%d of %d idle users running %.1f s after the command; all wasmload processes resident: %.0f MiB (%.1f KiB a user)\n",
+      users, want, secs, kib / 1024, kib / users }'
+} | tee "$OUT/scale.txt"
+
+# --- 7. one coordinator under 1,000 shards ---------------------------------------------------
+# 1,000 simulated shards post a second each per wall second (10 rows, 200 requests a second
+# each, histograms exact) to one `wasmload coordinate`; printed: its CPU per wall second
+# (target < 100 ms) and its resident memory over the run (target: flat).
+echo "== one coordinator, 1,000 shards"
+cargo bench -q -p wasmload --bench coordinator_load --no-run 2>/dev/null
+COORD_PORT=$((PORT + 3))
+export WASMLOAD_RUN_SECRET=bench-coordinator
+"$WASMLOAD" coordinate --shards 1000 --listen "127.0.0.1:$COORD_PORT" --shard-timeout 300s -q \
+  >/dev/null 2>"$OUT/coordinator.log" &
+COORD_PID=$!
+cargo bench -q -p wasmload --bench coordinator_load -- "$COORD_PORT" "$COORD_PID" 1000 10 "${COORD_SECONDS:-60}" \
+  | tee "$OUT/coordinator.txt"
+kill -9 "$COORD_PID" 2>/dev/null || true

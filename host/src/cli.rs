@@ -281,6 +281,8 @@ pub struct RunArgs {
 
     /// Split the run over N local worker processes under a local coordinator (as Locust's
     /// --processes), for more users than one process holds; one report for the whole run.
+    /// Without it, a run of more users than one process holds picks N itself and says so;
+    /// `--processes 1` keeps it in one process.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "shard")]
     pub processes: Option<u32>,
 

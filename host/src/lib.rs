@@ -89,7 +89,12 @@ async fn execute(command: Command) -> Result<u8, Failure> {
             let options = LoadOptions::from(args.load);
             let mut config = RunConfig::resolve(&args.host, &options, &plan, RUN_DEFAULTS)
                 .map_err(Failure::bad_input)?;
-            if let Some(processes) = args.processes {
+            let processes = args.processes.or_else(|| {
+                let whole = config.shard.is_whole() && args.coordinator.is_none();
+                let holds = run::users_one_process_holds().filter(|_| whole)?;
+                processes_needed(config.max_users(), holds)
+            });
+            if let Some(processes) = processes.filter(|&n| n > 1) {
                 return run_in_processes(processes, options.seed, &config).await;
             }
             config.coordinator = args.coordinator;
@@ -126,17 +131,28 @@ async fn execute(command: Command) -> Result<u8, Failure> {
     Ok(finished.exit_code)
 }
 
+/// Worker processes for `users` when one process cannot hold them (it `holds` about that
+/// many, by the kernel's cap on memory mappings), with a line saying so; `None` when one
+/// process will do.
+fn processes_needed(users: u32, holds: u64) -> Option<u32> {
+    // A tenth to spare: the estimate is made before a user is measured.
+    let per_process = (holds - holds / 10).max(1);
+    if u64::from(users) <= per_process {
+        return None;
+    }
+    let processes = u32::try_from(u64::from(users).div_ceil(per_process)).ok()?;
+    tracing::info!(
+        "{users} users are more than one process holds (about {holds}): running {processes} worker processes (--processes {processes})"
+    );
+    Some(processes)
+}
+
 /// `run --processes N`: the run in N local worker processes under a coordinator here.
 async fn run_in_processes(
     processes: u32,
     seed: Option<u64>,
     config: &RunConfig,
 ) -> Result<u8, Failure> {
-    if config.outputs.web.is_some() || config.outputs.prometheus.is_some() {
-        return Err(Failure::bad_input(anyhow::anyhow!(
-            "--web and --prometheus are not served for a run in --processes yet: leave them out, or run one process"
-        )));
-    }
     let options = coordinate::CoordinateOptions {
         shards: processes,
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -233,4 +249,14 @@ fn init_logging(level: &str) {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn more_users_than_one_process_holds_get_enough_worker_processes() {
+        assert_eq!(super::processes_needed(9_000, 10_000), None);
+        assert_eq!(super::processes_needed(9_001, 10_000), Some(2));
+        assert_eq!(super::processes_needed(100_000, 10_000), Some(12));
+    }
 }

@@ -124,6 +124,8 @@ async fn a_run_past_what_one_process_holds_is_refused_with_the_number_it_holds()
         &[
             "--users",
             "40000",
+            "--processes",
+            "1",
             "--connections",
             "shared",
             "--run-time",

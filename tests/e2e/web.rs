@@ -83,7 +83,7 @@ async fn the_dashboard_starts_shows_changes_and_stops_the_run() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(
-        stdout.contains("stopped from the web dashboard"),
+        stdout.contains("stopped by hand: the dashboard's Stop"),
         "{stdout}"
     );
     assert!(stdout.contains("peak 7 running"), "{stdout}");

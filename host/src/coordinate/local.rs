@@ -17,8 +17,11 @@ use crate::shard_link::wire::SECRET_ENV;
 
 /// Flags of `run` that belong to the whole run, not to a worker: its files and views, and
 /// the abort watcher, which the coordinator keeps. Each with whether it takes a value.
-const WHOLE_RUN_FLAGS: [FlagSpec; 10] = [
+const WHOLE_RUN_FLAGS: [FlagSpec; 13] = [
     ("--processes", true),
+    ("--prometheus", true),
+    ("--web-auth", true),
+    ("--web", false),
     ("--json", true),
     ("--csv", true),
     ("--html", true),
@@ -89,9 +92,24 @@ pub async fn run_in_processes(
     code
 }
 
-/// This process's arguments for a worker: without the whole run's flags.
+/// This process's arguments for a worker: without the whole run's flags (and the address
+/// `--web` may take).
 fn worker_arguments(args: &[OsString]) -> Vec<OsString> {
-    without_flags(args, &WHOLE_RUN_FLAGS).0
+    let (kept, removed) = without_flags(args, &WHOLE_RUN_FLAGS);
+    if !removed.iter().any(|(flag, _)| *flag == "--web") {
+        return kept;
+    }
+    let mut kept = kept;
+    let web_at = args.iter().position(|arg| arg == "--web");
+    let address = web_at.and_then(|at| args.get(at + 1));
+    if let Some(address) =
+        address.filter(|a| a.to_string_lossy().parse::<std::net::SocketAddr>().is_ok())
+    {
+        if let Some(at) = kept.iter().position(|arg| arg == address) {
+            kept.remove(at);
+        }
+    }
+    kept
 }
 
 /// Why worker `index` ended before the run did, from its exit `code` and the last line it

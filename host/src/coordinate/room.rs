@@ -13,7 +13,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::merge::check::{difference, RunIdentity};
-use crate::metrics::{LiveStats, RequestStats, RunStats, Second, Timeline};
+use crate::metrics::{LiveStats, RequestStats, RowCounts, RunStats, Second, Timeline};
 use crate::report::prometheus::PrometheusMetrics;
 use crate::report::LOCUST_PERCENTILES;
 use crate::shard_link::wire::{DoneIn, Hello, Reply, SecondsIn, Start};
@@ -51,8 +51,48 @@ pub struct Room {
 
 /// One second of the run, as the shards that sent it add up.
 struct Gathered {
-    window: RequestStats,
-    users: BTreeMap<u32, u32>,
+    window: Window,
+    users: u32,
+}
+
+/// A second's requests: a histogram while shards still send it, then (shown in the live
+/// views) only its counts and recorded latencies, so a long run's seconds stay small.
+enum Window {
+    Open(RequestStats),
+    Closed(RowCounts, Vec<(u64, u64)>),
+}
+
+impl Window {
+    /// Adds `more` requests to the second, exactly.
+    fn add(&mut self, more: &RequestStats) {
+        match self {
+            Self::Open(window) => window.merge(more),
+            Self::Closed(..) => {
+                let mut window = self.stats(more);
+                window.merge(more);
+                *self = Self::Open(window);
+                self.close();
+            }
+        }
+    }
+
+    /// Keeps only the counts and recorded latencies.
+    fn close(&mut self) {
+        if let Self::Open(window) = self {
+            *self = Self::Closed(window.counts(), window.recorded());
+        }
+    }
+
+    /// The second's requests as a row (of the layout of `like`, should a histogram of
+    /// that layout not be made).
+    fn stats(&self, like: &RequestStats) -> RequestStats {
+        match self {
+            Self::Open(window) => window.clone(),
+            Self::Closed(counts, recorded) => {
+                RequestStats::from_recorded(*counts, recorded).unwrap_or_else(|_| like.empty_like())
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -202,18 +242,24 @@ impl Room {
             .collect()
     }
 
-    /// Takes seconds of a shard, adding each exactly to the run's statistics; the answer
-    /// says whether the shard must stop.
+    /// Takes seconds of a shard, adding each exactly to the run's statistics once (a batch
+    /// sent again, its answer lost, holds seconds already taken); the answer says whether
+    /// the shard must stop.
     pub fn seconds(&self, batch: &SecondsIn) -> Result<Reply, Refusal> {
         let index = self.started_shard(batch.shard)?;
+        let taken = self.lock().last_second[index];
+        let fresh = batch
+            .seconds
+            .iter()
+            .filter(|second| taken.is_none_or(|taken| second.second > taken));
         let mut decoded = Vec::with_capacity(batch.seconds.len());
         {
             let like = self.live.lock();
-            for second in &batch.seconds {
+            for second in fresh {
                 let stats = second
                     .to_stats(&like)
                     .map_err(|err| (StatusCode::BAD_REQUEST, format!("{err:#}")))?;
-                decoded.push((second.second, second.users, second.iterations, stats));
+                decoded.push((second, stats));
             }
         }
         let mut state = self.lock();
@@ -221,23 +267,25 @@ impl Room {
         if state.last_second[index].is_none() && !decoded.is_empty() {
             tracing::info!("shard {} is running: its first second arrived", batch.shard);
         }
-        for (second, users, iterations, stats) in decoded {
+        for (second, stats) in decoded {
+            if state.last_second[index].is_some_and(|taken| second.second <= taken) {
+                continue;
+            }
             self.live.lock().absorb(&stats);
             if let Some(exporter) = &self.exporter {
                 for (key, row) in &stats.requests {
                     exporter.add_row(batch.shard, key, row);
                 }
             }
-            state.iterations[index] = iterations;
+            state.iterations[index] = second.iterations;
+            state.last_second[index] = Some(second.second);
             let empty = || Gathered {
-                window: stats.total().empty_like(),
-                users: BTreeMap::new(),
+                window: Window::Open(stats.total().empty_like()),
+                users: 0,
             };
-            let gathered = state.seconds.entry(second).or_insert_with(empty);
-            gathered.window.merge(stats.total());
-            gathered.users.insert(batch.shard, users);
-            let last = &mut state.last_second[index];
-            *last = Some(last.map_or(second, |last| last.max(second)));
+            let gathered = state.seconds.entry(second.second).or_insert_with(empty);
+            gathered.window.add(stats.total());
+            gathered.users += second.users;
         }
         let (iterations, dropped) = state
             .iterations
@@ -313,12 +361,14 @@ impl Room {
             if !(everyone_sent || overdue) || state.seconds.range(second..).next().is_none() {
                 break;
             }
-            let Some(gathered) = state.seconds.get(&second) else {
+            let Some(gathered) = state.seconds.get_mut(&second) else {
                 state.closed += 1;
                 continue;
             };
-            let point = second_of(start_ms, second, gathered).point();
-            let users: u32 = gathered.users.values().sum();
+            let point = second_of(start_ms, second, gathered, &self.live.lock().empty_row());
+            let point = point.point();
+            let users = gathered.users;
+            gathered.window.close();
             let mut live = self.live.lock();
             let mut point = point;
             point.set_totals(live.total(), &LOCUST_PERCENTILES);
@@ -333,10 +383,11 @@ impl Room {
         let state = self.lock();
         let mut stats = self.live.lock().take();
         let start_ms = state.started.map_or(0, |(start_ms, _)| start_ms);
+        let like = stats.empty_row();
         let seconds = state
             .seconds
             .iter()
-            .map(|(&second, gathered)| second_of(start_ms, second, gathered));
+            .map(|(&second, gathered)| second_of(start_ms, second, gathered, &like));
         stats.timeline = Timeline::from_seconds(stats.empty_row(), &LOCUST_PERCENTILES, seconds);
         Ended {
             stats,
@@ -382,12 +433,12 @@ fn identity(hello: &Hello) -> RunIdentity<'_> {
 }
 
 /// Second `second` of a run that started at `start_ms`, as the shards that sent it add up.
-fn second_of(start_ms: u64, second: u32, gathered: &Gathered) -> Second {
+fn second_of(start_ms: u64, second: u32, gathered: &Gathered, like: &RequestStats) -> Second {
     Second {
         unix_time: start_ms / 1000 + u64::from(second) + 1,
         elapsed_s: f64::from(second) + 1.0,
-        window: gathered.window.clone(),
-        users: gathered.users.values().sum(),
+        window: gathered.window.stats(like),
+        users: gathered.users,
     }
 }
 

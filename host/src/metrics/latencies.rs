@@ -38,6 +38,48 @@ impl Latencies {
         Ok(Self::Few(Vec::new()))
     }
 
+    /// Latencies given as `(value, count)` pairs (as [`recorded`](Self::recorded) lists them):
+    /// kept as they are when few, else in a histogram.
+    pub fn from_recorded(pairs: &[(u64, u64)]) -> Result<Self, CreationError> {
+        let total: u64 = pairs.iter().map(|&(_, count)| count).sum();
+        let clamp = |value: u64| value.clamp(1, u64::from(u32::MAX)) as u32;
+        if total <= FEW as u64 {
+            let samples = pairs
+                .iter()
+                .flat_map(|&(value, count)| std::iter::repeat_n(clamp(value), count as usize))
+                .collect();
+            return Ok(Self::Few(samples));
+        }
+        let mut histogram = histogram_of(&[])?;
+        for &(value, count) in pairs {
+            record(&mut histogram, clamp(value), count);
+        }
+        Ok(Self::Many(histogram))
+    }
+
+    /// Every latency with how often it was recorded, smallest first: exact values while
+    /// they are few, each histogram bucket's highest value after.
+    pub fn recorded(&self) -> Vec<(u64, u64)> {
+        match self {
+            Self::Few(samples) => {
+                let mut sorted = samples.clone();
+                sorted.sort_unstable();
+                let mut pairs: Vec<(u64, u64)> = Vec::new();
+                for micros in sorted {
+                    match pairs.last_mut() {
+                        Some((value, count)) if *value == u64::from(micros) => *count += 1,
+                        _ => pairs.push((u64::from(micros), 1)),
+                    }
+                }
+                pairs
+            }
+            Self::Many(histogram) => histogram
+                .iter_recorded()
+                .map(|value| (value.value_iterated_to(), value.count_at_value()))
+                .collect(),
+        }
+    }
+
     /// Records one latency (already clamped to the tracked range).
     pub fn record(&mut self, micros: u32) {
         match self {

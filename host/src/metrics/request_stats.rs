@@ -101,6 +101,27 @@ impl RequestStats {
         }
     }
 
+    /// A row rebuilt from its counts and its latencies as `(value, count)` pairs (as
+    /// [`recorded`](Self::recorded) lists them); refused only if the histogram layout is.
+    pub fn from_recorded(counts: RowCounts, pairs: &[(u64, u64)]) -> Result<Self, CreationError> {
+        let mut stats = Self::with_latencies(Latencies::from_recorded(pairs)?);
+        stats.count = counts.count;
+        stats.failures = counts.failures;
+        stats.cancelled = counts.cancelled;
+        stats.bytes = counts.bytes;
+        stats.total_us = counts.sum_us;
+        if counts.count > counts.cancelled {
+            stats.min_us = counts.min_us;
+        }
+        stats.max_us = counts.max_us;
+        Ok(stats)
+    }
+
+    /// Every latency with how often it was recorded, smallest first.
+    pub fn recorded(&self) -> Vec<(u64, u64)> {
+        self.latencies.recorded()
+    }
+
     /// Sets the row's response times from the intended start (arrival-rate runs).
     pub fn set_response(&mut self, response: Option<RequestStats>) {
         self.response = response.map(Box::new);

@@ -67,6 +67,14 @@ const POOL_MAPPINGS_PER_SLOT: f64 = 2.0;
 /// Mappings one more user's instance takes, before it is measured (about 3.5 here).
 const INSTANCE_MAPPINGS_ESTIMATE: f64 = 4.0;
 
+/// About how many users one process holds before the kernel's cap on memory mappings,
+/// estimated before anything is loaded; `None` if the cap cannot be read.
+pub fn users_one_process_holds() -> Option<u64> {
+    let cap = max_mappings()?;
+    let per_user = POOL_MAPPINGS_PER_SLOT + INSTANCE_MAPPINGS_ESTIMATE;
+    Some((cap.saturating_sub(SPARE_MAPPINGS) as f64 / per_user) as u64)
+}
+
 /// Before the engine is made: refuses a run of `users` whose pool and instances would
 /// clearly take more memory mappings than the kernel allows the process.
 pub fn check_mappings_before_engine(users: u32) -> Result<(), Failure> {

@@ -3,6 +3,8 @@
 
 mod coordinated;
 mod limits;
+
+pub use limits::users_one_process_holds;
 pub mod outputs;
 mod views;
 

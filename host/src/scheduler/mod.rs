@@ -86,7 +86,7 @@ pub enum StopReason {
     ShapeEnded,
     /// A threshold failed and `--abort-on-fail` stopped the run.
     Aborted,
-    /// The web dashboard's Stop button.
+    /// The web dashboard's Stop button, or a coordinator (its signal or its dashboard).
     Stopped,
     /// SIGINT or SIGTERM.
     Interrupted,
@@ -100,7 +100,7 @@ impl StopReason {
             StopReason::Completed => "all iterations done",
             StopReason::ShapeEnded => "load shape finished",
             StopReason::Aborted => "aborted by a failed threshold",
-            StopReason::Stopped => "stopped from the web dashboard",
+            StopReason::Stopped => "stopped by hand: the dashboard's Stop, or the coordinator's",
             StopReason::Interrupted => "interrupted",
         }
     }

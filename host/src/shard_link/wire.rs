@@ -3,12 +3,12 @@
 
 use std::borrow::Cow;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{FailureKey, Interval, RequestKey, RequestStats, RowCounts, RunStats};
 use crate::report::json_summary::{Outcome, SummaryConfig};
-use crate::report::summary_in::{decode_histogram, ConfigIn, OutcomeIn, ScenarioIn};
+use crate::report::summary_in::{ConfigIn, OutcomeIn, ScenarioIn};
 
 /// Where a shard greets the coordinator and waits for the start.
 pub const READY_PATH: &str = "/v1/ready";
@@ -18,8 +18,6 @@ pub const SECONDS_PATH: &str = "/v1/seconds";
 pub const DONE_PATH: &str = "/v1/done";
 /// The environment variable holding the run's secret, shared by its shards and coordinator.
 pub const SECRET_ENV: &str = "WASMLOAD_RUN_SECRET";
-/// Significant digits of every histogram wasmload writes; others do not add up exactly.
-pub const PRECISION: u8 = 3;
 
 /// A shard's greeting: which shard it is and which run it belongs to.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -161,7 +159,9 @@ pub struct RowOut {
     response: Option<CountsOut>,
 }
 
-/// A row's counts and its histogram (base64 of HdrHistogram V2, microseconds).
+/// A row's counts and its latency histogram, as `(microseconds, count)` pairs: the exact
+/// latencies while a row has few, each HDR bucket's highest value after (which lands in
+/// the same bucket of the coordinator's histogram, so the sum is exact).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CountsOut {
     count: u64,
@@ -171,7 +171,7 @@ pub struct CountsOut {
     sum_us: u64,
     min_us: u64,
     max_us: u64,
-    hdr: String,
+    latencies: Vec<(u64, u64)>,
 }
 
 impl SecondOut {
@@ -278,16 +278,16 @@ impl CountsOut {
             sum_us: counts.sum_us,
             min_us: counts.min_us,
             max_us: counts.max_us,
-            hdr: row.encode_histogram()?,
+            latencies: row.recorded(),
         })
     }
 
     fn to_stats(&self) -> anyhow::Result<RequestStats> {
-        let histogram = decode_histogram(&self.hdr).context("a shard sent a bad histogram")?;
-        if histogram.sigfig() != PRECISION {
+        let recorded: u64 = self.latencies.iter().map(|&(_, count)| count).sum();
+        if recorded != self.count - self.cancelled.min(self.count) {
             bail!(
-                "a shard sent a histogram of {} significant digits, not {PRECISION}",
-                histogram.sigfig()
+                "a shard sent a row of {} measured requests with {recorded} latencies",
+                self.count - self.cancelled.min(self.count)
             );
         }
         let counts = RowCounts {
@@ -299,7 +299,8 @@ impl CountsOut {
             min_us: self.min_us,
             max_us: self.max_us,
         };
-        Ok(RequestStats::from_parts(counts, histogram))
+        RequestStats::from_recorded(counts, &self.latencies)
+            .map_err(|err| anyhow::anyhow!("cannot make a histogram: {err:?}"))
     }
 }
 
