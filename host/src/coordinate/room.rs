@@ -453,3 +453,80 @@ pub fn never_joined(missing: &[u32], shards: u32, waited: Duration) -> anyhow::E
         crate::shard_link::wire::SECRET_ENV
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{self, Event, Interval, Sample, SampleTag};
+    use crate::shard_link::wire::SecondOut;
+
+    fn hello() -> Hello {
+        let config = serde_json::json!({
+            "model": "closed", "run_time_s": null, "iterations": null, "thresholds": [],
+            "weights": [1], "connections": "per-user", "insecure": false,
+            "shard": { "index": 0, "count": 1 }, "vu_memory_bytes": 1
+        });
+        Hello {
+            shard: 0,
+            shards: 1,
+            instance: 1,
+            seed: 1,
+            host: "http://127.0.0.1:1/".into(),
+            scenarios: Vec::new(),
+            config: serde_json::from_value(config).expect("a config"),
+        }
+    }
+
+    fn second(second: u32, requests: u64) -> SecondOut {
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
+        for request in 0..requests {
+            stats.apply(Event::Request(Sample {
+                method: "GET".into(),
+                name: "/".into(),
+                latency_us: 100 + request,
+                bytes: 1,
+                failure: None,
+                tag: SampleTag::default(),
+            }));
+        }
+        let interval = Interval {
+            second,
+            users: 1,
+            iterations: (0, 0),
+            stats,
+        };
+        SecondOut::of(&interval).expect("encodes")
+    }
+
+    #[test]
+    fn seconds_sent_again_are_taken_once() {
+        let (_, _, live) = metrics::channel(&[], usize::MAX).expect("a valid layout");
+        let room = Room::new(1, "s", live, None);
+        room.hello(hello()).expect("the shard joins");
+        let first = SecondsIn {
+            shard: 0,
+            seconds: vec![second(0, 10), second(1, 20)],
+        };
+        room.seconds(&first).expect("taken");
+        let again = SecondsIn {
+            shard: 0,
+            seconds: vec![second(0, 10), second(1, 20), second(2, 5)],
+        };
+        room.seconds(&again).expect("taken");
+        assert_eq!(
+            room.live.lock().total().count,
+            35,
+            "seconds 0 and 1 counted once"
+        );
+    }
+
+    #[test]
+    fn only_the_runs_secret_is_admitted() {
+        let (_, _, live) = metrics::channel(&[], usize::MAX).expect("a valid layout");
+        let room = Room::new(1, "right", live, None);
+        assert!(room.admits(Some("Bearer right")));
+        assert!(!room.admits(Some("Bearer wrong")));
+        assert!(!room.admits(Some("right")));
+        assert!(!room.admits(None));
+    }
+}

@@ -328,3 +328,58 @@ fn pairs<K: Clone, V: Copy>(map: &std::collections::BTreeMap<K, V>) -> Vec<(K, V
         .map(|(key, value)| (key.clone(), *value))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Event, Sample, SampleTag};
+
+    /// A second with `requests` requests of two rows, latencies spread over three decades.
+    fn second_of(requests: u64) -> Interval {
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
+        for request in 0..requests {
+            stats.apply(Event::Request(Sample {
+                method: "GET".into(),
+                name: format!("/row{}", request % 2),
+                latency_us: 50 + request * request % 90_000,
+                bytes: 10,
+                failure: (request % 7 == 0).then(|| "HTTP 500".to_string()),
+                tag: SampleTag::default(),
+            }));
+        }
+        stats.apply(Event::Check {
+            name: "ok".into(),
+            passed: true,
+        });
+        Interval {
+            second: 3,
+            users: 5,
+            iterations: (requests, 0),
+            stats,
+        }
+    }
+
+    #[test]
+    fn a_second_arrives_exactly_as_it_was_recorded() {
+        for requests in [3, 200, 5_000] {
+            let interval = second_of(requests);
+            let sent = serde_json::to_string(&SecondOut::of(&interval).expect("encodes"))
+                .expect("serializes");
+            let read: SecondOut = serde_json::from_str(&sent).expect("deserializes");
+            let stats = read.to_stats(&interval.stats).expect("decodes");
+            assert_eq!(stats.failures, interval.stats.failures);
+            assert_eq!(stats.checks, interval.stats.checks);
+            for (key, row) in &interval.stats.requests {
+                let arrived = &stats.requests[key];
+                assert_eq!(arrived.counts(), row.counts(), "{requests} requests");
+                for percentile in [0.0, 50.0, 90.0, 99.0, 99.9, 100.0] {
+                    assert_eq!(
+                        arrived.percentile(percentile),
+                        row.percentile(percentile),
+                        "p{percentile} of {requests} requests"
+                    );
+                }
+            }
+        }
+    }
+}
