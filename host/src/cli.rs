@@ -159,37 +159,9 @@ pub struct CoordinateArgs {
     #[arg(long)]
     pub exit_code_on_error: Option<u8>,
 
-    /// No live progress view while the run goes on.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
-
-    /// Serve Prometheus metrics of the whole run at http://ADDR/metrics, each row's series
-    /// labelled by scenario and shard.
-    #[arg(long, value_name = "ADDR")]
-    pub prometheus: Option<std::net::SocketAddr>,
-
-    /// Keep serving `/metrics` this long after the run, for a last scrape.
-    #[arg(long, value_parser = parse_duration, default_value = "0s")]
-    pub prometheus_linger: Duration,
-
-    /// Serve the live dashboard of the whole run (its Stop button stops every shard), by
-    /// default on 127.0.0.1:8089.
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8089")]
-    pub web: Option<std::net::SocketAddr>,
-
-    /// Credentials the dashboard asks for (HTTP Basic), as USER:PASSWORD; required when
-    /// `--web` listens beyond loopback.
-    #[arg(
-        long,
-        value_name = "USER:PASSWORD",
-        env = "WASMLOAD_WEB_AUTH",
-        hide_env_values = true
-    )]
-    pub web_auth: Option<String>,
-
-    /// The report files to write, as for `run`.
+    /// The files and views of the whole run.
     #[command(flatten)]
-    pub files: ReportFiles,
+    pub views: ViewArgs,
 }
 
 /// Flags of `wasmload merge`.
@@ -211,6 +183,58 @@ pub struct MergeArgs {
     /// The report files to write, as for `run`.
     #[command(flatten)]
     pub files: ReportFiles,
+}
+
+/// The report files a run writes, and what shows it while it goes on.
+#[derive(Debug, Clone, Args)]
+pub struct ViewArgs {
+    /// The report files to write.
+    #[command(flatten)]
+    pub files: ReportFiles,
+
+    /// Serve a live dashboard (charts, tables, start/stop/user-count controls), by default on
+    /// 127.0.0.1:8089; without `--run-time` a run waits for Start, and a coordinator's Stop
+    /// stops every shard.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8089")]
+    pub web: Option<std::net::SocketAddr>,
+
+    /// Credentials the dashboard asks for (HTTP Basic), as USER:PASSWORD; required when
+    /// `--web` listens beyond loopback.
+    #[arg(
+        long,
+        value_name = "USER:PASSWORD",
+        env = "WASMLOAD_WEB_AUTH",
+        hide_env_values = true
+    )]
+    pub web_auth: Option<String>,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics during the run, e.g. 127.0.0.1:9464
+    /// (a coordinator's series carry each shard's label).
+    #[arg(long, value_name = "ADDR")]
+    pub prometheus: Option<std::net::SocketAddr>,
+
+    /// Keep serving `/metrics` this long after the run, for a last scrape.
+    #[arg(long, value_parser = parse_duration, default_value = "0s")]
+    pub prometheus_linger: Duration,
+
+    /// No live progress view while the run goes on.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+impl From<ViewArgs> for Outputs {
+    fn from(args: ViewArgs) -> Self {
+        Outputs {
+            csv: args.files.csv,
+            json: args.files.json,
+            html: args.files.html,
+            quiet: args.quiet,
+            web: args.web,
+            web_auth: args.web_auth,
+            prometheus: args.prometheus,
+            prometheus_linger: args.prometheus_linger,
+        }
+    }
 }
 
 /// The report files a run (or a merge) writes at its end.
@@ -429,36 +453,9 @@ pub struct LoadArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub max_rows: usize,
 
-    /// The report files to write.
+    /// The report files and the views while the run goes on.
     #[command(flatten)]
-    pub files: ReportFiles,
-
-    /// Serve a live dashboard (charts, tables, start/stop/user-count controls), by default on
-    /// 127.0.0.1:8089; without `--run-time` the run waits for Start.
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8089")]
-    pub web: Option<std::net::SocketAddr>,
-
-    /// Credentials the dashboard asks for (HTTP Basic), as USER:PASSWORD; required when
-    /// `--web` listens beyond loopback.
-    #[arg(
-        long,
-        value_name = "USER:PASSWORD",
-        env = "WASMLOAD_WEB_AUTH",
-        hide_env_values = true
-    )]
-    pub web_auth: Option<String>,
-
-    /// Serve Prometheus metrics at http://ADDR/metrics during the run, e.g. 127.0.0.1:9464.
-    #[arg(long, value_name = "ADDR")]
-    pub prometheus: Option<std::net::SocketAddr>,
-
-    /// Keep serving `/metrics` this long after the run, for a last scrape.
-    #[arg(long, value_parser = parse_duration, default_value = "0s")]
-    pub prometheus_linger: Duration,
-
-    /// No live progress view while the run goes on.
-    #[arg(short = 'q', long)]
-    pub quiet: bool,
+    pub views: ViewArgs,
 
     /// Connections, TLS and the network.
     #[command(flatten)]
@@ -587,16 +584,7 @@ impl From<LoadArgs> for LoadOptions {
             exit_code_on_error: args.exit_code_on_error,
             max_rows: args.max_rows,
             network: args.network.into(),
-            outputs: Outputs {
-                csv: args.files.csv,
-                json: args.files.json,
-                html: args.files.html,
-                quiet: args.quiet,
-                web: args.web,
-                web_auth: args.web_auth,
-                prometheus: args.prometheus,
-                prometheus_linger: args.prometheus_linger,
-            },
+            outputs: args.views.into(),
         }
     }
 }

@@ -192,16 +192,7 @@ fn coordinate_options(args: cli::CoordinateArgs) -> Result<coordinate::Coordinat
         abort_on_fail: args.abort_on_fail,
         abort_grace: args.abort_grace,
         exit_code_on_error: args.exit_code_on_error,
-        outputs: config::Outputs {
-            csv: args.files.csv,
-            json: args.files.json,
-            html: args.files.html,
-            quiet: args.quiet,
-            web: args.web,
-            web_auth: args.web_auth,
-            prometheus: args.prometheus,
-            prometheus_linger: args.prometheus_linger,
-        },
+        outputs: args.views.into(),
     })
 }
 

@@ -21,10 +21,10 @@ use crate::config::Outputs;
 use crate::error::{Failure, EXIT_SHARDS_LOST};
 use crate::merge;
 use crate::metrics::{self, LiveStats};
-use crate::plan::{Shard, Threshold};
+use crate::plan::Threshold;
 use crate::report::live::{LiveView, Progress};
 use crate::report::summary_in::OutcomeIn;
-use crate::report::{self, RunReport, LOCUST_PERCENTILES};
+use crate::report::{self, LOCUST_PERCENTILES};
 use crate::run::outputs;
 use crate::scheduler::StopSignals;
 use crate::shard_link::wire::DoneIn;
@@ -198,23 +198,10 @@ fn report_whole_run(options: &CoordinateOptions, ended: Ended) -> Result<u8, Fai
     let thresholds = merge::thresholds_of(&options.thresholds, &first.config)?;
     let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
     let labels = merge::labels_of(&first.scenarios);
-    let users_by_scenario: Vec<u32> = (0..labels.len())
-        .map(|index| {
-            let users = done.iter().filter_map(|d| d.users_by_scenario.get(index));
-            users.sum()
-        })
-        .collect();
-    let report = RunReport {
-        scenarios: &labels,
-        users_by_scenario: &users_by_scenario,
-        host: &first.host,
-        seed: first.seed,
-        shard: Shard::WHOLE,
-        insecure: first.config.insecure,
-        vu_memory: first.config.vu_memory_bytes,
-        outcome,
-        stats: &stats,
-    };
+    let started: Vec<Vec<u32>> = done.iter().map(|d| d.users_by_scenario.clone()).collect();
+    let users_by_scenario = merge::added_up(labels.len(), &started);
+    let run = room::identity(first);
+    let report = merge::whole_run_report(&labels, &users_by_scenario, run, outcome, &stats);
     println!("{}", skew_line(&done, hellos.len()));
     print!("{}", report::render(&report));
     print!("{}", report::render_verdicts(&verdicts));

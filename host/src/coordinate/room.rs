@@ -423,7 +423,7 @@ impl Room {
 }
 
 /// What makes `hello`'s run the run it is.
-fn identity(hello: &Hello) -> RunIdentity<'_> {
+pub fn identity(hello: &Hello) -> RunIdentity<'_> {
     RunIdentity {
         seed: hello.seed,
         host: &hello.host,

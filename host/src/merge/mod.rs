@@ -12,6 +12,7 @@ use anyhow::anyhow;
 
 use crate::config::Outputs;
 use crate::error::{Failure, EXIT_OK, EXIT_THRESHOLDS_FAILED};
+use crate::metrics::RunStats;
 use crate::plan::{Shard, Threshold};
 use crate::report::json_summary::{reason_from_name, ShardEntry, SummaryConfig};
 use crate::report::summary_in::{ConfigIn, OutcomeIn, ScenarioIn, SummaryFile};
@@ -19,6 +20,7 @@ use crate::report::{self, RunReport, ScenarioLabel};
 use crate::run::{exit_code_for, outputs};
 use crate::scheduler::{RunOutcome, StopReason};
 use crate::thresholds;
+use check::RunIdentity;
 
 /// What `wasmload merge` was asked for.
 #[derive(Debug, Clone, Default)]
@@ -48,25 +50,19 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
     let thresholds = thresholds_of(&options.thresholds, &first.config)?;
     let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
     let labels = labels_of(&first.scenarios);
-    let users_by_scenario: Vec<u32> = (0..labels.len())
-        .map(|index| {
-            files
+    let started: Vec<Vec<u32>> = files
+        .iter()
+        .map(|file| {
+            let scenarios = &file.summary.scenarios;
+            scenarios
                 .iter()
-                .filter_map(|file| file.summary.scenarios.get(index)?.users_started)
-                .sum()
+                .map(|s| s.users_started.unwrap_or(0))
+                .collect()
         })
         .collect();
-    let report = RunReport {
-        scenarios: &labels,
-        users_by_scenario: &users_by_scenario,
-        host: &first.host,
-        seed: first.seed,
-        shard: Shard::WHOLE,
-        insecure: first.config.insecure,
-        vu_memory: first.config.vu_memory_bytes,
-        outcome,
-        stats: &stats,
-    };
+    let users_by_scenario = added_up(labels.len(), &started);
+    let run = RunIdentity::of(first);
+    let report = whole_run_report(&labels, &users_by_scenario, run, outcome, &stats);
     println!(
         "merged the {} shards of one run: {}",
         files.len(),
@@ -109,6 +105,34 @@ pub fn exit_code(
         (None, false) => EXIT_OK,
     };
     exit_code_for(stats, on_error)
+}
+
+/// Users started of each of `scenarios` scenarios, the shards' lists added up.
+pub fn added_up(scenarios: usize, shards: &[Vec<u32>]) -> Vec<u32> {
+    (0..scenarios)
+        .map(|index| shards.iter().filter_map(|users| users.get(index)).sum())
+        .collect()
+}
+
+/// The report of the whole run whose shards say `run` of themselves.
+pub fn whole_run_report<'a>(
+    labels: &'a [ScenarioLabel],
+    users_by_scenario: &'a [u32],
+    run: RunIdentity<'a>,
+    outcome: RunOutcome,
+    stats: &'a RunStats,
+) -> RunReport<'a> {
+    RunReport {
+        scenarios: labels,
+        users_by_scenario,
+        host: run.host,
+        seed: run.seed,
+        shard: Shard::WHOLE,
+        insecure: run.config.insecure,
+        vu_memory: run.config.vu_memory_bytes,
+        outcome,
+        stats,
+    }
 }
 
 /// The report's labels of the run's scenarios.
