@@ -203,6 +203,20 @@ fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
             "k8s render gives each pod its shard: leave --shard out, give --shards N"
         )));
     }
+    let plan = read_plan(args.load.plan.as_deref())?;
+    let load = LoadOptions::from(args.load.clone());
+    let config =
+        RunConfig::resolve(&args.host, &load, &plan, RUN_DEFAULTS).map_err(Failure::bad_input)?;
+    let mut coordinator_flags = vec![
+        "--abort-grace".to_string(),
+        format!("{}ms", config.abort_grace.as_millis()),
+    ];
+    if config.abort_on_fail {
+        coordinator_flags.push("--abort-on-fail".to_string());
+    }
+    if let Some(code) = args.load.exit_code_on_error {
+        coordinator_flags.extend(["--exit-code-on-error".to_string(), code.to_string()]);
+    }
     let raw: Vec<std::ffi::OsString> = std::env::args_os()
         .skip_while(|arg| arg != "render")
         .skip(1)
@@ -218,8 +232,8 @@ fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
         seed: args.load.seed,
         libraries: args.load.libraries,
         plan: args.load.plan,
-        users: args.load.users,
-        abort_on_fail: args.load.abort_on_fail,
+        max_users: config.max_users(),
+        coordinator_flags,
         args: raw,
     })?;
     print!("{yaml}");

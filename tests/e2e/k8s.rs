@@ -11,8 +11,7 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::support::{
-    demo_server, free_port, guest, library_flags, run, run_with_env, scratch_dir, workspace,
-    Background,
+    demo_server, guest, library_flags, run, run_with_env, scratch_dir, workspace, Background,
 };
 
 /// `wasmload k8s render` of `scenario` with `flags`; returns the manifests' text.
@@ -149,8 +148,7 @@ async fn the_rendered_pod_commands_run_here_make_one_run_the_server_counted() {
         .as_str()
         .expect("the run's secret")
         .to_string();
-    let port = free_port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = "127.0.0.1:0".to_string();
     let coordinator_command: Vec<String> = command_of(object(&objects, "Job", "-coordinator"))
         .into_iter()
         .map(|arg| {
@@ -166,13 +164,14 @@ async fn the_rendered_pod_commands_run_here_make_one_run_the_server_counted() {
         .map(String::as_str)
         .collect();
     let coordinator = Background::spawn_with_env(&args, &[("WASMLOAD_RUN_SECRET", &secret)]);
+    let port = coordinator.port_after("coordinator at").await;
     let shard_command = command_of(object(&objects, "Job", "-shards"));
     assert_eq!(
         value_after(&shard_command, "--shard"),
         "2",
         "the index comes from the pod"
     );
-    let local_url = format!("http://{listen}");
+    let local_url = format!("http://127.0.0.1:{port}");
     let pod_args: Vec<String> = shard_command[1..]
         .iter()
         .map(|arg| here(arg, &dir, &local_url))

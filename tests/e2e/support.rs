@@ -339,6 +339,33 @@ impl Background {
             .contains(text)
     }
 
+    /// The first stderr line containing `text`, once one has been written.
+    pub async fn stderr_line(&self, text: &str, within: Duration) -> String {
+        let find = || {
+            let stderr = self.stderr.lock().unwrap_or_else(|err| err.into_inner());
+            stderr
+                .lines()
+                .find(|line| line.contains(text))
+                .map(str::to_string)
+        };
+        eventually(&format!("a line with `{text}`"), within, || {
+            find().is_some()
+        })
+        .await;
+        find().unwrap_or_default()
+    }
+
+    /// The 127.0.0.1 port of the first `http://127.0.0.1:PORT` its stderr names after
+    /// `text` (a server that picked its own port says where it listens).
+    pub async fn port_after(&self, text: &str) -> u16 {
+        let line = self.stderr_line(text, Duration::from_secs(60)).await;
+        line.split("http://127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in `{line}`"))
+    }
+
     /// Sends `signal` (such as `-INT`) to the process.
     pub fn signal(&self, signal: &str) {
         let pid = self.child.id().expect("a running process").to_string();

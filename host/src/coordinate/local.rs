@@ -15,6 +15,9 @@ use crate::error::{Failure, EXIT_BAD_INPUT, EXIT_SCENARIO_ERROR};
 use crate::plan::args::{without_flags, FlagSpec};
 use crate::shard_link::wire::SECRET_ENV;
 
+/// How long workers may take to exit after the run's report.
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Flags of `run` that belong to the whole run, not to a worker: its files and views, and
 /// the abort watcher, which the coordinator keeps. Each with whether it takes a value.
 const WHOLE_RUN_FLAGS: [FlagSpec; 13] = [
@@ -88,7 +91,12 @@ pub async fn run_in_processes(
         }
     };
     let code = coordinator.run(&options, gave_up).await;
-    while workers.join_next().await.is_some() {}
+    // Workers end right after their last word; one the coordinator lost may still run.
+    let ended = async { while workers.join_next().await.is_some() {} };
+    if tokio::time::timeout(WORKER_GRACE, ended).await.is_err() {
+        tracing::warn!("stopping the worker processes still running");
+        workers.shutdown().await;
+    }
     code
 }
 

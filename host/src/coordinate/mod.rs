@@ -65,7 +65,7 @@ pub struct Coordinator {
     room: Arc<Room>,
     /// Where shards reach it.
     pub addr: SocketAddr,
-    server: tokio::task::JoinHandle<()>,
+    server: server::Endpoint,
     views: CoordinatorViews,
 }
 
@@ -77,9 +77,10 @@ impl Coordinator {
         let metrics = views::exporter_metrics(&options.outputs, &live)?;
         let room = Room::new(options.shards, &options.secret, live, metrics.clone());
         let room = Arc::new(room);
-        let (addr, server) = server::serve(options.listen, Arc::clone(&room))
+        let server = server::serve(options.listen, Arc::clone(&room))
             .await
             .map_err(Failure::bad_input)?;
+        let addr = server.addr;
         let views = CoordinatorViews::start(&options.outputs, metrics, &room).await?;
         Ok(Self {
             room,
@@ -105,27 +106,32 @@ impl Coordinator {
         );
         let mut phase = self.room.phase();
         let started = phase.wait_for(|phase| matches!(phase, room::Phase::Started(_)));
-        tokio::select! {
-            _ = started => {}
+        let given_up = tokio::select! {
+            _ = started => None,
             () = tokio::time::sleep(options.ready_timeout) => {
-                let missing = self.room.missing();
-                let error = never_joined(&missing, options.shards, options.ready_timeout);
-                self.room.abandon(format!("{error:#}"));
-                return Err(Failure::ShardsLost(error));
+                // The last shard may have joined as the time ran out: then the run is on.
+                self.room.start().is_none().then(|| {
+                    let missing = self.room.missing();
+                    let error = never_joined(&missing, options.shards, options.ready_timeout);
+                    (format!("{error:#}"), Failure::ShardsLost(error))
+                })
             }
-            failure = gave_up => {
-                self.room.abandon(failure.to_string());
-                return Err(failure);
-            }
-            _ = signals.recv() => {
-                self.room.abandon("the coordinator was interrupted".to_string());
-                return Err(Failure::bad_input(anyhow!("interrupted before every shard joined")));
-            }
+            failure = gave_up => Some((failure.to_string(), failure)),
+            _ = signals.recv() => Some((
+                "the coordinator was interrupted".to_string(),
+                Failure::bad_input(anyhow!("interrupted before every shard joined")),
+            )),
+        };
+        if let Some((why, failure)) = given_up {
+            self.room.abandon(why);
+            drop(phase);
+            self.server.close().await;
+            return Err(failure);
         }
         drop(phase);
         let ended = self.watch(options, &mut signals).await;
         self.views.run_ended();
-        self.server.abort();
+        self.server.close().await;
         let code = report_whole_run(options, ended);
         self.views
             .shut_down(options.outputs.prometheus_linger)
@@ -140,9 +146,15 @@ impl Coordinator {
         let live_view =
             (!options.outputs.quiet).then(|| LiveView::start(live.clone(), Progress::Open));
         let abort = CancellationToken::new();
+        // The thresholds given here, else the shards' own, as the report judges them.
+        let judged = self
+            .room
+            .first_hello()
+            .and_then(|first| merge::thresholds_of(&options.thresholds, &first.config).ok())
+            .unwrap_or_else(|| options.thresholds.clone());
         let watcher = options.abort_on_fail.then(|| {
             tokio::spawn(thresholds::abort_on_failure(
-                options.thresholds.clone(),
+                judged,
                 live.clone(),
                 options.abort_grace,
                 abort.clone(),

@@ -177,6 +177,10 @@ impl Room {
         }
         let mut state = self.lock();
         if state.started.is_some() {
+            let claimed = state.hellos[hello.shard as usize].as_ref();
+            if claimed.is_some_and(|claimed| claimed.instance == hello.instance) {
+                return Ok(());
+            }
             return conflict(format!(
                 "the run has started; shard {} is taken",
                 hello.shard
@@ -222,6 +226,11 @@ impl Room {
         Ok(())
     }
 
+    /// The greeting of the first shard that has greeted (after the start, shard 0's).
+    pub fn first_hello(&self) -> Option<Hello> {
+        self.lock().hellos.iter().flatten().next().cloned()
+    }
+
     /// The start, once set.
     pub fn start(&self) -> Option<Start> {
         self.lock()
@@ -254,7 +263,8 @@ impl Room {
             .filter(|second| taken.is_none_or(|taken| second.second > taken));
         let mut decoded = Vec::with_capacity(batch.seconds.len());
         {
-            let like = self.live.lock();
+            // Decoded apart from the live statistics, which views and other shards read.
+            let like = self.live.lock().empty_like();
             for second in fresh {
                 let stats = second
                     .to_stats(&like)
@@ -302,6 +312,17 @@ impl Room {
         let index = self.started_shard(done.shard)?;
         let mut state = self.lock();
         state.heard[index] = Some(Instant::now());
+        let taken = state.last_second[index].map_or(0, |last| last + 1);
+        if taken < done.seconds && state.lost[index].is_none() {
+            let message = format!(
+                "shard {index} of {} finished, but its seconds {}..{} never arrived; the report holds the {taken} it sent",
+                self.shards,
+                taken + 1,
+                done.seconds
+            );
+            tracing::error!("{message}");
+            state.lost[index] = Some(message);
+        }
         state.done[index] = Some(done);
         Ok(())
     }
@@ -384,10 +405,21 @@ impl Room {
         let mut stats = self.live.lock().take();
         let start_ms = state.started.map_or(0, |(start_ms, _)| start_ms);
         let like = stats.empty_row();
-        let seconds = state
+        let mut seconds: Vec<Second> = state
             .seconds
             .iter()
-            .map(|(&second, gathered)| second_of(start_ms, second, gathered, &like));
+            .map(|(&second, gathered)| second_of(start_ms, second, gathered, &like))
+            .collect();
+        // The last second lasts as long as the longest shard ran past its start.
+        let elapsed = state.done.iter().flatten().map(|d| d.outcome.elapsed_s);
+        let elapsed = elapsed.fold(0.0, f64::max);
+        if let Some(last) = seconds.last_mut() {
+            let start = last.elapsed_s - 1.0;
+            if elapsed > start && elapsed < last.elapsed_s {
+                last.seconds = elapsed - start;
+                last.elapsed_s = elapsed;
+            }
+        }
         stats.timeline = Timeline::from_seconds(stats.empty_row(), &LOCUST_PERCENTILES, seconds);
         Ended {
             stats,
@@ -437,6 +469,7 @@ fn second_of(start_ms: u64, second: u32, gathered: &Gathered, like: &RequestStat
     Second {
         unix_time: start_ms / 1000 + u64::from(second) + 1,
         elapsed_s: f64::from(second) + 1.0,
+        seconds: 1.0,
         window: gathered.window.stats(like),
         users: gathered.users,
     }
@@ -517,6 +550,35 @@ mod tests {
             room.live.lock().total().count,
             35,
             "seconds 0 and 1 counted once"
+        );
+    }
+
+    #[test]
+    fn a_shard_whose_seconds_did_not_all_arrive_is_lost() {
+        let (_, _, live) = metrics::channel(&[], usize::MAX).expect("a valid layout");
+        let room = Room::new(1, "s", live, None);
+        room.hello(hello()).expect("the shard joins");
+        let sent = SecondsIn {
+            shard: 0,
+            seconds: vec![second(0, 10)],
+        };
+        room.seconds(&sent).expect("taken");
+        let done: DoneIn = serde_json::from_value(serde_json::json!({
+            "shard": 0, "users_by_scenario": [1], "start_skew_ms": 0.0, "seconds": 3,
+            "outcome": {
+                "reason": "time_up", "elapsed_s": 3.0, "users_spawned": 1, "peak_users": 1,
+                "iterations": 1, "dropped_iterations": 0, "users_cancelled": 0,
+                "tasks_cut_short": 0
+            }
+        }))
+        .expect("a last word");
+        room.done(done).expect("taken");
+        let ended = room.end();
+        assert_eq!(ended.lost.len(), 1, "the shard is named");
+        assert!(
+            ended.lost[0].1.contains("its seconds 2..3 never arrived"),
+            "{:?}",
+            ended.lost
         );
     }
 

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use super::room::{Phase, Room};
 use crate::shard_link::wire::{
@@ -22,11 +23,31 @@ use crate::shard_link::wire::{
 /// The largest body a shard may post: a few seconds of a thousand rows, histograms included.
 const BODY_LIMIT: usize = 64 << 20;
 
-/// Serves `room` on `addr`; returns the address bound and the server's task.
-pub async fn serve(
-    addr: SocketAddr,
-    room: Arc<Room>,
-) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+/// The most of a refused call's body the coordinator reads.
+const REFUSED_BODY_LIMIT: usize = 64 << 10;
+
+/// The coordinator's endpoint, serving.
+pub struct Endpoint {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: JoinHandle<()>,
+    closing: CancellationToken,
+}
+
+impl Endpoint {
+    /// Stops taking calls, answers those under way (shards waiting to be told the run was
+    /// given up), and ends, within a few seconds.
+    pub async fn close(self) {
+        self.closing.cancel();
+        let _ = tokio::time::timeout(CLOSE_GRACE, self.task).await;
+    }
+}
+
+/// How long answers under way may take when the endpoint closes.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Serves `room` on `addr`.
+pub async fn serve(addr: SocketAddr, room: Arc<Room>) -> anyhow::Result<Endpoint> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|err| anyhow::anyhow!("cannot listen on {addr} (--listen): {err}"))?;
@@ -41,12 +62,21 @@ pub async fn serve(
             require_secret,
         ))
         .with_state(room);
+    let closing = CancellationToken::new();
+    let closed = closing.clone();
     let task = tokio::spawn(async move {
-        if let Err(err) = axum::serve(listener, app).await {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async move { closed.cancelled().await })
+            .await;
+        if let Err(err) = served {
             tracing::error!("the coordinator's endpoint failed: {err}");
         }
     });
-    Ok((bound, task))
+    Ok(Endpoint {
+        addr: bound,
+        task,
+        closing,
+    })
 }
 
 /// A shard's greeting, answered with the start once every shard has greeted.
@@ -96,16 +126,18 @@ async fn done(State(room): State<Arc<Room>>, Json(done): Json<DoneIn>) -> Respon
     }
 }
 
-/// Refuses a call without the run's secret, before its body is read.
+/// Refuses a call without the run's secret, before its body is parsed.
 async fn require_secret(State(room): State<Arc<Room>>, request: Request, next: Next) -> Response {
     let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok());
     if room.admits(authorization) {
-        next.run(request).await
-    } else {
-        let message = format!("this run's secret is needed ({SECRET_ENV})");
-        (StatusCode::UNAUTHORIZED, message).into_response()
+        return next.run(request).await;
     }
+    // Read a little of the body first, so that the refusal reaches a client still sending
+    // it instead of a closed connection; a bigger body is not read.
+    let _ = axum::body::to_bytes(request.into_body(), REFUSED_BODY_LIMIT).await;
+    let message = format!("this run's secret is needed ({SECRET_ENV})");
+    (StatusCode::UNAUTHORIZED, message).into_response()
 }

@@ -44,8 +44,8 @@ pub struct Manifests {
     pub files: Vec<MountedFile>,
     /// A shard's command line, without `--shard` and `--coordinator`.
     pub shard_command: Vec<String>,
-    /// Whether the coordinator stops every shard when a threshold fails.
-    pub abort_on_fail: bool,
+    /// The coordinator's own flags (`--abort-on-fail` and the like).
+    pub coordinator_flags: Vec<String>,
     /// Users each shard runs (at most), to size its memory.
     pub users_per_shard: u32,
 }
@@ -143,9 +143,7 @@ impl Manifests {
         ]
         .map(str::to_string)
         .to_vec();
-        if self.abort_on_fail {
-            command.push("--abort-on-fail".to_string());
-        }
+        command.extend(self.coordinator_flags.iter().cloned());
         let container = json!({
             "name": "coordinator",
             "image": self.image,

@@ -22,9 +22,13 @@ pub const MOUNT: &str = "/components";
 /// The most a ConfigMap holds, less room for its own fields.
 const CONFIG_MAP_LIMIT: u64 = 1_000_000;
 
-/// Flags `render` takes out of the shards' command line: its own, and those it hands on in
-/// another form (paths into the ConfigMap, the coordinator's flags).
-const RENDER_FLAGS: [FlagSpec; 18] = [
+/// Flags `render` takes out of the shards' command line: its own, those whose files it
+/// mounts (their paths then point into the ConfigMap), and the whole run's files and views,
+/// which stay with the coordinator (`--abort-on-fail` goes to it; a pod's files are lost).
+const RENDER_FLAGS: [FlagSpec; 21] = [
+    ("--ca-cert", true),
+    ("--client-cert", true),
+    ("--client-key", true),
     ("--shards", true),
     ("--image", true),
     ("--name", true),
@@ -68,10 +72,11 @@ pub struct RenderOptions {
     pub libraries: Vec<PathBuf>,
     /// `--plan`.
     pub plan: Option<PathBuf>,
-    /// `--users`, to size the shards' memory.
-    pub users: Option<u32>,
-    /// `--abort-on-fail`, which the coordinator keeps.
-    pub abort_on_fail: bool,
+    /// The most users the run has at once, to size the shards' memory.
+    pub max_users: u32,
+    /// The coordinator's own flags: `--abort-on-fail`, `--abort-grace`,
+    /// `--exit-code-on-error`.
+    pub coordinator_flags: Vec<String>,
     /// The command line after `render`, for the run's other options.
     pub args: Vec<OsString>,
 }
@@ -119,7 +124,14 @@ pub fn render(options: &RenderOptions) -> Result<String, Failure> {
             "the components take {size} bytes in base64, more than a ConfigMap holds ({CONFIG_MAP_LIMIT}): build an image with them instead"
         )));
     }
-    shard_command.extend(other_options(options));
+    let (kept, removed) = without_flags(&options.args, &RENDER_FLAGS);
+    for (flag, value) in removed {
+        if let (true, Some(file)) = (flag.contains("-cert") || flag.contains("-key"), value) {
+            let key = mount(&mut files, Path::new(&file))?;
+            shard_command.extend([flag.to_string(), format!("{MOUNT}/{key}")]);
+        }
+    }
+    shard_command.extend(other_options(&kept, &options.scenarios));
     let seed = options
         .seed
         .unwrap_or_else(crate::shard_link::wire::random_u64);
@@ -133,17 +145,15 @@ pub fn render(options: &RenderOptions) -> Result<String, Failure> {
         secret: crate::shard_link::wire::new_secret().map_err(Failure::from)?,
         files,
         shard_command,
-        abort_on_fail: options.abort_on_fail,
-        users_per_shard: options.users.unwrap_or(1).div_ceil(options.shards),
+        coordinator_flags: options.coordinator_flags.clone(),
+        users_per_shard: options.max_users.div_ceil(options.shards),
     };
     manifests.to_yaml().map_err(Failure::from)
 }
 
-/// The run's options other than those `render` hands on itself, and other than the
-/// scenarios.
-fn other_options(options: &RenderOptions) -> Vec<String> {
-    let (kept, _) = without_flags(&options.args, &RENDER_FLAGS);
-    let mut scenarios: Vec<&(PathBuf, u32)> = options.scenarios.iter().collect();
+/// The run's options in `kept` other than the `scenarios` themselves.
+fn other_options(kept: &[OsString], scenarios: &[(PathBuf, u32)]) -> Vec<String> {
+    let mut scenarios: Vec<&(PathBuf, u32)> = scenarios.iter().collect();
     kept.iter()
         .map(|arg| arg.to_string_lossy().into_owned())
         .filter(|arg| {

@@ -196,7 +196,10 @@ pub fn merged_outcome(outcomes: &[&OutcomeIn], open_model: bool) -> RunOutcome {
             .filter_map(|outcome| reason_from_name(&outcome.reason))
             .max_by_key(|&reason| gravity(reason))
             .unwrap_or_default(),
-        elapsed: Duration::from_secs_f64(outcomes.iter().map(|o| o.elapsed_s).fold(0.0, f64::max)),
+        elapsed: Duration::try_from_secs_f64(
+            outcomes.iter().map(|o| o.elapsed_s).fold(0.0, f64::max),
+        )
+        .unwrap_or_default(),
         users_spawned: outcomes.iter().map(|o| o.users_spawned).sum(),
         peak_users: outcomes.iter().map(|o| o.peak_users).sum(),
         iterations: total(|o| o.iterations),

@@ -127,6 +127,7 @@ fn merged_seconds(files: &[SummaryFile], empty: RequestStats) -> anyhow::Result<
         merged.push(Second {
             unix_time,
             elapsed_s: (unix_time as f64 - start).max(0.0),
+            seconds: 1.0,
             window,
             users: shards.iter().map(|point| point.users).sum(),
         });

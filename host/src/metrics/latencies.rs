@@ -41,7 +41,10 @@ impl Latencies {
     /// Latencies given as `(value, count)` pairs (as [`recorded`](Self::recorded) lists them):
     /// kept as they are when few, else in a histogram.
     pub fn from_recorded(pairs: &[(u64, u64)]) -> Result<Self, CreationError> {
-        let total: u64 = pairs.iter().map(|&(_, count)| count).sum();
+        let total = pairs
+            .iter()
+            .try_fold(0u64, |total, &(_, count)| total.checked_add(count))
+            .unwrap_or(u64::MAX);
         let clamp = |value: u64| value.clamp(1, u64::from(u32::MAX)) as u32;
         if total <= FEW as u64 {
             let samples = pairs

@@ -298,11 +298,16 @@ impl Aggregator {
             return;
         }
         let mut stats = self.live.lock();
-        for event in batch.drain(..) {
+        for mut event in batch.drain(..) {
+            // Past the row cap, every view counts the request under the overflow row.
+            let overflowed = stats.admit(&mut event);
             if let Some(observer) = &self.observer {
                 observe(observer.as_ref(), &event);
             }
             if let Some(sink) = &mut self.intervals {
+                if let Some(name) = overflowed {
+                    sink.current.overflow.note(name);
+                }
                 sink.current.apply(event.clone());
             }
             stats.apply(event);

@@ -34,6 +34,14 @@ impl Overflow {
         }
     }
 
+    /// Counts one request of `name` that another's cap sent to the overflow row.
+    pub fn note(&mut self, name: String) {
+        self.requests += 1;
+        if self.examples.len() < EXAMPLES && !self.examples.contains(&name) {
+            self.examples.push(name);
+        }
+    }
+
     /// Adds what another part of the run (a shard) counted past its cap.
     pub fn absorb(&mut self, other: &Overflow) {
         self.requests += other.requests;
@@ -51,7 +59,7 @@ impl Overflow {
         rows: &BTreeMap<RequestKey, RequestStats>,
         key: RequestKey,
     ) -> RequestKey {
-        if rows.len() < self.max_rows || rows.contains_key(&key) {
+        if rows.len() < self.max_rows || key.name == OVERFLOW_ROW || rows.contains_key(&key) {
             return key;
         }
         if self.requests == 0 {

@@ -229,6 +229,25 @@ impl RunStats {
         }
     }
 
+    /// Gives a request of `event` the row it is counted under here (its own, or the overflow
+    /// row past the cap), so that a shard's seconds use the rows of its whole run; returns
+    /// the name it had if it went to the overflow row.
+    pub fn admit(&mut self, event: &mut Event) -> Option<String> {
+        let (Event::Request(sample) | Event::Cancelled(sample)) = event else {
+            return None;
+        };
+        if self.requests.len() < self.overflow.max_rows {
+            return None;
+        }
+        let key = RequestKey {
+            scenario: sample.tag.scenario,
+            name: sample.name.clone(),
+            method: sample.method.clone(),
+        };
+        let admitted = self.overflow.admit(&self.requests, key);
+        (admitted.name != sample.name).then(|| std::mem::replace(&mut sample.name, admitted.name))
+    }
+
     /// Every request together: Locust's "Aggregated" row.
     pub fn total(&self) -> &RequestStats {
         &self.total

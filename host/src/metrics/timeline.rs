@@ -183,6 +183,8 @@ pub struct Second {
     pub unix_time: u64,
     /// Seconds from the run's start to its end.
     pub elapsed_s: f64,
+    /// How long it was: 1, or less for the run's last.
+    pub seconds: f64,
     /// Its requests.
     pub window: RequestStats,
     /// Users running at its end.
@@ -194,7 +196,7 @@ impl Second {
     pub fn point(&self) -> TimePoint {
         TimePoint::of_window(
             &self.window,
-            1.0,
+            self.seconds.max(1e-3),
             self.elapsed_s,
             self.unix_time,
             self.users,

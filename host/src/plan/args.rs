@@ -22,7 +22,10 @@ pub fn without_flags(
             if text == name {
                 return Some((name, takes_value, None));
             }
-            let inline = text.strip_prefix(name)?.strip_prefix('=')?;
+            let tail = text.strip_prefix(name)?;
+            // `--flag=value`, or a short flag's value attached (`-Hhttp://…`, `-H=…`).
+            let short = !name.starts_with("--") && takes_value && !tail.is_empty();
+            let inline = tail.strip_prefix('=').or(short.then_some(tail))?;
             Some((name, takes_value, Some(OsString::from(inline))))
         });
         match found {
@@ -53,9 +56,15 @@ mod tests {
             "--lib",
             "l.wasm",
             "-q",
+            "-Hhttp://h",
         ]);
-        let (kept, removed) =
-            without_flags(&args, &[("--json", true), ("--lib", true), ("-q", false)]);
+        let flags = [
+            ("--json", true),
+            ("--lib", true),
+            ("-q", false),
+            ("-H", true),
+        ];
+        let (kept, removed) = without_flags(&args, &flags);
         assert_eq!(kept, os(&["run", "a.wasm", "-u", "3"]));
         let removed: Vec<(&str, Option<String>)> = removed
             .into_iter()
@@ -66,7 +75,8 @@ mod tests {
             [
                 ("--json", Some("x.json".to_string())),
                 ("--lib", Some("l.wasm".to_string())),
-                ("-q", None)
+                ("-q", None),
+                ("-H", Some("http://h".to_string()))
             ]
         );
     }

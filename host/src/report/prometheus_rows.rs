@@ -84,19 +84,17 @@ impl RowSeries {
         };
         let counts = row.counts();
         let mut in_bucket = [0u64; BUCKETS.len()];
-        if let Ok(histogram) = row.histogram() {
-            for value in histogram.iter_recorded() {
-                let seconds = value.value_iterated_to() as f64 / 1e6;
-                if let Some(bucket) = BUCKETS.iter().position(|&bound| seconds <= bound) {
-                    in_bucket[bucket] += value.count_at_value();
-                }
+        for (micros, count) in row.recorded() {
+            let seconds = micros as f64 / 1e6;
+            if let Some(bucket) = BUCKETS.iter().position(|&bound| seconds <= bound) {
+                in_bucket[bucket] += count;
             }
         }
         let mut series = self.series.lock().unwrap_or_else(PoisonError::into_inner);
         let mine = series.entry(series_key).or_default();
         mine.requests += counts.count;
         mine.failures += counts.failures;
-        mine.measured += counts.count - counts.cancelled;
+        mine.measured += counts.count.saturating_sub(counts.cancelled);
         mine.sum_seconds += counts.sum_us as f64 / 1e6;
         for (mine, theirs) in mine.in_bucket.iter_mut().zip(in_bucket) {
             *mine += theirs;

@@ -30,7 +30,7 @@ pub struct Joined {
 
 /// A shard whose run goes on, sending its seconds.
 pub struct Uploading {
-    task: JoinHandle<ShardLink>,
+    task: JoinHandle<(ShardLink, u32)>,
     skew_ms: f64,
 }
 
@@ -99,10 +99,11 @@ impl Joined {
         };
         let (link, seconds) = (self.link, self.seconds);
         let task = tokio::spawn(async move {
-            if let Some(seconds) = seconds {
-                link.upload(seconds, stop).await;
-            }
-            link
+            let sent = match seconds {
+                Some(seconds) => link.upload(seconds, stop).await,
+                None => 0,
+            };
+            (link, sent)
         });
         Uploading {
             task,
@@ -114,7 +115,7 @@ impl Joined {
 impl Uploading {
     /// Once the last second is sent, says how the run went.
     pub async fn finish(self, outcome: &RunOutcome, users_by_scenario: &[u32], stats: &RunStats) {
-        let Ok(link) = self.task.await else {
+        let Ok((link, seconds)) = self.task.await else {
             return;
         };
         let done = DoneOut {
@@ -122,6 +123,7 @@ impl Uploading {
             outcome: outcome_entry(outcome, stats.total_tasks_cut_short()),
             users_by_scenario,
             start_skew_ms: self.skew_ms,
+            seconds,
         };
         if let Err(err) = link.done(&done).await {
             tracing::warn!("cannot tell the coordinator this shard has finished: {err:#}");

@@ -28,6 +28,8 @@ use wire::{
 const PATIENCE: Duration = Duration::from_secs(120);
 /// The pause between attempts.
 const RETRY_EVERY: Duration = Duration::from_millis(500);
+/// The most seconds one call carries, so a backlog goes in bounded bodies.
+const SECONDS_PER_CALL: usize = 20;
 /// How long one call of seconds or of the end may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -100,54 +102,68 @@ impl ShardLink {
     }
 
     /// Sends the run's seconds as they come, none dropped (those the coordinator missed go
-    /// again with the next), and stops the run when the coordinator says so; returns once
-    /// the last second is delivered, or the coordinator is out of reach for too long.
-    pub async fn upload(&self, mut seconds: mpsc::UnboundedReceiver<Interval>, stop: StopOrders) {
+    /// again with the next, oldest first, at most [`SECONDS_PER_CALL`] a call), and stops the
+    /// run when the coordinator says so; returns how many seconds the run had, once the last
+    /// is delivered. A coordinator out of reach for [`PATIENCE`] stops the run too.
+    pub async fn upload(
+        &self,
+        mut seconds: mpsc::UnboundedReceiver<Interval>,
+        stop: StopOrders,
+    ) -> u32 {
         let mut pending: Vec<SecondOut> = Vec::new();
-        let mut open = true;
+        let (mut open, mut made) = (true, 0u32);
         let mut unreachable_since: Option<tokio::time::Instant> = None;
         loop {
-            if open {
+            // With seconds still to send, take what is there and go on; else wait for one.
+            if open && pending.is_empty() {
                 match seconds.recv().await {
-                    Some(interval) => self.queue(&interval, &mut pending),
+                    Some(interval) => made += self.queue(&interval, &mut pending),
                     None => open = false,
                 }
-                while let Ok(interval) = seconds.try_recv() {
-                    self.queue(&interval, &mut pending);
+            }
+            loop {
+                match seconds.try_recv() {
+                    Ok(interval) => made += self.queue(&interval, &mut pending),
+                    Err(mpsc::error::TryRecvError::Disconnected) => open = false,
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                }
+                if !open {
+                    break;
                 }
             }
             if pending.is_empty() {
                 if open {
                     continue;
                 }
-                return;
+                return made;
             }
+            let batch = pending.len().min(SECONDS_PER_CALL);
             let body = SecondsOut {
                 shard: self.shard,
-                seconds: &pending,
+                seconds: &pending[..batch],
             };
             match self
                 .call::<_, Reply>(SECONDS_PATH, &body, Some(CALL_TIMEOUT))
                 .await
             {
                 Ok(reply) => {
-                    pending.clear();
+                    pending.drain(..batch);
                     unreachable_since = None;
                     obey(&reply, &stop);
                 }
                 Err(CallError::Retry(err) | CallError::Refused(err)) => {
                     let since = *unreachable_since.get_or_insert_with(tokio::time::Instant::now);
                     if since.elapsed() >= PATIENCE {
-                        tracing::warn!(
-                            "the coordinator at {} did not take {} seconds of this shard: {err:#}",
+                        tracing::error!(
+                            "the coordinator at {} did not take {} seconds of this shard for {} s: stopping ({err:#})",
                             self.base,
-                            pending.len()
+                            pending.len(),
+                            PATIENCE.as_secs()
                         );
-                        return;
+                        stop.halt.cancel();
+                        return made;
                     }
-                    if !open {
-                        tokio::time::sleep(RETRY_EVERY).await;
-                    }
+                    tokio::time::sleep(RETRY_EVERY).await;
                 }
             }
         }
@@ -171,11 +187,13 @@ impl ShardLink {
         }
     }
 
-    fn queue(&self, interval: &Interval, pending: &mut Vec<SecondOut>) {
+    /// Queues a second to send; 1 if it is one more second of the run.
+    fn queue(&self, interval: &Interval, pending: &mut Vec<SecondOut>) -> u32 {
         match SecondOut::of(interval) {
             Ok(second) => pending.push(second),
             Err(err) => tracing::warn!("cannot encode second {}: {err:#}", interval.second),
         }
+        1
     }
 
     /// One POST of `body` as JSON, with the run's secret.

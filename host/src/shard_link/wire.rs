@@ -103,6 +103,8 @@ pub struct DoneOut<'a> {
     pub users_by_scenario: &'a [u32],
     /// How late it started after the agreed instant, in milliseconds.
     pub start_skew_ms: f64,
+    /// How many seconds it sent: the coordinator must have them all.
+    pub seconds: u32,
 }
 
 /// A shard's last word, as the coordinator reads it.
@@ -116,6 +118,8 @@ pub struct DoneIn {
     pub users_by_scenario: Vec<u32>,
     /// How late it started after the agreed instant, in milliseconds.
     pub start_skew_ms: f64,
+    /// How many seconds it sent.
+    pub seconds: u32,
 }
 
 /// One second of a shard: its exact statistics.
@@ -283,11 +287,16 @@ impl CountsOut {
     }
 
     fn to_stats(&self) -> anyhow::Result<RequestStats> {
-        let recorded: u64 = self.latencies.iter().map(|&(_, count)| count).sum();
-        if recorded != self.count - self.cancelled.min(self.count) {
+        let recorded = self
+            .latencies
+            .iter()
+            .try_fold(0u64, |total, &(_, count)| total.checked_add(count));
+        let measured = self.count.checked_sub(self.cancelled);
+        if measured.is_none() || recorded != measured {
             bail!(
-                "a shard sent a row of {} measured requests with {recorded} latencies",
-                self.count - self.cancelled.min(self.count)
+                "a shard sent a row of {} requests, {} cut off, with {recorded:?} latencies",
+                self.count,
+                self.cancelled
             );
         }
         let counts = RowCounts {
