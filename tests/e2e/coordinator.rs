@@ -379,3 +379,42 @@ async fn a_prometheus_server_scraping_the_coordinator_stores_the_whole_run_by_sh
         "the two scenarios' /health rows stay apart"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_threshold_of_the_whole_run_stops_every_worker() {
+    let server = demo_server().await;
+    let flags = [
+        "--users",
+        "2",
+        "--run-time",
+        "60s",
+        "--processes",
+        "2",
+        "--seed",
+        "8",
+        "--threshold",
+        "rps>1000000",
+        "--abort-on-fail",
+        "--abort-grace",
+        "1s",
+    ];
+    let whole = run(run_args(&guest("seeded_choices"), &server.url(), &flags)).await;
+    let served = server.shutdown().await;
+    whole.assert(
+        whole.code == 4 && whole.stdout.contains("aborted by a failed threshold"),
+        "the coordinator judges the workers' thresholds on the whole run and stops them all",
+    );
+    let (requests, _) = whole.aggregated();
+    assert_eq!(
+        requests, served,
+        "what the workers sent until the stop is all counted"
+    );
+    let elapsed: f64 = whole
+        .stdout
+        .split(" tasks in ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|seconds| seconds.parse().ok())
+        .expect("the run's length");
+    assert!(elapsed < 30.0, "the run stopped early: {elapsed} s of 60");
+}
