@@ -62,11 +62,13 @@ pub fn main_with_args() -> u8 {
     };
     init_logging(&cli.log_level);
     broker::start_network(cli.io_threads);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .thread_name("wasmload-users")
-        .enable_all()
-        .build()
-    {
+    // A coordinator parses and adds its shards' seconds on one thread: no thread hand-offs
+    // for every call of every shard.
+    let mut builder = match cli.command {
+        Command::Coordinate(_) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.thread_name("wasmload-users").enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
