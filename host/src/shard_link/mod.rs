@@ -117,13 +117,19 @@ impl ShardLink {
             // With seconds still to send, take what is there and go on; else wait for one.
             if open && pending.is_empty() {
                 match seconds.recv().await {
-                    Some(interval) => made += self.queue(&interval, &mut pending),
+                    Some(interval) => {
+                        self.queue(&interval, &mut pending);
+                        made += 1;
+                    }
                     None => open = false,
                 }
             }
             loop {
                 match seconds.try_recv() {
-                    Ok(interval) => made += self.queue(&interval, &mut pending),
+                    Ok(interval) => {
+                        self.queue(&interval, &mut pending);
+                        made += 1;
+                    }
                     Err(mpsc::error::TryRecvError::Disconnected) => open = false,
                     Err(mpsc::error::TryRecvError::Empty) => break,
                 }
@@ -187,13 +193,12 @@ impl ShardLink {
         }
     }
 
-    /// Queues a second to send; 1 if it is one more second of the run.
-    fn queue(&self, interval: &Interval, pending: &mut Vec<SecondOut>) -> u32 {
+    /// Queues a second to send.
+    fn queue(&self, interval: &Interval, pending: &mut Vec<SecondOut>) {
         match SecondOut::of(interval) {
             Ok(second) => pending.push(second),
             Err(err) => tracing::warn!("cannot encode second {}: {err:#}", interval.second),
         }
-        1
     }
 
     /// One POST of `body` as JSON, with the run's secret.
