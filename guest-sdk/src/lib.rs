@@ -273,11 +273,13 @@
 #![deny(missing_docs)]
 
 mod client;
+pub mod data;
 mod error;
 mod multipart;
 mod request;
 mod response;
 mod rng;
+mod runner;
 mod runtime;
 mod shape;
 mod user;
@@ -289,7 +291,7 @@ mod wait;
 #[allow(missing_docs, clippy::all, clippy::unwrap_used)]
 pub mod wit {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../wit/0.2.0",
         world: "scenario",
         pub_export_macro: true,
         export_macro_name: "__export_scenario",
@@ -331,6 +333,7 @@ pub use crate::wait::{between, constant, constant_pacing, constant_throughput, n
 /// });
 /// ```
 pub mod prelude {
+    pub use crate::data;
     pub use crate::{
         between, check, choose, constant, constant_pacing, constant_throughput, ensure, env,
         env_or, export_user, fail, iteration, log, log_debug, log_error, log_info, log_trace,
@@ -344,7 +347,7 @@ pub mod prelude {
 /// Items used by [`export_user!`]'s expansion. Not part of the API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::user::Runner;
+    pub use crate::runner::Runner;
     pub use crate::wit::exports::wasmload::scenario::user::Guest;
     pub use crate::wit::wasmload::scenario::types::{ShapeStep, UserInfo};
 }

@@ -21,6 +21,12 @@ pub fn sleep(duration: Duration) {
     runtime::sleep(u64::try_from(millis).unwrap_or(u64::MAX));
 }
 
+/// Waits this user's wait time, as between two tasks: between the steps of a
+/// [sequence](crate::UserSpec::sequence).
+pub(crate) fn wait_between_steps() {
+    runtime::wait();
+}
+
 /// How important a log line is.
 ///
 /// # Example

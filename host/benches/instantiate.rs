@@ -47,6 +47,7 @@ async fn measure(path: &str, count: u32, libraries: &[Library]) -> anyhow::Resul
         broker: HttpBroker::new(&BrokerOptions::new("http://127.0.0.1:9".parse()?))?,
         recorder,
         options,
+        data: wasmload::data::DataSets::default(),
     });
     let mut times = Vec::with_capacity(count as usize);
     let mut alive = Vec::with_capacity(count as usize);

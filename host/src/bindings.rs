@@ -1,21 +1,43 @@
-//! The generated host side of the `wasmload:scenario` WIT contract; the only `bindgen!` call.
+//! The generated host side of the `wasmload:scenario` WIT contract, one module per released
+//! version; the only `bindgen!` calls. The host implements the newest version, and serves
+//! components of an older one through `vu::contract_v1`.
 #![allow(missing_docs)]
 
-wasmtime::component::bindgen!({
-    path: "../wit",
-    world: "scenario",
-    imports: {
-        "wasmload:scenario/http.send": async | trappable,
-        "wasmload:scenario/runtime.sleep": async | trappable,
-        default: trappable,
-    },
-    exports: { default: async },
-});
+/// `wasmload:scenario@0.1.0`, frozen: components built against it keep loading.
+pub mod v1 {
+    wasmtime::component::bindgen!({
+        path: "../wit/0.1.0",
+        world: "scenario",
+        imports: {
+            "wasmload:scenario/http.send": async | trappable,
+            "wasmload:scenario/runtime.sleep": async | trappable,
+            default: trappable,
+        },
+        exports: { default: async },
+    });
+}
 
-pub use self::wasmload::scenario::types::{
-    HttpError, LogLevel, Method, Request, ShapeStep, UserInfo, WaitTime,
+/// `wasmload:scenario@0.2.0`, the version the host implements.
+pub mod v2 {
+    wasmtime::component::bindgen!({
+        path: "../wit/0.2.0",
+        world: "scenario",
+        imports: {
+            "wasmload:scenario/http.send": async | trappable,
+            "wasmload:scenario/runtime.sleep": async | trappable,
+            "wasmload:scenario/runtime.wait": async | trappable,
+            default: trappable,
+        },
+        exports: { default: async },
+    });
+}
+
+pub use self::v2::wasmload::scenario::types::{
+    HttpError, LogLevel, Method, Request, ShapeStep, TaskOrder, UserInfo, WaitTime,
 };
-pub use self::wasmload::scenario::{http, runtime, session, types};
+pub use self::v2::wasmload::scenario::{data, http, runtime, session, types};
 
-/// The WIT package and version this host implements, for error messages.
-pub const CONTRACT: &str = "wasmload:scenario@0.1.0";
+/// The WIT package this host implements, for error messages.
+pub const CONTRACT: &str = "wasmload:scenario";
+/// The versions of it this host runs, oldest first.
+pub const VERSIONS: [&str; 2] = ["0.1.0", "0.2.0"];

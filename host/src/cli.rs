@@ -289,9 +289,10 @@ pub struct RunArgs {
     #[arg(required = true, value_name = "SCENARIO[:WEIGHT]", value_parser = parse_scenario_arg)]
     pub scenarios: Vec<(PathBuf, u32)>,
 
-    /// The base URL that relative request paths are joined to, e.g. `https://api.example`.
+    /// The base URL that relative request paths are joined to, e.g. `https://api.example`;
+    /// it overrides a plan file's `host` and the scenario's default host.
     #[arg(short = 'H', long)]
-    pub host: String,
+    pub host: Option<String>,
 
     /// Report to the coordinator of a live sharded run (`wasmload coordinate`) at
     /// http://HOST:PORT, with the run's secret in WASMLOAD_RUN_SECRET; needs --shard.
@@ -350,6 +351,11 @@ pub struct LoadArgs {
     /// A run parameter the scenario reads with `env("KEY")`; repeatable.
     #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_key_value)]
     pub env: Vec<(String, String)>,
+
+    /// Test data the scenario reads by name: a CSV file with a header row, or JSON Lines
+    /// (`.jsonl`), read once before the run; repeatable.
+    #[arg(long = "data", value_name = "NAME=FILE", value_parser = parse_data_file)]
+    pub data: Vec<(String, PathBuf)>,
 
     /// Seed for every user's random generator; the same seed repeats the same choices.
     #[arg(long)]
@@ -563,6 +569,7 @@ impl From<LoadArgs> for LoadOptions {
             iterations: args.iterations,
             stop_timeout: args.stop_timeout,
             env: args.env,
+            data: args.data,
             seed: args.seed,
             shard: args.shard.unwrap_or_default(),
             allow_hosts: args.allow_hosts,
@@ -587,6 +594,14 @@ impl From<LoadArgs> for LoadOptions {
             outputs: args.views.into(),
         }
     }
+}
+
+fn parse_data_file(text: &str) -> Result<(String, PathBuf), String> {
+    let (name, file) = parse_key_value(text)?;
+    if file.is_empty() {
+        return Err(format!("`{text}` names no file: use NAME=FILE"));
+    }
+    Ok((name, PathBuf::from(file)))
 }
 
 /// A usage error in one line that names the flag and what it expects, and the help to read;
@@ -718,10 +733,10 @@ mod tests {
 
     #[test]
     fn usage_errors_are_one_line_naming_the_flag() {
-        let line = error_line(&["run", "x.wasm", "--users", "3"]);
+        let line = error_line(&["run", "--users", "3"]);
         assert_eq!(
             line,
-            "error: the following required arguments were not provided: --host <HOST> \
+            "error: the following required arguments were not provided: <SCENARIO[:WEIGHT]>... \
              (see wasmload run --help)"
         );
         let line = error_line(&["demo", "--users", "lots"]);

@@ -49,6 +49,8 @@ pub struct LoadOptions {
     pub stop_timeout: Duration,
     /// `--env KEY=VALUE`, in order.
     pub env: Vec<(String, String)>,
+    /// `--data NAME=FILE`, in order.
+    pub data: Vec<(String, PathBuf)>,
     /// `--seed`.
     pub seed: Option<u64>,
     /// `--shard`: which part of the run this process makes.
@@ -138,6 +140,7 @@ impl Default for LoadOptions {
             iterations: None,
             stop_timeout: DEFAULT_STOP_TIMEOUT,
             env: Vec::new(),
+            data: Vec::new(),
             seed: None,
             shard: Shard::WHOLE,
             allow_hosts: Vec::new(),
@@ -196,11 +199,39 @@ pub struct LoadDefaults {
     pub run_time: Option<Duration>,
 }
 
+/// Where the run's host came from, as the report says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostSource {
+    /// `--host`.
+    Flag,
+    /// The plan file's `host`.
+    Plan,
+    /// The scenario's own default (`UserSpec::host`).
+    Scenario,
+}
+
+impl HostSource {
+    /// How the report names it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Flag => "--host",
+            Self::Plan => "the plan's host",
+            Self::Scenario => "the scenario's default host",
+        }
+    }
+}
+
+/// The host a run without one has until its scenarios name theirs (never sent to).
+const HOST_NOT_YET_KNOWN: &str = "http://host-not-given.invalid/";
+
 /// Everything a run needs to know, resolved and checked.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     /// The base URL relative paths are joined to.
     pub host: Url,
+    /// Where it came from; `None` until a scenario names it, when neither `--host` nor
+    /// the plan did.
+    pub host_source: Option<HostSource>,
     /// The shared HTTP client's options.
     pub broker: BrokerOptions,
     /// The engine's sizing and budgets.
@@ -209,6 +240,8 @@ pub struct RunConfig {
     pub libraries: Vec<PathBuf>,
     /// Each user's sandbox.
     pub vu: VuOptions,
+    /// The data sets (`--data`, then the plan's `[data]`), by name.
+    pub data: Vec<(String, PathBuf)>,
     /// Concurrent users of a fixed closed-model run (the report's target).
     pub users: u32,
     /// Closed or open model, and its shape.
@@ -239,15 +272,27 @@ pub struct RunConfig {
 }
 
 impl RunConfig {
-    /// Resolves `options` against the target `host`: a value the options leave unset comes
-    /// from `plan` (the plan file, or an empty one), then from `defaults`.
+    /// Resolves `options` against the target `host` (`--host`, or the plan's): a value the
+    /// options leave unset comes from `plan` (the plan file, or an empty one), then from
+    /// `defaults`. Without a host, the scenario's default is set later with
+    /// [`set_host`](Self::set_host).
     pub fn resolve(
-        host: &str,
+        host: Option<&str>,
         options: &LoadOptions,
         plan: &PlanFile,
         defaults: LoadDefaults,
     ) -> anyhow::Result<Self> {
-        let host = parse_host(host).map_err(|err| anyhow!("--host {err}"))?;
+        let (host, host_source) = match (host, plan.host.as_deref()) {
+            (Some(flag), _) => (
+                parse_host(flag).map_err(|err| anyhow!("--host {err}"))?,
+                Some(HostSource::Flag),
+            ),
+            (None, Some(planned)) => (
+                parse_host(planned).map_err(|err| anyhow!("the plan's host {err}"))?,
+                Some(HostSource::Plan),
+            ),
+            (None, None) => (Url::parse(HOST_NOT_YET_KNOWN)?, None),
+        };
         let users = options.users.or(plan.users).unwrap_or(defaults.users);
         let run_time = match (options.run_time.or(plan.run_time()?), options.iterations) {
             (None, None) => defaults.run_time,
@@ -295,7 +340,9 @@ impl RunConfig {
                 budgets,
                 vu_cpu: options.vu_cpu,
             },
+            data: resolve_data(plan, options),
             host,
+            host_source,
             users: shard.share_users(users),
             model,
             run_time,
@@ -310,6 +357,30 @@ impl RunConfig {
             outputs: options.outputs.clone(),
             coordinator: None,
         })
+    }
+
+    /// Sets the host from a scenario's default, when neither `--host` nor the plan gave one;
+    /// refused if the scenarios' defaults differ or none has one.
+    pub fn set_host(&mut self, defaults: &[Option<String>]) -> anyhow::Result<()> {
+        if self.host_source.is_some() {
+            return Ok(());
+        }
+        let mut named = defaults.iter().flatten();
+        let Some(first) = named.next() else {
+            bail!(
+                "no host to send requests to: give --host URL, set `host = \"URL\"` in the plan file (--plan), or set the scenario's default host (`UserSpec::host(..)`)"
+            );
+        };
+        if let Some(other) = named.find(|other| *other != first) {
+            bail!(
+                "the scenarios name different default hosts ({first} and {other}): give --host URL"
+            );
+        }
+        let host = parse_host(first).map_err(|err| anyhow!("the scenario's default host {err}"))?;
+        self.broker.base = host.clone();
+        self.host = host;
+        self.host_source = Some(HostSource::Scenario);
+        Ok(())
     }
 
     /// The most users alive at once.
@@ -333,6 +404,18 @@ fn broker_options(host: &Url, options: &LoadOptions) -> BrokerOptions {
         proxy: network.proxy.clone(),
         resolve: network.resolve.clone(),
     }
+}
+
+/// The data sets: the plan's `[data]`, each replaced by a flag of the same name, then the
+/// flags' others.
+fn resolve_data(plan: &PlanFile, options: &LoadOptions) -> Vec<(String, PathBuf)> {
+    let given = |name: &str| options.data.iter().any(|(flag, _)| flag == name);
+    plan.data
+        .iter()
+        .filter(|(name, _)| !given(name))
+        .map(|(name, path)| (name.clone(), path.clone()))
+        .chain(options.data.iter().cloned())
+        .collect()
 }
 
 /// The plan file's thresholds, then the flags'.
@@ -471,7 +554,7 @@ mod tests {
     };
 
     fn resolve(options: LoadOptions) -> RunConfig {
-        RunConfig::resolve("http://h", &options, &PlanFile::default(), RUN).expect("valid")
+        RunConfig::resolve(Some("http://h"), &options, &PlanFile::default(), RUN).expect("valid")
     }
 
     #[test]
@@ -532,7 +615,7 @@ mod tests {
             shard,
             ..LoadOptions::default()
         };
-        let refused = RunConfig::resolve("http://x", &unseeded, &PlanFile::default(), RUN);
+        let refused = RunConfig::resolve(Some("http://x"), &unseeded, &PlanFile::default(), RUN);
         assert!(refused.is_err_and(|err| err.to_string().contains("needs --seed")));
     }
 
@@ -573,8 +656,8 @@ mod tests {
             iterations: Some(10),
             ..LoadOptions::default()
         };
-        let config =
-            RunConfig::resolve("http://h", &options, &PlanFile::default(), demo).expect("valid");
+        let config = RunConfig::resolve(Some("http://h"), &options, &PlanFile::default(), demo)
+            .expect("valid");
         assert_eq!(config.run_time, None);
         assert_eq!(config.iterations, Some(10));
     }
@@ -600,7 +683,7 @@ mod tests {
             thresholds: vec![Threshold::parse("error_rate<1%").expect("valid")],
             ..LoadOptions::default()
         };
-        let config = RunConfig::resolve("http://h", &options, &plan, RUN).expect("valid");
+        let config = RunConfig::resolve(Some("http://h"), &options, &plan, RUN).expect("valid");
         assert_eq!(config.run_time, Some(Duration::from_secs(5)));
         assert_eq!(config.model.length(), Some(Duration::from_secs(10)));
         let texts: Vec<String> = config.thresholds.iter().map(ToString::to_string).collect();
@@ -610,7 +693,7 @@ mod tests {
     #[test]
     fn a_bad_host_or_plan_threshold_is_named() {
         let bad_host = RunConfig::resolve(
-            "ftp://x",
+            Some("ftp://x"),
             &LoadOptions::default(),
             &PlanFile::default(),
             RUN,
@@ -618,13 +701,49 @@ mod tests {
         .expect_err("not http");
         assert!(bad_host.to_string().starts_with("--host "), "{bad_host}");
         let plan = PlanFile::parse("thresholds = [\"p95<3q\"]").expect("parses as TOML");
-        let bad_threshold = RunConfig::resolve("http://h", &LoadOptions::default(), &plan, RUN)
-            .expect_err("a bad threshold");
+        let bad_threshold =
+            RunConfig::resolve(Some("http://h"), &LoadOptions::default(), &plan, RUN)
+                .expect_err("a bad threshold");
         assert!(
             bad_threshold
                 .to_string()
                 .contains("plan file threshold `p95<3q`"),
             "{bad_threshold}"
         );
+    }
+
+    #[test]
+    fn the_host_comes_from_the_flag_then_the_plan_then_the_scenario() {
+        let plan = PlanFile::parse("host = \"http://planned:1\"").expect("a plan");
+        let options = LoadOptions::default();
+        let flagged =
+            RunConfig::resolve(Some("http://flag:1"), &options, &plan, RUN).expect("valid");
+        assert_eq!(
+            (flagged.host.as_str(), flagged.host_source),
+            ("http://flag:1/", Some(HostSource::Flag))
+        );
+        let mut planned = RunConfig::resolve(None, &options, &plan, RUN).expect("valid");
+        planned
+            .set_host(&[Some("http://scenario:1".into())])
+            .expect("kept");
+        assert_eq!(
+            (planned.host.as_str(), planned.host_source),
+            ("http://planned:1/", Some(HostSource::Plan))
+        );
+        let none = PlanFile::default();
+        let mut defaulted = RunConfig::resolve(None, &options, &none, RUN).expect("valid");
+        defaulted
+            .set_host(&[None, Some("http://scenario:1".into())])
+            .expect("the scenario's");
+        assert_eq!(defaulted.host_source, Some(HostSource::Scenario));
+        assert_eq!(defaulted.broker.base.as_str(), "http://scenario:1/");
+        let mut missing = RunConfig::resolve(None, &options, &none, RUN).expect("valid");
+        let err = missing.set_host(&[None]).expect_err("no host");
+        assert!(err.to_string().contains("give --host URL"), "{err}");
+        let mut clashing = RunConfig::resolve(None, &options, &none, RUN).expect("valid");
+        let err = clashing
+            .set_host(&[Some("http://a:1".into()), Some("http://b:1".into())])
+            .expect_err("two hosts");
+        assert!(err.to_string().contains("different default hosts"), "{err}");
     }
 }

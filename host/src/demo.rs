@@ -32,7 +32,7 @@ pub async fn run_demo(options: &LoadOptions, plan: &PlanFile) -> Result<Finished
         .await
         .map_err(|err| Failure::from(anyhow!("cannot start the demo API: {err}")))?;
     eprintln!("demo API listening on {}", server.url());
-    let mut config = RunConfig::resolve(&server.url(), options, plan, DEMO_DEFAULTS)
+    let mut config = RunConfig::resolve(Some(&server.url()), options, plan, DEMO_DEFAULTS)
         .map_err(Failure::bad_input)?;
     config.libraries.push(components.auth());
     let finished = run_scenarios(&[(components.login_flow(), 1)], config).await;

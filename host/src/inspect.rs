@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::anyhow;
 
-use crate::bindings::{UserInfo, WaitTime, CONTRACT};
+use crate::bindings::{TaskOrder, UserInfo, WaitTime, CONTRACT};
 use crate::broker::{BrokerOptions, HttpBroker};
 use crate::engine::{self, EngineOptions};
 use crate::error::{Failure, EXIT_OK};
@@ -47,6 +47,7 @@ async fn describe(loaded: &LoadedScenario, options: VuOptions) -> Result<UserInf
         broker: HttpBroker::new(&BrokerOptions::new(target))?,
         recorder,
         options,
+        data: crate::data::DataSets::default(),
     });
     loaded.describe(&ctx, 0).await
 }
@@ -56,12 +57,16 @@ fn render(loaded: &LoadedScenario, user: &UserInfo) -> String {
     let size = std::fs::metadata(&loaded.path).map_or(0, |meta| meta.len());
     let _ = writeln!(
         out,
-        "{} ({} bytes): a {CONTRACT} scenario\n",
+        "{} ({} bytes): a {CONTRACT}@{} scenario\n",
         loaded.path.display(),
-        size
+        size,
+        loaded.pre.version()
     );
     let _ = writeln!(out, "user {}", user.name);
     let total: u64 = user.tasks.iter().map(|task| u64::from(task.weight)).sum();
+    if user.order == TaskOrder::Sequential {
+        let _ = writeln!(out, "  tasks in order, each in turn (a sequence):");
+    }
     for task in &user.tasks {
         let share = u64::from(task.weight) as f64 * 100.0 / total.max(1) as f64;
         let _ = writeln!(
@@ -71,6 +76,18 @@ fn render(loaded: &LoadedScenario, user: &UserInfo) -> String {
         );
     }
     let _ = writeln!(out, "  wait: {}", describe_wait(&user.wait));
+    if let Some(host) = &user.host {
+        let _ = writeln!(
+            out,
+            "  default host: {host} (--host or a plan's host overrides it)"
+        );
+    }
+    for name in &user.data {
+        let _ = writeln!(
+            out,
+            "  reads data set `{name}` (give it with --data {name}=FILE)"
+        );
+    }
     let _ = writeln!(
         out,
         "  load shape: {}\n",
@@ -171,6 +188,10 @@ fn capability(import: &str) -> &'static str {
             "sleep, log, ids, --env values, checks, seeded random",
         ),
         ("wasmload:scenario/types", "types only"),
+        (
+            "wasmload:scenario/data",
+            "rows of the --data sets, never their files",
+        ),
         ("wasi:filesystem", "denied: no directory is opened"),
         ("wasi:sockets", "denied: no sockets, no name lookups"),
         (

@@ -9,6 +9,7 @@ pub mod broker;
 pub mod cli;
 pub mod config;
 pub mod coordinate;
+pub mod data;
 pub mod demo;
 pub mod engine;
 pub mod error;
@@ -89,8 +90,9 @@ async fn execute(command: Command) -> Result<u8, Failure> {
         Command::Run(args) => {
             let plan = read_plan(args.load.plan.as_deref())?;
             let options = LoadOptions::from(args.load);
-            let mut config = RunConfig::resolve(&args.host, &options, &plan, RUN_DEFAULTS)
-                .map_err(Failure::bad_input)?;
+            let mut config =
+                RunConfig::resolve(args.host.as_deref(), &options, &plan, RUN_DEFAULTS)
+                    .map_err(Failure::bad_input)?;
             let processes = args.processes.or_else(|| {
                 let whole = config.shard.is_whole() && args.coordinator.is_none();
                 let holds = run::users_one_process_holds().filter(|_| whole)?;
@@ -207,8 +209,8 @@ fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
     }
     let plan = read_plan(args.load.plan.as_deref())?;
     let load = LoadOptions::from(args.load.clone());
-    let config =
-        RunConfig::resolve(&args.host, &load, &plan, RUN_DEFAULTS).map_err(Failure::bad_input)?;
+    let config = RunConfig::resolve(Some(&args.host), &load, &plan, RUN_DEFAULTS)
+        .map_err(Failure::bad_input)?;
     let mut coordinator_flags = vec![
         "--abort-grace".to_string(),
         format!("{}ms", config.abort_grace.as_millis()),

@@ -18,6 +18,9 @@ pub fn user(weights: &[u32], wait: WaitTime) -> UserInfo {
             .collect(),
         wait,
         custom_shape: false,
+        host: None,
+        order: crate::bindings::TaskOrder::Weighted,
+        data: Vec::new(),
     }
 }
 

@@ -38,7 +38,7 @@ async fn inspect_rejects_a_component_of_another_world() {
     result.assert(
         result
             .stderr
-            .contains("is not a wasmload:scenario@0.1.0 scenario"),
+            .contains("is not a wasmload:scenario scenario"),
         "the message names the contract",
     );
 }

@@ -50,6 +50,9 @@ pub struct DemoConfig {
     /// Whether to keep the arrival time of every request (for tests of request timing;
     /// memory grows with the requests served).
     pub record_arrivals: bool,
+    /// Whether to keep the path and query of every request in order (for tests of which
+    /// rows of test data were used, and in which order; memory grows with the requests).
+    pub record_paths: bool,
 }
 
 impl Default for DemoConfig {
@@ -59,6 +62,7 @@ impl Default for DemoConfig {
             token_ttl: Duration::from_secs(15 * 60),
             report_delay: (Duration::from_millis(200), Duration::from_millis(1500)),
             record_arrivals: false,
+            record_paths: false,
         }
     }
 }
@@ -70,7 +74,7 @@ const IMPORT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 ///
 /// Every request through the router is counted except `GET /__stats`.
 pub fn router(config: DemoConfig) -> (Router, Arc<Traffic>) {
-    let traffic = Arc::new(Traffic::new(config.record_arrivals));
+    let traffic = Arc::new(Traffic::new(config.record_arrivals, config.record_paths));
     let state = state::Shared::new(config, Arc::clone(&traffic));
     let router = Router::new()
         .route("/health", get(flask::health))

@@ -35,6 +35,7 @@ async fn main() -> ExitCode {
             Duration::from_millis(args.report_delay_max_ms),
         ),
         record_arrivals: false,
+        record_paths: false,
     };
     let server = match DemoServer::start(args.addr, config).await {
         Ok(server) => server,

@@ -27,19 +27,22 @@ pub struct Traffic {
     requests: AtomicU64,
     by_route: Mutex<BTreeMap<String, u64>>,
     arrivals: Option<Mutex<Vec<Instant>>>,
+    paths: Option<Mutex<Vec<String>>>,
     connections_accepted: AtomicU64,
     connections_open: AtomicU64,
     connections_peak: AtomicU64,
 }
 
 impl Traffic {
-    /// Nothing seen yet; `record_arrivals` keeps each request's arrival time as well.
-    pub(crate) fn new(record_arrivals: bool) -> Self {
+    /// Nothing seen yet; `record_arrivals` keeps each request's arrival time as well, and
+    /// `record_paths` counts requests by path and query.
+    pub(crate) fn new(record_arrivals: bool, record_paths: bool) -> Self {
         Self {
             started: Instant::now(),
             requests: AtomicU64::new(0),
             by_route: Mutex::new(BTreeMap::new()),
             arrivals: record_arrivals.then(|| Mutex::new(Vec::new())),
+            paths: record_paths.then(|| Mutex::new(Vec::new())),
             connections_accepted: AtomicU64::new(0),
             connections_open: AtomicU64::new(0),
             connections_peak: AtomicU64::new(0),
@@ -85,6 +88,24 @@ impl Traffic {
             .clone()
     }
 
+    /// Requests by path and query (`/api/v1/products/1007`); empty unless
+    /// [`DemoConfig::record_paths`](crate::DemoConfig::record_paths) is set.
+    pub fn requests_by_path(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for path in self.paths() {
+            *counts.entry(path).or_default() += 1;
+        }
+        counts
+    }
+
+    /// The path and query of each request, in the order they arrived; empty unless
+    /// [`DemoConfig::record_paths`](crate::DemoConfig::record_paths) is set.
+    pub fn paths(&self) -> Vec<String> {
+        self.paths.as_ref().map_or_else(Vec::new, |paths| {
+            paths.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        })
+    }
+
     /// When each request arrived, from the server's start, in order; empty unless
     /// [`DemoConfig::record_arrivals`](crate::DemoConfig::record_arrivals) is set.
     pub fn arrivals(&self) -> Vec<Duration> {
@@ -98,7 +119,13 @@ impl Traffic {
             .collect()
     }
 
-    fn count(&self, route: &str) {
+    fn count(&self, route: &str, path: &str) {
+        if let Some(paths) = &self.paths {
+            paths
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(path.to_string());
+        }
         if let Some(arrivals) = &self.arrivals {
             let now = Instant::now();
             arrivals
@@ -129,7 +156,11 @@ pub(crate) async fn count_requests(
             .extensions()
             .get::<MatchedPath>()
             .map_or(UNMATCHED, MatchedPath::as_str);
-        traffic.count(route);
+        let path = req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path(), |path| path.as_str());
+        traffic.count(route, path);
     }
     next.run(req).await
 }

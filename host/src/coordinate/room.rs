@@ -254,48 +254,50 @@ impl Room {
     /// Takes seconds of a shard, adding each exactly to the run's statistics once (a batch
     /// sent again, its answer lost, holds seconds already taken); the answer says whether
     /// the shard must stop.
-    pub fn seconds(&self, batch: &SecondsIn) -> Result<Reply, Refusal> {
-        let index = self.started_shard(batch.shard)?;
+    pub fn seconds(&self, batch: SecondsIn) -> Result<Reply, Refusal> {
+        let shard = batch.shard;
+        let index = self.started_shard(shard)?;
         let taken = self.lock().last_second[index];
         let fresh = batch
             .seconds
-            .iter()
+            .into_iter()
             .filter(|second| taken.is_none_or(|taken| second.second > taken));
-        let mut decoded = Vec::with_capacity(batch.seconds.len());
+        let mut decoded = Vec::new();
         {
             // Decoded apart from the live statistics, which views and other shards read.
             let like = self.live.lock().empty_like();
             for second in fresh {
+                let (number, users, iterations) = (second.second, second.users, second.iterations);
                 let stats = second
-                    .to_stats(&like)
+                    .into_stats(&like)
                     .map_err(|err| (StatusCode::BAD_REQUEST, format!("{err:#}")))?;
-                decoded.push((second, stats));
+                decoded.push((number, users, iterations, stats));
             }
         }
         let mut state = self.lock();
         state.heard[index] = Some(Instant::now());
         if state.last_second[index].is_none() && !decoded.is_empty() {
-            tracing::info!("shard {} is running: its first second arrived", batch.shard);
+            tracing::info!("shard {shard} is running: its first second arrived");
         }
-        for (second, stats) in decoded {
-            if state.last_second[index].is_some_and(|taken| second.second <= taken) {
+        for (number, users, iterations, stats) in decoded {
+            if state.last_second[index].is_some_and(|taken| number <= taken) {
                 continue;
             }
             self.live.lock().absorb(&stats);
             if let Some(exporter) = &self.exporter {
                 for (key, row) in &stats.requests {
-                    exporter.add_row(batch.shard, key, row);
+                    exporter.add_row(shard, key, row);
                 }
             }
-            state.iterations[index] = second.iterations;
-            state.last_second[index] = Some(second.second);
+            state.iterations[index] = iterations;
+            state.last_second[index] = Some(number);
             let empty = || Gathered {
                 window: Window::Open(stats.total().empty_like()),
                 users: 0,
             };
-            let gathered = state.seconds.entry(second.second).or_insert_with(empty);
+            let gathered = state.seconds.entry(number).or_insert_with(empty);
             gathered.window.add(stats.total());
-            gathered.users += second.users;
+            gathered.users += users;
         }
         let (iterations, dropped) = state
             .iterations
@@ -540,12 +542,12 @@ mod tests {
             shard: 0,
             seconds: vec![second(0, 10), second(1, 20)],
         };
-        room.seconds(&first).expect("taken");
+        room.seconds(first).expect("taken");
         let again = SecondsIn {
             shard: 0,
             seconds: vec![second(0, 10), second(1, 20), second(2, 5)],
         };
-        room.seconds(&again).expect("taken");
+        room.seconds(again).expect("taken");
         assert_eq!(
             room.live.lock().total().count,
             35,
@@ -562,7 +564,7 @@ mod tests {
             shard: 0,
             seconds: vec![second(0, 10)],
         };
-        room.seconds(&sent).expect("taken");
+        room.seconds(sent).expect("taken");
         let done: DoneIn = serde_json::from_value(serde_json::json!({
             "shard": 0, "users_by_scenario": [1], "start_skew_ms": 0.0, "seconds": 3,
             "outcome": {

@@ -108,7 +108,7 @@ async fn seconds(State(room): State<Arc<Room>>, body: Bytes) -> Response {
         Ok(batch) => batch,
         Err(err) => return (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
     };
-    match room.seconds(&batch) {
+    match room.seconds(batch) {
         Ok(reply) => Json(reply).into_response(),
         Err(refusal) => refusal.into_response(),
     }

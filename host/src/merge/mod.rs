@@ -126,6 +126,7 @@ pub fn whole_run_report<'a>(
         scenarios: labels,
         users_by_scenario,
         host: run.host,
+        host_from: None,
         seed: run.seed,
         shard: Shard::WHOLE,
         insecure: run.config.insecure,
@@ -216,7 +217,7 @@ fn gravity(reason: StopReason) -> u8 {
     match reason {
         StopReason::Completed => 0,
         StopReason::ShapeEnded => 1,
-        StopReason::TimeUp => 2,
+        StopReason::TimeUp | StopReason::DataExhausted => 2,
         StopReason::Stopped => 3,
         StopReason::Aborted => 4,
         StopReason::Interrupted => 5,

@@ -130,7 +130,14 @@ impl RunStats {
     /// the time series is left alone, and the peaks are the larger of the two.
     pub fn absorb(&mut self, other: &RunStats) {
         for (key, row) in &other.requests {
-            self.add_row(key.clone(), row);
+            // Rows seen before are found by reference: no key is copied for them.
+            match self.requests.get_mut(key) {
+                Some(mine) => {
+                    self.total.merge(row);
+                    mine.merge(row);
+                }
+                None => self.add_row(key.clone(), row),
+            }
         }
         self.overflow.absorb(&other.overflow);
         add_counts(&mut self.failures, &other.failures);

@@ -11,7 +11,8 @@
 //! spawn-rate = 2
 //! ```
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
@@ -24,6 +25,8 @@ use super::shape::Stage;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PlanFile {
+    /// `--host`, which the flag overrides.
+    pub host: Option<String>,
     /// `--users`.
     pub users: Option<u32>,
     /// `--spawn-rate`.
@@ -47,6 +50,10 @@ pub struct PlanFile {
     pub thresholds: Vec<String>,
     /// `--abort-on-fail`.
     pub abort_on_fail: Option<bool>,
+    /// `--data NAME=FILE`, as `[data]` `NAME = "FILE"`; relative paths are the plan
+    /// file's neighbours.
+    #[serde(default)]
+    pub data: BTreeMap<String, PathBuf>,
 }
 
 /// A `[[stages]]` table.
@@ -76,7 +83,15 @@ impl PlanFile {
     pub fn read(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read plan file {}", path.display()))?;
-        Self::parse(&text).map_err(|err| anyhow!("plan file {}: {err}", path.display()))
+        let mut plan =
+            Self::parse(&text).map_err(|err| anyhow!("plan file {}: {err}", path.display()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for file in plan.data.values_mut() {
+            if file.is_relative() {
+                *file = dir.join(&*file);
+            }
+        }
+        Ok(plan)
     }
 
     /// Parses plan-file text.

@@ -36,9 +36,14 @@ fn header(out: &mut String, report: &RunReport<'_>) {
             report.shard
         )
     };
+    let from = report
+        .host_from
+        .filter(|from| *from != "--host")
+        .map(|from| format!(" ({from})"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "wasmload: {} against {}{shard}",
+        "wasmload: {} against {}{from}{shard}",
         scenarios.join(", "),
         report.host
     );
@@ -421,6 +426,7 @@ mod tests {
         let report = RunReport {
             scenarios: &scenarios,
             users_by_scenario: &[2],
+            host_from: None,
             host: "http://127.0.0.1:8000",
             seed: 42,
             shard: crate::plan::Shard::WHOLE,

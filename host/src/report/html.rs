@@ -292,6 +292,7 @@ mod tests {
         let report = RunReport {
             scenarios: &scenarios,
             users_by_scenario: &[5],
+            host_from: None,
             host: "http://127.0.0.1:1",
             seed: 9,
             shard: crate::plan::Shard::WHOLE,

@@ -333,6 +333,7 @@ pub fn reason_from_name(name: &str) -> Option<StopReason> {
         StopReason::Aborted,
         StopReason::Stopped,
         StopReason::Interrupted,
+        StopReason::DataExhausted,
     ]
     .into_iter()
     .find(|&reason| reason_name(reason) == name)
@@ -346,6 +347,7 @@ fn reason_name(reason: StopReason) -> &'static str {
         StopReason::Aborted => "aborted",
         StopReason::Stopped => "stopped",
         StopReason::Interrupted => "interrupted",
+        StopReason::DataExhausted => "data_exhausted",
     }
 }
 

@@ -92,6 +92,8 @@ pub struct RunReport<'a> {
     pub users_by_scenario: &'a [u32],
     /// The `--host`.
     pub host: &'a str,
+    /// Where the host came from (`--host`, the plan, the scenario), when the report says.
+    pub host_from: Option<&'a str>,
     /// The seed, so the run can be repeated.
     pub seed: u64,
     /// Which part of the run this process made.

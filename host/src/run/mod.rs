@@ -14,8 +14,10 @@ use std::sync::Arc;
 use anyhow::anyhow;
 use tokio::sync::watch;
 
+use crate::bindings::UserInfo;
 use crate::broker::{self, HttpBroker};
-use crate::config::RunConfig;
+use crate::config::{HostSource, RunConfig};
+use crate::data::DataSets;
 use crate::engine::{self, EngineOptions};
 use crate::error::{Failure, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED};
 use crate::metrics::{self, Aggregator, LiveStats, RunStats};
@@ -52,10 +54,10 @@ struct Prepared {
 /// prints the report to stdout and returns the result.
 pub async fn run_scenarios(
     scenarios: &[(PathBuf, u32)],
-    config: RunConfig,
+    mut config: RunConfig,
 ) -> Result<Finished, Failure> {
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
-    let prepared = prepare(scenarios, &config).await?;
+    let prepared = prepare(scenarios, &mut config).await?;
     let mut joined = coordinated::Joined::join(&config, &prepared.labels, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
@@ -106,6 +108,7 @@ pub async fn run_scenarios(
         scenarios: &labels,
         users_by_scenario: &users_by_scenario,
         host: &host,
+        host_from: config.host_source.map(HostSource::describe),
         seed: config.vu.seed,
         shard: config.shard,
         insecure: config.broker.tls.insecure,
@@ -130,20 +133,38 @@ pub async fn run_scenarios(
     })
 }
 
-/// Loads and describes the scenarios, picks the model and checks that the target answers.
-async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Prepared, Failure> {
+/// Loads and describes the scenarios, settles the host (a scenario may name it), reads the
+/// test data, picks the model and checks that the target answers.
+async fn prepare(
+    scenarios: &[(PathBuf, u32)],
+    config: &mut RunConfig,
+) -> Result<Prepared, Failure> {
     let loaded = load_scenarios(scenarios, config)?;
+    let users = describe_all(&loaded, config).await?;
+    let defaults: Vec<Option<String>> = users.iter().map(|user| user.host.clone()).collect();
+    config.set_host(&defaults).map_err(Failure::bad_input)?;
+    if config.host_source == Some(HostSource::Scenario) {
+        tracing::info!(
+            "requests go to {}, the scenario's default host (--host overrides it)",
+            config.host
+        );
+    }
+    let data = DataSets::load(&config.data, config.shard).map_err(Failure::bad_input)?;
+    for user in &users {
+        data.check_needs(&user.name, &user.data)
+            .map_err(Failure::bad_input)?;
+    }
     let (recorder, aggregator, live) = metrics::channel(&LOCUST_PERCENTILES, config.max_rows)
         .map_err(|err| Failure::from(anyhow!("cannot set up the statistics: {err}")))?;
     let ctx = Arc::new(RunContext {
         broker: HttpBroker::new(&config.broker).map_err(Failure::bad_input)?,
         recorder,
         options: config.vu.clone(),
+        data,
     });
     let mut slots = Vec::with_capacity(loaded.len());
     let mut labels = Vec::with_capacity(loaded.len());
-    for (index, loaded) in (0u16..).zip(loaded) {
-        let user = loaded.describe(&ctx, index).await?;
+    for (loaded, user) in loaded.into_iter().zip(users) {
         labels.push(ScenarioLabel {
             file: loaded.path.display().to_string(),
             user: user.name.clone(),
@@ -179,6 +200,27 @@ async fn prepare(scenarios: &[(PathBuf, u32)], config: &RunConfig) -> Result<Pre
         aggregator,
         live,
     })
+}
+
+/// Each scenario's user, as it describes itself, in an instance of a run of its own (the
+/// run's host may not be known yet: a scenario may name it).
+async fn describe_all(
+    loaded: &[LoadedScenario],
+    config: &RunConfig,
+) -> Result<Vec<UserInfo>, Failure> {
+    let (recorder, _, _) = metrics::channel(&[], 1)
+        .map_err(|err| Failure::from(anyhow!("cannot set up the statistics: {err}")))?;
+    let ctx = Arc::new(RunContext {
+        broker: HttpBroker::new(&config.broker).map_err(Failure::bad_input)?,
+        recorder,
+        options: config.vu.clone(),
+        data: DataSets::default(),
+    });
+    let mut users = Vec::with_capacity(loaded.len());
+    for (index, loaded) in (0u16..).zip(loaded) {
+        users.push(loaded.describe(&ctx, index).await?);
+    }
+    Ok(users)
 }
 
 /// Builds or reads each scenario, then compiles and links it on one engine sized for the run.

@@ -90,6 +90,8 @@ pub enum StopReason {
     Stopped,
     /// SIGINT or SIGTERM.
     Interrupted,
+    /// A data set read with `next` ran out of rows.
+    DataExhausted,
 }
 
 impl StopReason {
@@ -102,6 +104,7 @@ impl StopReason {
             StopReason::Aborted => "aborted by a failed threshold",
             StopReason::Stopped => "stopped by hand: the dashboard's Stop, or the coordinator's",
             StopReason::Interrupted => "interrupted",
+            StopReason::DataExhausted => "a data set read with `next` ran out of rows",
         }
     }
 }
@@ -244,6 +247,7 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
         signals,
         abort: swarm.abort.clone(),
         halt: swarm.halt.clone(),
+        data_exhausted: swarm.ctx.data.exhausted(),
     };
     let mut users = JoinSet::new();
     let mut outcome = match plan.model {
@@ -274,6 +278,7 @@ struct Ending<'a> {
     signals: &'a mut StopSignals,
     abort: CancellationToken,
     halt: CancellationToken,
+    data_exhausted: CancellationToken,
 }
 
 impl Ending<'_> {
@@ -291,6 +296,7 @@ impl Ending<'_> {
             }
             _ = self.abort.cancelled() => StopReason::Aborted,
             _ = self.halt.cancelled() => StopReason::Stopped,
+            _ = self.data_exhausted.cancelled() => StopReason::DataExhausted,
             _ = self.signals.recv() => StopReason::Interrupted,
         }
     }

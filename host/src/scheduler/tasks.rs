@@ -1,18 +1,18 @@
-//! What a user does next: a weighted task pick and the wait after it, both drawn from the
-//! user's seeded generator.
-
-use std::time::Duration;
+//! What a user does next: a weighted task pick drawn from the user's seeded generator, or
+//! the next task of a sequence; and the wait after it.
 
 use rand::Rng;
 
-use crate::bindings::{UserInfo, WaitTime};
+use crate::bindings::{TaskOrder, UserInfo};
 
-/// Picks tasks in proportion to their weights.
+/// Picks tasks in proportion to their weights, or in order.
 #[derive(Debug, Clone)]
 pub struct TaskPicker {
     /// Running totals of the weights, one per task.
     cumulative: Vec<u64>,
     names: Vec<String>,
+    /// Tasks run in the order listed, whatever their weights.
+    sequential: bool,
 }
 
 impl TaskPicker {
@@ -28,11 +28,20 @@ impl TaskPicker {
             })
             .collect();
         let names = user.tasks.iter().map(|task| task.name.clone()).collect();
-        Self { cumulative, names }
+        let sequential = user.order == TaskOrder::Sequential;
+        Self {
+            cumulative,
+            names,
+            sequential,
+        }
     }
 
-    /// The index of the next task.
-    pub fn pick(&self, rng: &mut impl Rng) -> u32 {
+    /// The index of the next task of a user that has started `started` tasks.
+    pub fn pick(&self, started: u64, rng: &mut impl Rng) -> u32 {
+        if self.sequential {
+            let tasks = self.names.len().max(1) as u64;
+            return (started % tasks) as u32;
+        }
         let total = self.cumulative.last().copied().unwrap_or(0);
         if total == 0 {
             return 0;
@@ -50,21 +59,7 @@ impl TaskPicker {
     }
 }
 
-/// How long to wait after a task that took `took`, under the user's wait policy.
-pub fn wait_after(policy: &WaitTime, took: Duration, rng: &mut impl Rng) -> Duration {
-    match *policy {
-        WaitTime::None => Duration::ZERO,
-        WaitTime::Constant(ms) => Duration::from_millis(u64::from(ms)),
-        WaitTime::Between((min, max)) if min >= max => Duration::from_millis(u64::from(min)),
-        WaitTime::Between((min, max)) => {
-            Duration::from_millis(rng.random_range(u64::from(min)..=u64::from(max)))
-        }
-        WaitTime::ConstantPacing(ms) => Duration::from_millis(u64::from(ms)).saturating_sub(took),
-        WaitTime::ConstantThroughput(per_second) => {
-            Duration::from_secs_f64(1.0 / per_second).saturating_sub(took)
-        }
-    }
-}
+pub use crate::vu::wait_after;
 
 #[cfg(test)]
 mod tests {
@@ -73,7 +68,7 @@ mod tests {
     use rand::SeedableRng;
 
     fn user(weights: &[u32]) -> UserInfo {
-        crate::test_support::user(weights, WaitTime::None)
+        crate::test_support::user(weights, crate::bindings::WaitTime::None)
     }
 
     #[test]
@@ -82,7 +77,7 @@ mod tests {
         let mut rng = SmallRng::seed_from_u64(1);
         let mut counts = [0u32; 4];
         for _ in 0..100_000 {
-            counts[picker.pick(&mut rng) as usize] += 1;
+            counts[picker.pick(0, &mut rng) as usize] += 1;
         }
         for (i, expected) in [40_000.0, 30_000.0, 20_000.0, 10_000.0].iter().enumerate() {
             let share = f64::from(counts[i]);
@@ -94,7 +89,7 @@ mod tests {
     fn zero_weight_tasks_are_never_picked() {
         let picker = TaskPicker::new(&user(&[0, 1, 0]));
         let mut rng = SmallRng::seed_from_u64(2);
-        assert!((0..1000).all(|_| picker.pick(&mut rng) == 1));
+        assert!((0..1000).all(|_| picker.pick(0, &mut rng) == 1));
         assert_eq!(picker.name(1), "t1");
     }
 
@@ -103,36 +98,23 @@ mod tests {
         let picker = TaskPicker::new(&user(&[1, 1, 1]));
         let picks = |seed| {
             let mut rng = SmallRng::seed_from_u64(seed);
-            (0..50).map(|_| picker.pick(&mut rng)).collect::<Vec<_>>()
+            (0..50)
+                .map(|_| picker.pick(0, &mut rng))
+                .collect::<Vec<_>>()
         };
         assert_eq!(picks(9), picks(9));
         assert_ne!(picks(9), picks(10));
     }
 
     #[test]
-    fn wait_policies_behave_like_locust() {
-        let mut rng = SmallRng::seed_from_u64(3);
-        let took = Duration::from_millis(300);
-        assert_eq!(wait_after(&WaitTime::None, took, &mut rng), Duration::ZERO);
-        assert_eq!(
-            wait_after(&WaitTime::Constant(2000), took, &mut rng),
-            Duration::from_secs(2)
-        );
-        for _ in 0..1000 {
-            let wait = wait_after(&WaitTime::Between((1000, 3000)), took, &mut rng);
-            assert!((Duration::from_secs(1)..=Duration::from_secs(3)).contains(&wait));
-        }
-        assert_eq!(
-            wait_after(&WaitTime::ConstantPacing(1000), took, &mut rng),
-            Duration::from_millis(700)
-        );
-        assert_eq!(
-            wait_after(&WaitTime::ConstantPacing(100), took, &mut rng),
-            Duration::ZERO
-        );
-        assert_eq!(
-            wait_after(&WaitTime::ConstantThroughput(2.0), took, &mut rng),
-            Duration::from_millis(200)
-        );
+    fn a_sequence_runs_its_tasks_in_order_whatever_their_weights() {
+        let mut sequence = user(&[5, 0, 1]);
+        sequence.order = TaskOrder::Sequential;
+        let picker = TaskPicker::new(&sequence);
+        let mut rng = SmallRng::seed_from_u64(4);
+        let picks: Vec<u32> = (0..7)
+            .map(|started| picker.pick(started, &mut rng))
+            .collect();
+        assert_eq!(picks, [0, 1, 2, 0, 1, 2, 0]);
     }
 }

@@ -134,7 +134,10 @@ pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32, scenario: u16, mut cadence:
     let mut identity = Identity::new(vu_id, scenario, swarm.ctx.options.seed);
     while !cadence.stopped(&swarm) {
         let vu = match Vu::instantiate(&slot.loaded, Arc::clone(&swarm.ctx), identity).await {
-            Ok(vu) => vu,
+            Ok(mut vu) => {
+                vu.set_wait(slot.user.wait);
+                vu
+            }
             Err(err) => {
                 let err = anyhow::Error::from(err);
                 swarm
@@ -170,6 +173,7 @@ async fn run_instance(
     match vu.on_start().await {
         Ok(Ok(())) => {}
         Ok(Err(_)) if vu.task_had_failed_request() => recorder.task_cut_short(scenario),
+        Ok(Err(_)) if vu.task_ran_out_of_data() => swarm.stop.cancelled().await,
         Ok(Err(message)) => recorder.exception(format!("on_start: {message}")),
         Err(trap) => {
             recorder.exception(format!("on_start: {}", vu.explain_trap(&trap)));
@@ -182,12 +186,15 @@ async fn run_instance(
             recorder.iteration_started(lateness_us);
             vu.set_lateness(Some(lateness_us));
         }
-        let index = slot.picker.pick(vu.rng());
+        let started_tasks = vu.identity().iteration;
+        let index = slot.picker.pick(started_tasks, vu.rng());
         let started = Instant::now();
         match vu.run_task(index).await {
             Ok(Ok(())) => {}
             // The error only carries a failed request, counted already, out of the task.
             Ok(Err(_)) if vu.task_had_failed_request() => recorder.task_cut_short(scenario),
+            // A `next` data queue is empty: the run is stopping, and this user waits for it.
+            Ok(Err(_)) if vu.task_ran_out_of_data() => swarm.stop.cancelled().await,
             Ok(Err(message)) => {
                 recorder.exception(format!("{}: {message}", slot.picker.name(index)))
             }

@@ -232,38 +232,38 @@ impl SecondOut {
     }
 
     /// The second's statistics, in the layout of `like`; refused if a histogram cannot be
-    /// read or has another precision.
-    pub fn to_stats(&self, like: &RunStats) -> anyhow::Result<RunStats> {
+    /// read or has another precision. Consumes the second, so its names move, not copy.
+    pub fn into_stats(self, like: &RunStats) -> anyhow::Result<RunStats> {
         let mut stats = like.empty_like();
-        for row in &self.rows {
+        for row in self.rows {
             let mut merged = row.stats.to_stats()?;
             merged.set_response(row.response.as_ref().map(CountsOut::to_stats).transpose()?);
             let key = RequestKey {
                 scenario: row.scenario,
-                name: row.name.clone(),
-                method: Cow::Owned(row.method.clone()),
+                name: row.name,
+                method: Cow::Owned(row.method),
             };
             stats.add_row(key, &merged);
         }
         stats.overflow.requests = self.overflow.0;
-        stats.overflow.examples.clone_from(&self.overflow.1);
-        for (scenario, method, name, message, count) in &self.failures {
+        stats.overflow.examples = self.overflow.1;
+        for (scenario, method, name, message, count) in self.failures {
             let key = FailureKey {
-                scenario: *scenario,
-                method: Cow::Owned(method.clone()),
-                name: name.clone(),
-                message: message.clone(),
+                scenario,
+                method: Cow::Owned(method),
+                name,
+                message,
             };
-            stats.failures.insert(key, *count);
+            stats.failures.insert(key, count);
         }
-        stats.exceptions = self.exceptions.iter().cloned().collect();
-        stats.tasks_cut_short = self.tasks_cut_short.iter().copied().collect();
-        for (name, passed, failed) in &self.checks {
-            let count = stats.checks.entry(name.clone()).or_default();
+        stats.exceptions = self.exceptions.into_iter().collect();
+        stats.tasks_cut_short = self.tasks_cut_short.into_iter().collect();
+        for (name, passed, failed) in self.checks {
+            let count = stats.checks.entry(name).or_default();
             count.passed += passed;
             count.failed += failed;
         }
-        stats.guest_time_us = self.guest_us.iter().copied().collect();
+        stats.guest_time_us = self.guest_us.into_iter().collect();
         stats.start_lateness = self.start_lateness.to_stats()?;
         stats.generator_cpu_peak = self.cpu;
         stats.generator_peak_rss = self.peak_rss;
@@ -375,7 +375,7 @@ mod tests {
             let sent = serde_json::to_string(&SecondOut::of(&interval).expect("encodes"))
                 .expect("serializes");
             let read: SecondOut = serde_json::from_str(&sent).expect("deserializes");
-            let stats = read.to_stats(&interval.stats).expect("decodes");
+            let stats = read.into_stats(&interval.stats).expect("decodes");
             assert_eq!(stats.failures, interval.stats.failures);
             assert_eq!(stats.checks, interval.stats.checks);
             for (key, row) in &interval.stats.requests {

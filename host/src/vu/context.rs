@@ -1,10 +1,11 @@
-//! What every virtual user of a run shares: the broker, the recorder, and the options that
-//! shape each user's sandbox.
+//! What every virtual user of a run shares: the broker, the recorder, the test data, and the
+//! options that shape each user's sandbox.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::broker::HttpBroker;
+use crate::data::DataSets;
 use crate::metrics::Recorder;
 
 /// `--task-timeout` when not given.
@@ -53,4 +54,6 @@ pub struct RunContext {
     pub recorder: Recorder,
     /// The options of each user's sandbox.
     pub options: VuOptions,
+    /// The run's test data (`--data`).
+    pub data: DataSets,
 }

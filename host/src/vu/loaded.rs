@@ -10,12 +10,30 @@ use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::Engine;
 
 use super::{Identity, RunContext, Vu, VuState};
-use crate::bindings::{Scenario, ScenarioPre, UserInfo, WaitTime, CONTRACT};
+use crate::bindings::{v1, v2, TaskOrder, UserInfo, WaitTime, CONTRACT, VERSIONS};
 use crate::engine::{Compiled, LibraryCode, Link, Needs};
 use crate::error::Failure;
 
 /// The id of the instance that describes a scenario before any user runs.
 const DESCRIBING_VU: u32 = u32::MAX;
+
+/// A scenario's pre-instantiation, of the contract version it was built against.
+pub enum ScenarioPre {
+    /// Built against `wasmload:scenario@0.1.0`.
+    V1(v1::ScenarioPre<VuState>),
+    /// Built against `wasmload:scenario@0.2.0`.
+    V2(v2::ScenarioPre<VuState>),
+}
+
+impl ScenarioPre {
+    /// The contract version, as in `wasmload:scenario@0.2.0`.
+    pub fn version(&self) -> &'static str {
+        match self {
+            Self::V1(_) => VERSIONS[0],
+            Self::V2(_) => VERSIONS[1],
+        }
+    }
+}
 
 /// A compiled, linked and checked scenario, ready to instantiate once per user.
 pub struct LoadedScenario {
@@ -24,7 +42,7 @@ pub struct LoadedScenario {
     /// The engine it was compiled with.
     pub engine: Engine,
     /// Its pre-instantiation, shared by all users.
-    pub pre: ScenarioPre<VuState>,
+    pub pre: ScenarioPre,
     /// The compiled component, for listing its imports and exports.
     pub component: Component,
     /// Which of its imports libraries provide.
@@ -54,28 +72,35 @@ impl LoadedScenario {
         } = compiled;
         let mut linker = Linker::<VuState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
-        Scenario::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |state| state)
+        v1::Scenario::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |state| state)
+            .map_err(anyhow::Error::from)?;
+        v2::Scenario::add_to_linker::<VuState, HasSelf<VuState>>(&mut linker, |state| state)
             .map_err(anyhow::Error::from)?;
         let instance_pre = linker.instantiate_pre(&component).map_err(|err| {
             Failure::bad_input(anyhow!(
-                "{} needs an import wasmload does not provide: {}",
+                "{} needs an import wasmload does not provide (it runs {CONTRACT} {}): {}",
                 path.display(),
+                VERSIONS.join(" and "),
                 anyhow::Error::from(err)
             ))
         })?;
-        let pre = ScenarioPre::new(instance_pre).map_err(|_| {
-            let exports: Vec<String> = component
-                .component_type()
-                .exports(&engine)
-                .map(|(name, _)| name.to_string())
-                .collect();
-            Failure::bad_input(anyhow!(
-                "{} is not a {CONTRACT} scenario: it must export `{CONTRACT}`'s `user` interface, \
-                 but exports [{}]",
-                path.display(),
-                exports.join(", ")
-            ))
-        })?;
+        let pre = match v2::ScenarioPre::new(instance_pre.clone()) {
+            Ok(pre) => ScenarioPre::V2(pre),
+            Err(_) => ScenarioPre::V1(v1::ScenarioPre::new(instance_pre).map_err(|_| {
+                let exports: Vec<String> = component
+                    .component_type()
+                    .exports(&engine)
+                    .map(|(name, _)| name.to_string())
+                    .collect();
+                Failure::bad_input(anyhow!(
+                    "{} is not a {CONTRACT} scenario: it must export the `user` interface of \
+                     {CONTRACT}@{}, but exports [{}]",
+                    path.display(),
+                    VERSIONS.join(" or @"),
+                    exports.join(", ")
+                ))
+            })?),
+        };
         Ok(Self {
             path,
             engine,
@@ -122,12 +147,14 @@ fn validate_user(user: &UserInfo) -> anyhow::Result<()> {
     if user.tasks.is_empty() {
         anyhow::bail!("user `{}` has no tasks", user.name);
     }
-    if user
-        .tasks
-        .iter()
-        .map(|task| u64::from(task.weight))
-        .sum::<u64>()
-        == 0
+    let weighted = user.order == TaskOrder::Weighted;
+    if weighted
+        && user
+            .tasks
+            .iter()
+            .map(|task| u64::from(task.weight))
+            .sum::<u64>()
+            == 0
     {
         anyhow::bail!("user `{}` has no task with a weight above 0", user.name);
     }

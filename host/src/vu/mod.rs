@@ -2,9 +2,12 @@
 //! imports that instance may call.
 
 mod context;
+mod contract_v1;
+mod data_host;
 mod guest_output;
 mod http_host;
 mod loaded;
+mod pacing;
 mod probe;
 mod responses;
 mod runtime_host;
@@ -13,7 +16,8 @@ mod state;
 mod testing;
 
 pub use context::{RunContext, VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
-pub use loaded::LoadedScenario;
+pub use loaded::{LoadedScenario, ScenarioPre};
+pub use pacing::wait_after;
 pub use probe::{mappings_per_user, max_mappings, process_mappings};
 pub use state::{Identity, VuState};
 
@@ -22,16 +26,22 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{Store, UpdateDeadline};
 
-use crate::bindings::{Scenario, ShapeStep, UserInfo};
+use crate::bindings::{v1, v2, ShapeStep, UserInfo};
 use crate::engine::LibraryCode;
 
 /// How long a guest computes without calling the host before it yields its thread.
 const YIELD_AFTER: Duration = Duration::from_millis(2);
 
+/// A scenario's instance, of the contract version it was built against.
+enum Exports {
+    V1(v1::Scenario),
+    V2(v2::Scenario),
+}
+
 /// A user's live instance. After a trap it is poisoned: drop it and instantiate afresh.
 pub struct Vu {
     store: Store<VuState>,
-    scenario: Scenario,
+    scenario: Exports,
     /// The functions of the libraries linked in, to name one a trap happened in.
     libraries: Arc<[LibraryCode]>,
 }
@@ -48,7 +58,10 @@ impl Vu {
         if budgets {
             Self::apply_budgets(&mut store);
         }
-        let scenario = loaded.pre.instantiate_async(&mut store).await?;
+        let scenario = match &loaded.pre {
+            ScenarioPre::V1(pre) => Exports::V1(pre.instantiate_async(&mut store).await?),
+            ScenarioPre::V2(pre) => Exports::V2(pre.instantiate_async(&mut store).await?),
+        };
         Ok(Self {
             store,
             scenario,
@@ -84,11 +97,19 @@ impl Vu {
     /// Asks the guest to describe its user.
     pub async fn describe(&mut self) -> wasmtime::Result<UserInfo> {
         self.enter();
-        let result = self
-            .scenario
-            .wasmload_scenario_user()
-            .call_describe(&mut self.store)
-            .await;
+        let result = match &self.scenario {
+            Exports::V1(guest) => guest
+                .wasmload_scenario_user()
+                .call_describe(&mut self.store)
+                .await
+                .map(contract_v1::user_info_v2),
+            Exports::V2(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_describe(&mut self.store)
+                    .await
+            }
+        };
         self.store.data_mut().leave_guest();
         result
     }
@@ -96,11 +117,20 @@ impl Vu {
     /// Runs the guest's `on-start`.
     pub async fn on_start(&mut self) -> wasmtime::Result<Result<(), String>> {
         self.enter();
-        let result = self
-            .scenario
-            .wasmload_scenario_user()
-            .call_on_start(&mut self.store)
-            .await;
+        let result = match &self.scenario {
+            Exports::V1(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_on_start(&mut self.store)
+                    .await
+            }
+            Exports::V2(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_on_start(&mut self.store)
+                    .await
+            }
+        };
         self.store.data_mut().leave_guest();
         result
     }
@@ -110,11 +140,20 @@ impl Vu {
         self.store.data_mut().identity.iteration += 1;
         self.store.data_mut().begin_task();
         self.enter();
-        let result = self
-            .scenario
-            .wasmload_scenario_user()
-            .call_run_task(&mut self.store, index)
-            .await;
+        let result = match &self.scenario {
+            Exports::V1(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_run_task(&mut self.store, index)
+                    .await
+            }
+            Exports::V2(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_run_task(&mut self.store, index)
+                    .await
+            }
+        };
         self.store.data_mut().leave_guest();
         result
     }
@@ -122,11 +161,20 @@ impl Vu {
     /// Runs the guest's `on-stop`.
     pub async fn on_stop(&mut self) -> wasmtime::Result<()> {
         self.enter();
-        let result = self
-            .scenario
-            .wasmload_scenario_user()
-            .call_on_stop(&mut self.store)
-            .await;
+        let result = match &self.scenario {
+            Exports::V1(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_on_stop(&mut self.store)
+                    .await
+            }
+            Exports::V2(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_on_stop(&mut self.store)
+                    .await
+            }
+        };
         self.store.data_mut().leave_guest();
         result
     }
@@ -134,11 +182,19 @@ impl Vu {
     /// Asks the guest's custom load shape for its step at `elapsed_ms` into the run.
     pub async fn shape(&mut self, elapsed_ms: u64) -> wasmtime::Result<Option<ShapeStep>> {
         self.enter();
-        let result = self
-            .scenario
-            .wasmload_scenario_user()
-            .call_shape(&mut self.store, elapsed_ms)
-            .await;
+        let result = match &self.scenario {
+            Exports::V1(guest) => guest
+                .wasmload_scenario_user()
+                .call_shape(&mut self.store, elapsed_ms)
+                .await
+                .map(|step| step.map(contract_v1::shape_step_v2)),
+            Exports::V2(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_shape(&mut self.store, elapsed_ms)
+                    .await
+            }
+        };
         self.store.data_mut().leave_guest();
         result
     }
@@ -149,10 +205,21 @@ impl Vu {
         self.store.data().failed_sends > 0
     }
 
+    /// Whether the last task found a `next` data queue empty: the run is stopping, and the
+    /// error that carried this out of the task is no exception.
+    pub fn task_ran_out_of_data(&self) -> bool {
+        self.store.data().data_ran_out
+    }
+
     /// Sets how late the next iterations started, for response times from the intended
     /// start (arrival-rate runs).
     pub fn set_lateness(&mut self, lateness_us: Option<u64>) {
         self.store.data_mut().lateness_us = lateness_us;
+    }
+
+    /// Sets the user's wait policy, which `runtime.wait` waits by.
+    pub fn set_wait(&mut self, wait: crate::bindings::WaitTime) {
+        self.store.data_mut().wait = wait;
     }
 
     /// The user's random generator.

@@ -1,5 +1,5 @@
-//! The `runtime` and `types` imports: sleep, logs, identity, parameters, checks and seeded
-//! randomness.
+//! The `runtime` and `types` imports: sleep and waits, logs, identity, parameters, checks and
+//! seeded randomness.
 
 use std::time::{Duration, Instant};
 
@@ -49,5 +49,14 @@ impl runtime::Host for VuState {
 
     fn random(&mut self) -> wasmtime::Result<u64> {
         Ok(self.identity.rng.next_u64())
+    }
+
+    async fn wait(&mut self) -> wasmtime::Result<()> {
+        let took = self.step_since.elapsed();
+        let pause = super::pacing::wait_after(&self.wait, took, &mut self.identity.rng);
+        self.sleep(pause.as_millis().min(u128::from(u64::MAX)) as u64)
+            .await?;
+        self.step_since = Instant::now();
+        Ok(())
     }
 }

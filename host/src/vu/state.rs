@@ -13,6 +13,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::guest_output::{GuestOutput, StderrTail};
 use super::responses::ResponseSlab;
 use super::RunContext;
+use crate::bindings::WaitTime;
 use crate::broker::{DefaultHeaders, UserAgent};
 use crate::metrics::SampleTag;
 
@@ -63,6 +64,8 @@ pub struct VuState {
     pub agent: UserAgent,
     /// Requests of the current task that failed without a response.
     pub failed_sends: u32,
+    /// Whether the current task found a `next` data queue empty (the run is stopping).
+    pub data_ran_out: bool,
     /// Responses the guest has not dropped yet; recorded when dropped.
     pub responses: ResponseSlab,
     /// When the guest last got control back from the host (for the task timeout).
@@ -73,6 +76,10 @@ pub struct VuState {
     pub limits: StoreLimits,
     /// How late the current arrival-rate iteration started; `None` in a closed-model run.
     pub lateness_us: Option<u64>,
+    /// The user's wait policy, for `runtime.wait` between the steps of a sequence.
+    pub wait: WaitTime,
+    /// When the current task or step began, for paced waits.
+    pub step_since: Instant,
     /// Time spent in guest code not yet reported.
     guest_time: Duration,
     /// Guest time in the current `--vu-cpu` window.
@@ -101,6 +108,7 @@ impl VuState {
         Self {
             agent: ctx.broker.new_agent(),
             failed_sends: 0,
+            data_ran_out: false,
             ctx,
             identity,
             session: Session::default(),
@@ -109,6 +117,8 @@ impl VuState {
             stderr_tail,
             limits,
             lateness_us: None,
+            wait: WaitTime::None,
+            step_since: Instant::now(),
             guest_time: Duration::ZERO,
             cpu_window: CpuWindow::new(),
             wasi,
@@ -188,6 +198,8 @@ impl VuState {
     /// per-iteration` its connections too.
     pub fn begin_task(&mut self) {
         self.failed_sends = 0;
+        self.data_ran_out = false;
+        self.step_since = Instant::now();
         self.ctx.broker.begin_task(&mut self.agent);
     }
 

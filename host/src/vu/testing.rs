@@ -20,6 +20,7 @@ pub fn vu_state() -> VuState {
             vu_memory: 1 << 20,
             ..VuOptions::default()
         },
+        data: crate::data::DataSets::default(),
     });
     VuState::new(ctx, Identity::new(0, 0, 1))
 }

@@ -3,7 +3,9 @@
 //! OAuth2"): each user logs in once as one of three test accounts,
 //! sends the JWT as a default `Authorization` header, then reads its
 //! profile, orders and notifications and refreshes its token, waiting 1–2 s
-//! between tasks.
+//! between tasks. Its default host is the demo API's address
+//! (`cargo run -p demo-api`), so `wasmload run login_flow.wasm --users 300` needs no
+//! `--host`.
 
 use wasmload_guest::prelude::*;
 
@@ -29,6 +31,8 @@ struct FastAPIAuthenticatedUser;
 impl User for FastAPIAuthenticatedUser {
     fn spec() -> UserSpec<Self> {
         UserSpec::new("FastAPIAuthenticatedUser")
+            // The demo API's own address, as a Locust file's `host = ...`: `--host` wins.
+            .host("http://127.0.0.1:8000")
             .wait(between(1, 2))
             .task("get_profile", 4, Self::get_profile)
             .task("list_orders", 3, Self::list_orders)

@@ -5,7 +5,7 @@
 #[allow(missing_docs, clippy::all, clippy::unwrap_used)]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../../../wit", "wit"],
+        path: ["../../../wit/0.1.0", "wit"],
         world: "test:auth/library@0.1.0",
         generate_all,
     });

@@ -1,5 +1,5 @@
-//! `future_contract`: a minimal scenario built against `wasmload:scenario@0.2.0`, a contract
-//! version this host does not offer: it imports `http@0.2.0`, so loading it must fail and
+//! `future_contract`: a minimal scenario built against `wasmload:scenario@0.9.0`, a contract
+//! version this host does not offer: it imports `http@0.9.0`, so loading it must fail and
 //! name that import.
 
 #[cfg(target_arch = "wasm32")]

@@ -7,7 +7,7 @@ use wasmload_guest::prelude::*;
 #[allow(missing_docs, clippy::all, clippy::unwrap_used)]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../../../wit", "../auth_library/wit", "wit"],
+        path: ["../../../wit/0.1.0", "../auth_library/wit", "wit"],
         world: "test:profile/library@0.1.0",
         generate_all,
     });

@@ -7,7 +7,7 @@ use wasmload_guest::prelude::*;
 #[allow(missing_docs, clippy::all, clippy::unwrap_used)]
 mod auth {
     wit_bindgen::generate!({
-        path: ["../../../wit", "../auth_library/wit"],
+        path: ["../../../wit/0.1.0", "../auth_library/wit"],
         world: "test:auth/client@0.1.0",
     });
 }

@@ -6,7 +6,7 @@ use wasmload_guest::prelude::*;
 #[allow(missing_docs, clippy::all, clippy::unwrap_used)]
 mod profile {
     wit_bindgen::generate!({
-        path: ["../../../wit", "../auth_library/wit", "../profile_library/wit"],
+        path: ["../../../wit/0.1.0", "../auth_library/wit", "../profile_library/wit"],
         world: "test:profile/client@0.1.0",
     });
 }
