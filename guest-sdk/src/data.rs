@@ -138,3 +138,31 @@ pub fn per_user<T: DeserializeOwned>(name: &str) -> Result<T, Error> {
 pub fn len(name: &str) -> Option<u64> {
     wit::len(name)
 }
+
+/// What the scenario's test-wide [`setup`](crate::UserSpec::setup) returned; `None` without
+/// one.
+pub fn setup_data() -> Option<Vec<u8>> {
+    wit::setup_data()
+}
+
+/// What the scenario's test-wide setup returned, read as JSON into `T`.
+///
+/// # Example
+///
+/// ```no_run
+/// use serde::Deserialize;
+/// use wasmload_guest::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Shared {
+///     access_token: String,
+/// }
+///
+/// let shared: Shared = data::setup_json()?;
+/// # Ok::<(), Error>(())
+/// ```
+pub fn setup_json<T: DeserializeOwned>() -> Result<T, Error> {
+    let bytes = setup_data().ok_or_else(|| Error::msg("the scenario has no setup"))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|err| Error::msg(format!("the setup's data is not the JSON expected: {err}")))
+}

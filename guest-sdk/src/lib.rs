@@ -312,7 +312,7 @@ pub use crate::runtime::{
     vu_id, LogLevel,
 };
 pub use crate::shape::{stage_at, ShapeFn, ShapeStep, Stage};
-pub use crate::user::{Task, TaskFn, User, UserSpec};
+pub use crate::user::{SetupFn, Task, TaskFn, TeardownFn, User, UserSpec};
 pub use crate::wait::{between, constant, constant_pacing, constant_throughput, no_wait, WaitTime};
 
 /// The vocabulary of a scenario, for `use wasmload_guest::prelude::*;`.

@@ -67,6 +67,21 @@ impl<U: User> Runner<U> {
         shape(std::time::Duration::from_millis(elapsed_ms)).map(crate::shape::ShapeStep::to_wit)
     }
 
+    /// The WIT `setup`: the scenario's setup, or nothing without one.
+    pub fn setup(&self) -> Result<Vec<u8>, String> {
+        match self.spec().hooks().0 {
+            Some(setup) => setup(&Client::new()).map_err(|err| err.to_string()),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The WIT `teardown`: the scenario's teardown, if it has one.
+    pub fn teardown(&self, setup_data: Option<Vec<u8>>) {
+        if let Some(teardown) = self.spec().hooks().1 {
+            teardown(&Client::new(), setup_data.as_deref());
+        }
+    }
+
     /// The WIT `on-stop`: runs `on_stop` and drops the user, so that a later
     /// `on-start` would begin with a fresh one.
     pub fn on_stop(&self) {
@@ -144,6 +159,14 @@ macro_rules! export_user {
                 fn shape(elapsed_ms: u64) -> ::core::option::Option<$crate::__private::ShapeStep> {
                     __WASMLOAD_RUNNER.with(|runner| runner.shape(elapsed_ms))
                 }
+
+                fn setup() -> ::core::result::Result<::std::vec::Vec<u8>, ::std::string::String> {
+                    __WASMLOAD_RUNNER.with(|runner| runner.setup())
+                }
+
+                fn teardown(setup_data: ::core::option::Option<::std::vec::Vec<u8>>) {
+                    __WASMLOAD_RUNNER.with(|runner| runner.teardown(setup_data))
+                }
             }
 
             // The component's exports. Their symbol names are not valid for
@@ -162,6 +185,8 @@ macro_rules! export_user {
                 let _ = <__WasmloadGuest as $crate::__private::Guest>::run_task;
                 let _ = <__WasmloadGuest as $crate::__private::Guest>::on_stop;
                 let _ = <__WasmloadGuest as $crate::__private::Guest>::shape;
+                let _ = <__WasmloadGuest as $crate::__private::Guest>::setup;
+                let _ = <__WasmloadGuest as $crate::__private::Guest>::teardown;
             }
         };
     };

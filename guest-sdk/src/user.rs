@@ -142,6 +142,15 @@ pub trait User: Default + 'static {
 /// ```
 pub type TaskFn<U> = fn(&mut U, &Client) -> TaskResult;
 
+/// A test-wide setup (k6's `setup()`, Locust's `test_start`): it runs once before any user
+/// starts, and what it returns every user reads with [`data::setup_data`](crate::data::setup_data)
+/// or [`data::setup_json`](crate::data::setup_json).
+pub type SetupFn = fn(&Client) -> Result<Vec<u8>, crate::Error>;
+
+/// A test-wide teardown (k6's `teardown()`, Locust's `test_stop`): it runs once when the run
+/// ends, also after Ctrl-C, with what the setup returned.
+pub type TeardownFn = fn(&Client, Option<&[u8]>);
+
 /// A named, weighted task of a [`UserSpec`].
 ///
 /// # Example
@@ -271,6 +280,8 @@ pub struct UserSpec<U> {
     host: Option<String>,
     data: Vec<String>,
     sequential: bool,
+    setup: Option<SetupFn>,
+    teardown: Option<TeardownFn>,
 }
 
 impl<U> UserSpec<U> {
@@ -296,7 +307,50 @@ impl<U> UserSpec<U> {
             host: None,
             data: Vec::new(),
             sequential: false,
+            setup: None,
+            teardown: None,
         }
+    }
+
+    /// Sets the test-wide setup: it runs once, in an instance of its own, before any user
+    /// starts; its requests are recorded under names starting with `setup: `. If it fails,
+    /// the run stops before it begins.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use wasmload_guest::prelude::*;
+    ///
+    /// fn fetch_token(client: &Client) -> Result<Vec<u8>, Error> {
+    ///     let response = client.post("/api/v1/auth/login").send()?;
+    ///     Ok(response.bytes().to_vec())
+    /// }
+    /// let spec = UserSpec::<()>::new("Reader").setup(fetch_token);
+    /// assert!(spec.has_setup());
+    /// ```
+    #[must_use]
+    pub fn setup(mut self, setup: SetupFn) -> Self {
+        self.setup = Some(setup);
+        self
+    }
+
+    /// Sets the test-wide teardown: it runs once when the run ends (also after Ctrl-C), in
+    /// an instance of its own, with what the setup returned; its requests are recorded under
+    /// names starting with `teardown: `.
+    #[must_use]
+    pub fn teardown(mut self, teardown: TeardownFn) -> Self {
+        self.teardown = Some(teardown);
+        self
+    }
+
+    /// Whether a [`setup`](Self::setup) is set.
+    pub fn has_setup(&self) -> bool {
+        self.setup.is_some()
+    }
+
+    /// The setup and teardown, if set.
+    pub(crate) fn hooks(&self) -> (Option<SetupFn>, Option<TeardownFn>) {
+        (self.setup, self.teardown)
     }
 
     /// Sets the host requests go to when the run names none (Locust's `host = ...` on a
@@ -545,6 +599,16 @@ impl<U> UserSpec<U> {
                 wit::TaskOrder::Weighted
             },
             data: self.data.clone(),
+            hooks: {
+                let mut hooks = wit::Hooks::empty();
+                if self.setup.is_some() {
+                    hooks = hooks | wit::Hooks::SETUP;
+                }
+                if self.teardown.is_some() {
+                    hooks = hooks | wit::Hooks::TEARDOWN;
+                }
+                hooks
+            },
         }
     }
 }
@@ -559,6 +623,8 @@ impl<U> fmt::Debug for UserSpec<U> {
             .field("host", &self.host)
             .field("data", &self.data)
             .field("sequential", &self.sequential)
+            .field("setup", &self.setup.is_some())
+            .field("teardown", &self.teardown.is_some())
             .finish()
     }
 }

@@ -48,6 +48,7 @@ async fn measure(path: &str, count: u32, libraries: &[Library]) -> anyhow::Resul
         recorder,
         options,
         data: wasmload::data::DataSets::default(),
+        setup_results: wasmload::vu::SetupResults::default(),
     });
     let mut times = Vec::with_capacity(count as usize);
     let mut alive = Vec::with_capacity(count as usize);

@@ -33,7 +33,7 @@ pub mod v2 {
 }
 
 pub use self::v2::wasmload::scenario::types::{
-    HttpError, LogLevel, Method, Request, ShapeStep, TaskOrder, UserInfo, WaitTime,
+    Hooks, HttpError, LogLevel, Method, Request, ShapeStep, TaskOrder, UserInfo, WaitTime,
 };
 pub use self::v2::wasmload::scenario::{data, http, runtime, session, types};
 

@@ -228,6 +228,7 @@ impl From<ViewArgs> for Outputs {
             csv: args.files.csv,
             json: args.files.json,
             html: args.files.html,
+            junit: args.files.junit,
             quiet: args.quiet,
             web: args.web,
             web_auth: args.web_auth,
@@ -253,6 +254,11 @@ pub struct ReportFiles {
     /// Write a self-contained HTML report (charts, tables, thresholds) that opens offline.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+
+    /// Write the thresholds and checks as a JUnit XML report (a test case each), which CI
+    /// systems show natively.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 /// Flags of `wasmload new`.

@@ -176,6 +176,8 @@ pub struct Outputs {
     pub json: Option<PathBuf>,
     /// `--html FILE`.
     pub html: Option<PathBuf>,
+    /// `--junit FILE`.
+    pub junit: Option<PathBuf>,
     /// `--quiet`: no live view.
     pub quiet: bool,
     /// `--web ADDR`.

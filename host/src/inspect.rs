@@ -48,6 +48,7 @@ async fn describe(loaded: &LoadedScenario, options: VuOptions) -> Result<UserInf
         recorder,
         options,
         data: crate::data::DataSets::default(),
+        setup_results: crate::vu::SetupResults::default(),
     });
     loaded.describe(&ctx, 0).await
 }

@@ -124,6 +124,7 @@ async fn execute(command: Command) -> Result<u8, Failure> {
                     csv: args.files.csv,
                     json: args.files.json,
                     html: args.files.html,
+                    junit: args.files.junit,
                     ..config::Outputs::default()
                 },
             })

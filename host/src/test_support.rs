@@ -21,6 +21,7 @@ pub fn user(weights: &[u32], wait: WaitTime) -> UserInfo {
         host: None,
         order: crate::bindings::TaskOrder::Weighted,
         data: Vec::new(),
+        hooks: crate::bindings::Hooks::empty(),
     }
 }
 

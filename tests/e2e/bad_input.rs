@@ -65,19 +65,17 @@ async fn an_unknown_flag_is_rejected() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_host_is_named_with_the_help_to_read() {
-    let component = guest("login_flow").display().to_string();
+async fn a_missing_host_is_named_with_the_three_ways_to_give_one() {
+    // `browse_products` names no default host.
+    let component = guest("browse_products").display().to_string();
     let result = run(vec!["run".into(), component, "--users".into(), "3".into()]).await;
-    assert_rejected(
-        &result,
-        "required arguments were not provided: --host <HOST>",
-    );
+    assert_rejected(&result, "no host to send requests to: give --host URL");
     result.assert(
-        result
-            .stderr
-            .trim_end()
-            .ends_with("(see wasmload run --help)"),
-        "the line says where to read more",
+        result.stderr.contains("in the plan file (--plan)")
+            && result
+                .stderr
+                .contains("the scenario's default host (`UserSpec::host(..)`)"),
+        "the line names the flag, the plan file and the scenario",
     );
 }
 

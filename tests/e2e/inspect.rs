@@ -9,14 +9,14 @@ async fn inspect_shows_the_user_and_the_capabilities() {
     let result = run(vec!["inspect".into(), component]).await;
     result.assert(result.code == 0, "inspect succeeds");
     for expected in [
-        "a wasmload:scenario@0.1.0 scenario",
+        "a wasmload:scenario@0.2.0 scenario",
         "user APIUser",
         "task get_home",
         "weight    3  (50.0% of picks)",
         "wait: between 1000 and 3000 ms",
-        "wasmload:scenario/http@0.1.0",
+        "wasmload:scenario/http@0.2.0",
         "HTTP, only to --host and --allow-host origins",
-        "wasmload:scenario/user@0.1.0",
+        "wasmload:scenario/user@0.2.0",
     ] {
         result.assert(result.stdout.contains(expected), expected);
     }

@@ -15,6 +15,7 @@ mod budgets;
 mod contract;
 mod coordinator;
 mod faults;
+mod hooks;
 mod inspect;
 mod isolation;
 mod k8s;

@@ -30,6 +30,7 @@ const GUESTS: &[&str] = &[
     "contract_v1",
     "shop_data",
     "checkout_journey",
+    "shared_token",
     "fault_paths",
     "escape_artist",
     "paced_health",

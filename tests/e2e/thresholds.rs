@@ -108,3 +108,51 @@ async fn a_malformed_threshold_is_bad_input() {
         "no report for a run that never started",
     );
 }
+
+#[tokio::test]
+async fn junit_reports_a_test_case_per_threshold_and_per_check() {
+    let dir = crate::support::scratch_dir("junit");
+    let path = dir.join("verdicts.xml");
+    let path_text = path.display().to_string();
+    let mut extra = vec!["--users", "8", "--run-time", "2s", "--seed", "3", "--junit"];
+    extra.push(&path_text);
+    let mut args = flags(&["p95<5s", "rps>=1000000"], &[]);
+    args.extend(extra.iter().map(ToString::to_string));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (result, _) = run_against_demo("status_checks", &args).await;
+    result.assert(result.code == 4, "a failed threshold exits 4");
+    let xml = std::fs::read(&path).expect("the JUnit report is written");
+    let report = quick_junit::Report::deserialize(&xml[..]).expect("well-formed JUnit XML");
+    let suite = |name: &str| {
+        report
+            .test_suites
+            .iter()
+            .find(|suite| suite.name.as_str() == name)
+            .unwrap_or_else(|| panic!("a `{name}` suite"))
+    };
+    let thresholds = suite("thresholds");
+    let outcome = |case: &str| {
+        thresholds
+            .test_cases
+            .iter()
+            .find(|test| test.name.as_str() == case)
+            .map(|test| matches!(test.status, quick_junit::TestCaseStatus::Success { .. }))
+    };
+    result.assert(
+        outcome("p95<5s") == Some(true) && outcome("rps>=1000000") == Some(false),
+        "one passing and one failing threshold test case",
+    );
+    result.assert(
+        report.failures == 1 + suite("checks").failures && thresholds.failures == 1,
+        "the report counts the failed threshold",
+    );
+    let checks = suite("checks");
+    result.assert(
+        !checks.test_cases.is_empty()
+            && checks
+                .test_cases
+                .iter()
+                .all(|case| result.stdout.contains(case.name.as_str())),
+        "a test case per check of the console report",
+    );
+}

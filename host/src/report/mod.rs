@@ -6,6 +6,7 @@
 mod console;
 pub mod html;
 pub mod json_summary;
+pub mod junit;
 pub mod live;
 pub mod locust_csv;
 pub mod prometheus;

@@ -2,6 +2,7 @@
 //! them, check the target, start the views, run the plan, judge the thresholds, report.
 
 mod coordinated;
+mod hooks;
 mod limits;
 
 pub use limits::users_one_process_holds;
@@ -26,7 +27,7 @@ use crate::report::{self, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
 use crate::scenario_build::resolve_components;
 use crate::scheduler::{self, Model, Plan, RunOutcome, ScenarioSlot, StopSignals, Swarm};
 use crate::thresholds;
-use crate::vu::{LoadedScenario, RunContext};
+use crate::vu::{LoadedScenario, RunContext, SetupResults};
 use views::Views;
 
 /// The result of a finished run.
@@ -58,6 +59,7 @@ pub async fn run_scenarios(
 ) -> Result<Finished, Failure> {
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
     let prepared = prepare(scenarios, &mut config).await?;
+    hooks::setup(&prepared.slots, &prepared.ctx).await?;
     let mut joined = coordinated::Joined::join(&config, &prepared.labels, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
@@ -93,6 +95,7 @@ pub async fn run_scenarios(
         stop_timeout: config.stop_timeout,
     };
     let outcome = scheduler::run(Arc::clone(&swarm), plan, &mut signals).await;
+    hooks::teardown(&swarm.slots, &swarm.ctx, config.stop_timeout).await;
     views.run_ended();
     let users_by_scenario = swarm.users_by_scenario(&outcome);
     drop(swarm);
@@ -161,6 +164,7 @@ async fn prepare(
         recorder,
         options: config.vu.clone(),
         data,
+        setup_results: SetupResults::new(users.len()),
     });
     let mut slots = Vec::with_capacity(loaded.len());
     let mut labels = Vec::with_capacity(loaded.len());
@@ -215,6 +219,7 @@ async fn describe_all(
         recorder,
         options: config.vu.clone(),
         data: DataSets::default(),
+        setup_results: SetupResults::default(),
     });
     let mut users = Vec::with_capacity(loaded.len());
     for (index, loaded) in (0u16..).zip(loaded) {

@@ -1,4 +1,4 @@
-//! The files a run writes at its end (`--csv`, `--json`, `--html`), also when it was
+//! The files a run writes at its end (`--csv`, `--json`, `--html`, `--junit`), also when it was
 //! interrupted; a file that cannot be written is named in one line.
 
 use std::path::PathBuf;
@@ -36,6 +36,11 @@ pub fn write(
     if let Some(path) = &outputs.html {
         report::html::write(path, report, verdicts)
             .map_err(|err| unwritable("HTML report", err))?;
+        tracing::info!("wrote {}", path.display());
+    }
+    if let Some(path) = &outputs.junit {
+        report::junit::write(path, report, verdicts)
+            .map_err(|err| unwritable("JUnit report", err))?;
         tracing::info!("wrote {}", path.display());
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! options that shape each user's sandbox.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::broker::HttpBroker;
@@ -56,4 +57,32 @@ pub struct RunContext {
     pub options: VuOptions,
     /// The run's test data (`--data`).
     pub data: DataSets,
+    /// What each scenario's test-wide `setup` returned.
+    pub setup_results: SetupResults,
+}
+
+/// What each scenario's `setup` returned, set once before the users start and read by all.
+#[derive(Debug, Default)]
+pub struct SetupResults(Box<[OnceLock<Vec<u8>>]>);
+
+impl SetupResults {
+    /// Room for the results of `scenarios` scenarios.
+    pub fn new(scenarios: usize) -> Self {
+        Self((0..scenarios).map(|_| OnceLock::new()).collect())
+    }
+
+    /// Keeps what scenario `scenario`'s setup returned.
+    pub fn set(&self, scenario: u16, bytes: Vec<u8>) {
+        if let Some(cell) = self.0.get(usize::from(scenario)) {
+            let _ = cell.set(bytes);
+        }
+    }
+
+    /// What scenario `scenario`'s setup returned, if it has run.
+    pub fn get(&self, scenario: u16) -> Option<&[u8]> {
+        self.0
+            .get(usize::from(scenario))
+            .and_then(OnceLock::get)
+            .map(Vec::as_slice)
+    }
 }

@@ -157,7 +157,8 @@ fn http_error_v1(error: bindings::HttpError) -> v1::types::HttpError {
     }
 }
 
-/// A 0.1.0 user's description, in 0.2.0's terms: weighted tasks, no default host, no data.
+/// A 0.1.0 user's description, in 0.2.0's terms: weighted tasks, no default host, no data,
+/// no test-wide hooks.
 pub fn user_info_v2(user: v1::types::UserInfo) -> bindings::UserInfo {
     use bindings::WaitTime;
     let wait = match user.wait {
@@ -182,6 +183,7 @@ pub fn user_info_v2(user: v1::types::UserInfo) -> bindings::UserInfo {
         host: None,
         order: bindings::TaskOrder::Weighted,
         data: Vec::new(),
+        hooks: bindings::Hooks::empty(),
     }
 }
 

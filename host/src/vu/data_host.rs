@@ -1,4 +1,5 @@
-//! The `data` import: rows of the run's data sets, picked by the strategy the guest names.
+//! The `data` import: rows of the run's data sets, picked by the strategy the guest names,
+//! and what the scenario's setup returned.
 
 use super::state::VuState;
 use crate::bindings::data::{self, DataError};
@@ -33,5 +34,10 @@ impl data::Host for VuState {
 
     fn len(&mut self, name: String) -> wasmtime::Result<Option<u64>> {
         Ok(self.ctx.data.len(&name))
+    }
+
+    fn setup_data(&mut self) -> wasmtime::Result<Option<Vec<u8>>> {
+        let scenario = self.identity.scenario;
+        Ok(self.ctx.setup_results.get(scenario).map(<[u8]>::to_vec))
     }
 }

@@ -23,10 +23,13 @@ impl http::Host for VuState {
         self.leave_guest();
         let method = http_method(&request.method);
         let method_label = method_label(&request.method);
-        let name = request
+        let mut name = request
             .name
             .take()
             .unwrap_or_else(|| default_name(&request.url));
+        if let Some(prefix) = self.row_prefix {
+            name = format!("{prefix}: {name}");
+        }
         let prepared = method.and_then(|method| self.prepare(method, request));
         let outgoing = match prepared {
             Ok(outgoing) => outgoing,

@@ -15,7 +15,7 @@ mod state;
 #[cfg(test)]
 mod testing;
 
-pub use context::{RunContext, VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
+pub use context::{RunContext, SetupResults, VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
 pub use loaded::{LoadedScenario, ScenarioPre};
 pub use pacing::wait_after;
 pub use probe::{mappings_per_user, max_mappings, process_mappings};
@@ -156,6 +156,44 @@ impl Vu {
         };
         self.store.data_mut().leave_guest();
         result
+    }
+
+    /// Runs the scenario's test-wide `setup` (a 0.1.0 scenario has none).
+    pub async fn setup(&mut self) -> wasmtime::Result<Result<Vec<u8>, String>> {
+        self.enter();
+        let result = match &self.scenario {
+            Exports::V1(_) => Ok(Ok(Vec::new())),
+            Exports::V2(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_setup(&mut self.store)
+                    .await
+            }
+        };
+        self.store.data_mut().leave_guest();
+        result
+    }
+
+    /// Runs the scenario's test-wide `teardown` with what its setup returned.
+    pub async fn teardown(&mut self, setup_data: Option<Vec<u8>>) -> wasmtime::Result<()> {
+        self.enter();
+        let result = match &self.scenario {
+            Exports::V1(_) => Ok(()),
+            Exports::V2(guest) => {
+                guest
+                    .wasmload_scenario_user()
+                    .call_teardown(&mut self.store, setup_data.as_deref())
+                    .await
+            }
+        };
+        self.store.data_mut().leave_guest();
+        result
+    }
+
+    /// Records this instance's requests under names that start with `prefix: ` (for a
+    /// scenario's setup and teardown).
+    pub fn set_row_prefix(&mut self, prefix: &'static str) {
+        self.store.data_mut().row_prefix = Some(prefix);
     }
 
     /// Runs the guest's `on-stop`.

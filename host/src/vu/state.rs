@@ -80,6 +80,8 @@ pub struct VuState {
     pub wait: WaitTime,
     /// When the current task or step began, for paced waits.
     pub step_since: Instant,
+    /// What this instance's request names start with (`setup`, `teardown`), if anything.
+    pub row_prefix: Option<&'static str>,
     /// Time spent in guest code not yet reported.
     guest_time: Duration,
     /// Guest time in the current `--vu-cpu` window.
@@ -119,6 +121,7 @@ impl VuState {
             lateness_us: None,
             wait: WaitTime::None,
             step_since: Instant::now(),
+            row_prefix: None,
             guest_time: Duration::ZERO,
             cpu_window: CpuWindow::new(),
             wasi,

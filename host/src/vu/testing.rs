@@ -21,6 +21,7 @@ pub fn vu_state() -> VuState {
             ..VuOptions::default()
         },
         data: crate::data::DataSets::default(),
+        setup_results: super::SetupResults::default(),
     });
     VuState::new(ctx, Identity::new(0, 0, 1))
 }
