@@ -275,6 +275,7 @@
 mod client;
 pub mod data;
 mod error;
+pub mod metrics;
 mod multipart;
 mod request;
 mod response;
@@ -333,7 +334,6 @@ pub use crate::wait::{between, constant, constant_pacing, constant_throughput, n
 /// });
 /// ```
 pub mod prelude {
-    pub use crate::data;
     pub use crate::{
         between, check, choose, constant, constant_pacing, constant_throughput, ensure, env,
         env_or, export_user, fail, iteration, log, log_debug, log_error, log_info, log_trace,
@@ -341,6 +341,7 @@ pub mod prelude {
         stage_at, vu_id, Client, Context, Error, HttpError, LogLevel, Method, Multipart, Response,
         ShapeFn, ShapeStep, Stage, TaskResult, User, UserSpec, WaitTime,
     };
+    pub use crate::{data, metrics};
     pub use std::time::Duration;
 }
 

@@ -35,7 +35,7 @@ pub mod v2 {
 pub use self::v2::wasmload::scenario::types::{
     Hooks, HttpError, LogLevel, Method, Request, ShapeStep, TaskOrder, UserInfo, WaitTime,
 };
-pub use self::v2::wasmload::scenario::{data, http, runtime, session, types};
+pub use self::v2::wasmload::scenario::{data, http, metrics, runtime, session, types};
 
 /// The WIT package this host implements, for error messages.
 pub const CONTRACT: &str = "wasmload:scenario";

@@ -193,6 +193,10 @@ fn capability(import: &str) -> &'static str {
             "wasmload:scenario/data",
             "rows of the --data sets, never their files",
         ),
+        (
+            "wasmload:scenario/metrics",
+            "custom trends, counters, rates and gauges",
+        ),
         ("wasi:filesystem", "denied: no directory is opened"),
         ("wasi:sockets", "denied: no sockets, no name lookups"),
         (

@@ -14,6 +14,7 @@ mod browser;
 mod budgets;
 mod contract;
 mod coordinator;
+mod custom_metrics;
 mod faults;
 mod hooks;
 mod inspect;

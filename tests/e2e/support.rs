@@ -31,6 +31,7 @@ const GUESTS: &[&str] = &[
     "shop_data",
     "checkout_journey",
     "shared_token",
+    "cart_metrics",
     "fault_paths",
     "escape_artist",
     "paced_health",

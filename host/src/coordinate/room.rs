@@ -288,6 +288,7 @@ impl Room {
                 for (key, row) in &stats.requests {
                     exporter.add_row(shard, key, row);
                 }
+                exporter.add_custom(&stats.custom);
             }
             state.iterations[index] = iterations;
             state.last_second[index] = Some(number);

@@ -10,6 +10,7 @@ use crate::metrics::{
     CheckCount, FailureKey, RequestKey, RequestStats, RowCounts, RunStats, Second, TimePoint,
     Timeline,
 };
+use crate::report::custom_metrics;
 use crate::report::summary_in::{decode_histogram, StatsIn, SummaryFile};
 use crate::report::LOCUST_PERCENTILES;
 
@@ -48,6 +49,7 @@ pub fn merged(files: &[SummaryFile]) -> anyhow::Result<RunStats> {
             .generator_peak_rss
             .max(summary.cpu.generator_peak_rss_bytes);
         *stats.tasks_cut_short.entry(0).or_default() += summary.outcome.tasks_cut_short;
+        custom_metrics::add_entries(&mut stats.custom, &summary.metrics).with_context(label)?;
     }
     let summaries = || files.iter().map(|file| &file.summary);
     stats.failures = add_up(summaries().flat_map(|summary| {

@@ -5,6 +5,7 @@
 //! it touches the histograms.
 
 mod cpu_watch;
+mod custom;
 mod latencies;
 mod overflow;
 mod request_stats;
@@ -12,6 +13,7 @@ mod run_stats;
 mod timeline;
 
 pub use cpu_watch::{peak_resident_bytes, CpuWatch, BUSY_WARNING as CPU_BUSY_WARNING};
+pub use custom::{trend_value, CustomMetrics, Gauge, MetricValue, TREND_SCALE};
 pub use hdrhistogram::CreationError;
 pub use overflow::{Overflow, DEFAULT_MAX_ROWS, OVERFLOW_ROW};
 pub use request_stats::{RequestStats, RowCounts};
@@ -99,6 +101,13 @@ pub enum Event {
         /// Start minus intended start.
         lateness_us: u64,
     },
+    /// A value of one of the scenario's own metrics.
+    Metric {
+        /// The metric's name.
+        name: String,
+        /// Its kind and value.
+        value: MetricValue,
+    },
 }
 
 /// The sending side of the metrics channel; cheap to clone, one per user.
@@ -109,6 +118,11 @@ impl Recorder {
     /// Records a finished request.
     pub fn request(&self, sample: Sample) {
         self.send(Event::Request(sample));
+    }
+
+    /// Records a value of a custom metric.
+    pub fn metric(&self, name: String, value: MetricValue) {
+        self.send(Event::Metric { name, value });
     }
 
     /// Records a request cut off by the run's stop.
@@ -158,6 +172,9 @@ pub trait SampleObserver: Send + Sync {
 
     /// One request cut off by the run's stop.
     fn cancelled(&self, sample: &Sample);
+
+    /// One value of a custom metric.
+    fn metric(&self, name: &str, value: &MetricValue);
 }
 
 /// One second of a shard's run, for its coordinator: exactly what was recorded in it.
@@ -315,11 +332,12 @@ impl Aggregator {
     }
 }
 
-/// Shows `event` to `observer` if it is a request.
+/// Shows `event` to `observer` if it is a request or a custom metric's value.
 fn observe(observer: &dyn SampleObserver, event: &Event) {
     match event {
         Event::Request(sample) => observer.observe(sample),
         Event::Cancelled(sample) => observer.cancelled(sample),
+        Event::Metric { name, value } => observer.metric(name, value),
         _ => {}
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::CreationError;
 
 use super::overflow::{Overflow, DEFAULT_MAX_ROWS};
-use super::{Event, RequestStats, Sample, Timeline};
+use super::{CustomMetrics, Event, RequestStats, Sample, Timeline};
 
 /// A report row: Locust sorts rows by name, then method (here within each scenario).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -56,6 +56,8 @@ pub struct RunStats {
     pub tasks_cut_short: BTreeMap<u16, u64>,
     /// Checks by name.
     pub checks: BTreeMap<String, CheckCount>,
+    /// The scenario's own trends, counters, rates and gauges.
+    pub custom: CustomMetrics,
     /// How late arrival-rate iterations started (empty in a closed-model run).
     pub start_lateness: RequestStats,
     /// The run second by second.
@@ -107,6 +109,7 @@ impl RunStats {
             exceptions: BTreeMap::new(),
             tasks_cut_short: BTreeMap::new(),
             checks: BTreeMap::new(),
+            custom: CustomMetrics::default(),
             start_lateness: empty_row.empty_like(),
             timeline: Timeline::new(empty_row.empty_like(), percentiles),
             guest_time_us: BTreeMap::new(),
@@ -149,6 +152,7 @@ impl RunStats {
             mine.passed += count.passed;
             mine.failed += count.failed;
         }
+        self.custom.absorb(&other.custom);
         self.start_lateness.merge(&other.start_lateness);
         self.generator_cpu_peak = self.generator_cpu_peak.max(other.generator_cpu_peak);
         self.generator_peak_rss = self.generator_peak_rss.max(other.generator_peak_rss);
@@ -190,6 +194,7 @@ impl RunStats {
             Event::IterationStarted { lateness_us } => {
                 self.start_lateness.record(lateness_us, 0, false);
             }
+            Event::Metric { name, value } => self.custom.record(name, value, &self.empty_row),
         }
     }
 

@@ -17,6 +17,11 @@ pub fn render(report: &RunReport<'_>) -> String {
     failure_table(&mut out, report);
     exception_table(&mut out, report);
     check_table(&mut out, report);
+    if let Ok(entries) =
+        super::custom_metrics::entries(&report.stats.custom, report.outcome.elapsed)
+    {
+        out.push_str(&super::custom_metrics::console(&entries));
+    }
     out
 }
 

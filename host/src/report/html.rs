@@ -54,6 +54,7 @@ pub fn render(report: &RunReport<'_>, verdicts: &[Verdict]) -> String {
     percentile_table(&mut page, report);
     failure_table(&mut page, report);
     exception_table(&mut page, report);
+    custom_metric_table(&mut page, report);
     threshold_table(&mut page, verdicts);
     page.push_str("</body></html>\n");
     page
@@ -231,6 +232,34 @@ fn exception_table(page: &mut String, report: &RunReport<'_>) {
             "<tr><td>{count}</td><td class=\"name\">{}</td></tr>",
             escape(message)
         );
+    }
+    page.push_str("</tbody></table>");
+}
+
+/// The scenario's own metrics, as `PREFIX_metrics.csv` has them; nothing without any.
+fn custom_metric_table(page: &mut String, report: &RunReport<'_>) {
+    let Ok(entries) = super::custom_metrics::entries(&report.stats.custom, report.outcome.elapsed)
+    else {
+        return;
+    };
+    if entries.is_empty() {
+        return;
+    }
+    let records = super::custom_metrics::csv_records(&entries);
+    page.push_str("<h2>Custom metrics</h2><table id=\"metrics\"><thead><tr>");
+    for (index, record) in records.iter().enumerate() {
+        let cell = if index == 0 { "th" } else { "td" };
+        if index > 0 {
+            page.push_str("<tr>");
+        }
+        for value in record {
+            let _ = write!(page, "<{cell}>{}</{cell}>", escape(value));
+        }
+        page.push_str(if index == 0 {
+            "</tr></thead><tbody>"
+        } else {
+            "</tr>"
+        });
     }
     page.push_str("</tbody></table>");
 }

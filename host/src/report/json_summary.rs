@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::custom_metrics::{self, MetricEntry};
 use super::{ReportRow, RunReport, LOCUST_PERCENTILES};
 use crate::metrics::{ms, RequestStats, TimePoint};
 use crate::scheduler::{RunOutcome, StopReason};
@@ -75,6 +76,8 @@ struct Summary<'a> {
     failures: Vec<FailureEntry<'a>>,
     exceptions: Vec<ExceptionEntry<'a>>,
     checks: Vec<CheckEntry<'a>>,
+    /// The scenario's own metrics.
+    metrics: Vec<MetricEntry>,
     thresholds: &'a [Verdict],
     start_lateness: Option<Stats>,
     timeline: &'a [TimePoint],
@@ -214,6 +217,7 @@ fn summary<'a>(
                 fails: count.failed,
             })
             .collect(),
+        metrics: custom_metrics::entries(&stats.custom, report.outcome.elapsed)?,
         thresholds: verdicts,
         start_lateness,
         timeline: stats.timeline.points(),

@@ -92,7 +92,24 @@ pub fn write(prefix: &Path, report: &RunReport<'_>) -> anyhow::Result<Vec<PathBu
     history(&files[1], report)?;
     failures(&files[2], report)?;
     exceptions(&files[3], report)?;
-    Ok(files.to_vec())
+    let mut written = files.to_vec();
+    if !report.stats.custom.is_empty() {
+        let metrics = path("_metrics.csv");
+        custom_metrics(&metrics, report)?;
+        written.push(metrics);
+    }
+    Ok(written)
+}
+
+/// `PREFIX_metrics.csv`: the scenario's own metrics, written only when it recorded some.
+fn custom_metrics(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {
+    let entries = super::custom_metrics::entries(&report.stats.custom, report.outcome.elapsed)?;
+    let mut out = writer(path)?;
+    for record in super::custom_metrics::csv_records(&entries) {
+        out.write_record(record)?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn stats(path: &Path, report: &RunReport<'_>) -> anyhow::Result<()> {

@@ -4,12 +4,14 @@
 //! how they look.
 
 mod console;
+pub mod custom_metrics;
 pub mod html;
 pub mod json_summary;
 pub mod junit;
 pub mod live;
 pub mod locust_csv;
 pub mod prometheus;
+mod prometheus_custom;
 mod prometheus_rows;
 pub mod summary_in;
 mod svg_chart;

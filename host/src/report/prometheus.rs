@@ -1,6 +1,6 @@
 //! `--prometheus ADDR`: the run's metrics at `http://ADDR/metrics` in the Prometheus text
 //! format, for Grafana and alerting: requests and failures by row, latency histograms, users,
-//! iterations and dropped iterations.
+//! iterations and dropped iterations, and the scenario's own metrics.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,14 +11,18 @@ use axum::Router;
 use prometheus::{Encoder, IntCounter, IntGauge, Registry, TextEncoder};
 use tokio::task::JoinHandle;
 
+use super::prometheus_custom::CustomSeries;
 use super::prometheus_rows::RowSeries;
-use crate::metrics::{Gauges, RequestKey, RequestStats, Sample, SampleObserver};
+use crate::metrics::{
+    CustomMetrics, Gauges, MetricValue, RequestKey, RequestStats, Sample, SampleObserver,
+};
 
 /// The run's Prometheus metrics; the aggregator (or a coordinator, a shard's second at a
 /// time) feeds them, the endpoint renders them.
 pub struct PrometheusMetrics {
     registry: Registry,
     rows: RowSeries,
+    custom: CustomSeries,
     shard: u32,
     users: IntGauge,
     iterations: IntCounter,
@@ -43,9 +47,11 @@ impl PrometheusMetrics {
         registry.register(Box::new(dropped.clone()))?;
         let rows = RowSeries::default();
         rows.set_scenarios(scenarios);
+        let custom = CustomSeries::register(&registry)?;
         Ok(Self {
             registry,
             rows,
+            custom,
             shard,
             users,
             iterations,
@@ -62,6 +68,11 @@ impl PrometheusMetrics {
     /// Adds a row of one second of shard `shard`.
     pub fn add_row(&self, shard: u32, key: &RequestKey, row: &RequestStats) {
         self.rows.add_row(shard, key, row);
+    }
+
+    /// Adds the custom metrics of a shard's second.
+    pub fn add_custom(&self, custom: &CustomMetrics) {
+        self.custom.add(custom);
     }
 
     /// The exposition text, with the gauges read now.
@@ -88,6 +99,11 @@ impl SampleObserver for PrometheusMetrics {
     /// Counts one finished request.
     fn observe(&self, sample: &Sample) {
         self.rows.observe(self.shard, sample, true);
+    }
+
+    /// Adds one value of a custom metric.
+    fn metric(&self, name: &str, value: &MetricValue) {
+        self.custom.observe(name, value);
     }
 }
 

@@ -45,6 +45,9 @@ pub struct SummaryIn {
     pub exceptions: Vec<ExceptionIn>,
     /// Checks by name.
     pub checks: Vec<CheckIn>,
+    /// The scenario's own metrics (none in a summary from before they existed).
+    #[serde(default)]
+    pub metrics: Vec<super::custom_metrics::MetricEntry>,
     /// How late arrival-rate iterations started.
     pub start_lateness: Option<StatsIn>,
     /// The run second by second.

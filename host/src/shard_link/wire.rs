@@ -2,11 +2,13 @@
 //! greeting, its seconds (exact statistics, every histogram included), and its end.
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{FailureKey, Interval, RequestKey, RequestStats, RowCounts, RunStats};
+use crate::report::custom_metrics::{self, MetricEntry};
 use crate::report::json_summary::{Outcome, SummaryConfig};
 use crate::report::summary_in::{ConfigIn, OutcomeIn, ScenarioIn};
 
@@ -143,6 +145,9 @@ pub struct SecondOut {
     pub tasks_cut_short: Vec<(u16, u64)>,
     /// Checks by name: passes and fails.
     pub checks: Vec<(String, u64, u64)>,
+    /// The scenario's own metrics in this second.
+    #[serde(default)]
+    pub metrics: Vec<MetricEntry>,
     /// Microseconds of guest code, by scenario.
     pub guest_us: Vec<(u16, u64)>,
     /// How late arrival-rate iterations started.
@@ -224,6 +229,7 @@ impl SecondOut {
                 .iter()
                 .map(|(name, count)| (name.clone(), count.passed, count.failed))
                 .collect(),
+            metrics: custom_metrics::entries(&stats.custom, Duration::from_secs(1))?,
             guest_us: pairs(&stats.guest_time_us),
             start_lateness: CountsOut::of(&stats.start_lateness)?,
             cpu: stats.generator_cpu_peak,
@@ -263,6 +269,7 @@ impl SecondOut {
             count.passed += passed;
             count.failed += failed;
         }
+        custom_metrics::add_entries(&mut stats.custom, &self.metrics)?;
         stats.guest_time_us = self.guest_us.into_iter().collect();
         stats.start_lateness = self.start_lateness.to_stats()?;
         stats.generator_cpu_peak = self.cpu;
@@ -341,7 +348,7 @@ fn pairs<K: Clone, V: Copy>(map: &std::collections::BTreeMap<K, V>) -> Vec<(K, V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::{Event, Sample, SampleTag};
+    use crate::metrics::{Event, MetricValue, Sample, SampleTag};
 
     /// A second with `requests` requests of two rows, latencies spread over three decades.
     fn second_of(requests: u64) -> Interval {
@@ -359,6 +366,16 @@ mod tests {
         stats.apply(Event::Check {
             name: "ok".into(),
             passed: true,
+        });
+        for value in [12.5, 40.0] {
+            stats.apply(Event::Metric {
+                name: "cart".into(),
+                value: MetricValue::Trend(value),
+            });
+        }
+        stats.apply(Event::Metric {
+            name: "orders".into(),
+            value: MetricValue::Counter(requests),
         });
         Interval {
             second: 3,
@@ -378,6 +395,13 @@ mod tests {
             let stats = read.into_stats(&interval.stats).expect("decodes");
             assert_eq!(stats.failures, interval.stats.failures);
             assert_eq!(stats.checks, interval.stats.checks);
+            assert_eq!(stats.custom.counters, interval.stats.custom.counters);
+            let (sent, arrived) = (
+                &interval.stats.custom.trends["cart"],
+                &stats.custom.trends["cart"],
+            );
+            assert_eq!(arrived.counts(), sent.counts(), "the trend's counts");
+            assert_eq!(arrived.percentile(50.0), sent.percentile(50.0));
             for (key, row) in &interval.stats.requests {
                 let arrived = &stats.requests[key];
                 assert_eq!(arrived.counts(), row.counts(), "{requests} requests");

@@ -3,6 +3,7 @@
 //! goes on. A scope that matches nothing fails with "no data", so a typo in a name cannot pass
 //! silently.
 
+mod custom;
 mod watch;
 
 pub use watch::abort_on_failure;
@@ -59,6 +60,11 @@ fn response_of<'a>(stats: &'a RunStats, key: &RequestKey) -> Option<&'a RequestS
 fn measure(threshold: &Threshold, stats: &RunStats, elapsed: Duration) -> Option<Amount> {
     if let Scope::Check(name) = &threshold.scope {
         return check_amount(threshold.metric, stats.checks.get(name)?);
+    }
+    if let (Scope::Custom { kind, name }, Metric::Custom(stat)) =
+        (&threshold.scope, threshold.metric)
+    {
+        return custom::amount(*kind, name, stat, stats, elapsed);
     }
     let from_intended_start = matches!(
         threshold.metric,
@@ -123,7 +129,7 @@ fn matching_rows<'a>(
                 exact
             }
         }
-        Scope::Check(_) => Vec::new(),
+        Scope::Check(_) | Scope::Custom { .. } => Vec::new(),
     }
 }
 
@@ -142,7 +148,9 @@ fn request_amount(metric: Metric, row: &RequestStats, elapsed: Duration) -> Opti
         Metric::Requests => Amount::Count(row.count),
         Metric::Rps if elapsed.is_zero() => return None,
         Metric::Rps => Amount::Rate(row.count as f64 / elapsed.as_secs_f64()),
-        Metric::CheckRate | Metric::CheckFailures | Metric::CheckPasses => return None,
+        Metric::CheckRate | Metric::CheckFailures | Metric::CheckPasses | Metric::Custom(_) => {
+            return None
+        }
     })
 }
 

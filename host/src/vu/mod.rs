@@ -7,6 +7,7 @@ mod data_host;
 mod guest_output;
 mod http_host;
 mod loaded;
+mod metrics_host;
 mod pacing;
 mod probe;
 mod responses;

@@ -1,9 +1,10 @@
-//! What the live dashboard shows at one moment, as JSON: state, users, totals, rows, failures
-//! and the time series so far.
+//! What the live dashboard shows at one moment, as JSON: state, users, totals, rows, failures,
+//! the time series so far, and the scenario's own metrics.
 
 use serde::Serialize;
 
 use crate::metrics::{ms, LiveStats, RequestStats, RunStats};
+use crate::report::custom_metrics;
 
 /// The dashboard's view of the run.
 #[derive(Debug, Serialize)]
@@ -24,6 +25,8 @@ pub struct Snapshot {
     pub failures: Vec<FailureRow>,
     /// The time series so far.
     pub timeline: Vec<Point>,
+    /// The scenario's own metrics, as `PREFIX_metrics.csv` has them, its header first.
+    pub metrics: Vec<Vec<String>>,
 }
 
 /// A stats row.
@@ -97,7 +100,22 @@ impl Snapshot {
                     users: point.users,
                 })
                 .collect(),
+            metrics: custom_metric_records(&stats),
         }
+    }
+}
+
+/// The custom metrics' records, over the run so far.
+fn custom_metric_records(stats: &RunStats) -> Vec<Vec<String>> {
+    let elapsed = stats
+        .timeline
+        .points()
+        .last()
+        .map_or(0.0, |point| point.elapsed_s);
+    let elapsed = std::time::Duration::from_secs_f64(elapsed.max(0.0));
+    match custom_metrics::entries(&stats.custom, elapsed) {
+        Ok(entries) if !entries.is_empty() => custom_metrics::csv_records(&entries),
+        _ => Vec::new(),
     }
 }
 

@@ -2,7 +2,10 @@
 //! `p95<300ms`, `GET /api/orders:error_rate<1%` or `check:status is 200:rate>=99%`.
 //! [`Threshold::parse`] reads one; the `thresholds` room measures it against a run.
 
+mod custom;
 mod parse;
+
+pub use custom::{CustomKind, CustomStat};
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -48,6 +51,7 @@ impl fmt::Display for Threshold {
             } => write!(f, "{method} {name}:")?,
             Scope::Request { method: None, name } => write!(f, "{name}:")?,
             Scope::Check(name) => write!(f, "check:{name}:")?,
+            Scope::Custom { kind, name } => write!(f, "{}:{name}:", kind.prefix())?,
         }
         write!(f, "{}{}{}", self.metric, self.op, self.limit.text)
     }
@@ -67,6 +71,13 @@ pub enum Scope {
     },
     /// One named check.
     Check(String),
+    /// One of the scenario's own metrics.
+    Custom {
+        /// Trend, counter, rate or gauge.
+        kind: CustomKind,
+        /// Its name.
+        name: String,
+    },
 }
 
 /// What is measured.
@@ -93,6 +104,8 @@ pub enum Metric {
     CheckFailures,
     /// A check's passes.
     CheckPasses,
+    /// A statistic of a custom metric.
+    Custom(CustomStat),
 }
 
 impl fmt::Display for Metric {
@@ -119,6 +132,7 @@ impl fmt::Display for Metric {
             Self::Rps => f.write_str("rps"),
             Self::CheckRate => f.write_str("rate"),
             Self::CheckPasses => f.write_str("passes"),
+            Self::Custom(stat) => write!(f, "{stat}"),
         }
     }
 }
@@ -202,6 +216,8 @@ pub enum Amount {
     Count(u64),
     /// Per second.
     Rate(f64),
+    /// A plain number, in the unit of a custom metric.
+    Number(f64),
 }
 
 impl Amount {
@@ -211,7 +227,9 @@ impl Amount {
         match (self, limit) {
             (Self::Time(a), Self::Time(b)) => Some(a.cmp(b)),
             (Self::Count(a), Self::Count(b)) => Some(a.cmp(b)),
-            (Self::Ratio(a), Self::Ratio(b)) | (Self::Rate(a), Self::Rate(b)) => {
+            (Self::Ratio(a), Self::Ratio(b))
+            | (Self::Rate(a), Self::Rate(b))
+            | (Self::Number(a), Self::Number(b)) => {
                 if (a - b).abs() <= 1e-9 * a.abs().max(b.abs()) {
                     Some(Ordering::Equal)
                 } else {
@@ -247,6 +265,7 @@ impl fmt::Display for Amount {
             Self::Count(count) => write!(f, "{count}"),
             Self::Rate(rate) if rate < 10.0 => write!(f, "{rate:.2}/s"),
             Self::Rate(rate) => write!(f, "{rate:.1}/s"),
+            Self::Number(number) => write!(f, "{}", (number * 1000.0).round() / 1000.0),
         }
     }
 }

@@ -41,6 +41,9 @@ fn scope_of(scope: &str) -> Result<Scope, String> {
                 .into(),
         );
     }
+    if let Some(custom) = super::custom::scope_of(scope) {
+        return custom;
+    }
     if let Some(name) = scope.strip_prefix("check:") {
         let name = name.trim();
         if name.is_empty() {
@@ -108,6 +111,9 @@ fn split_comparison(expression: &str) -> Result<(&str, Op, &str), String> {
 
 /// The metric named `name`, if it fits the scope.
 fn metric_of(name: &str, scope: &Scope) -> Result<Metric, String> {
+    if let Scope::Custom { kind, .. } = scope {
+        return super::custom::metric_of(name, *kind);
+    }
     if let Scope::Check(_) = scope {
         return match name {
             "rate" => Ok(Metric::CheckRate),
@@ -145,7 +151,7 @@ fn metric_of(name: &str, scope: &Scope) -> Result<Metric, String> {
 }
 
 /// `p95`, `med`, `avg`, `min` or `max`; `None` for anything else.
-fn time_stat(name: &str) -> Result<Option<TimeStat>, String> {
+pub(super) fn time_stat(name: &str) -> Result<Option<TimeStat>, String> {
     let stat = match name {
         "med" => TimeStat::Median,
         "avg" => TimeStat::Avg,
@@ -180,11 +186,12 @@ fn limit_of(value: &str, metric: &Metric) -> Result<Limit, String> {
             count_limit(value)
         }
         Metric::Rps => rate_limit(value),
+        Metric::Custom(stat) => super::custom::limit_of(value, *stat),
     }
 }
 
 /// Splits `1.5 s` into 1.5 and `s`: the number is plain decimal, never negative.
-fn number_and_unit(value: &str) -> Option<(f64, &str)> {
+pub(super) fn number_and_unit(value: &str) -> Option<(f64, &str)> {
     let end = value
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(value.len());
@@ -216,7 +223,7 @@ fn duration_limit(value: &str) -> Result<Limit, String> {
 }
 
 /// A ratio: a percentage like `1%` or a fraction like `0.01`.
-fn ratio_limit(value: &str) -> Result<Limit, String> {
+pub(super) fn ratio_limit(value: &str) -> Result<Limit, String> {
     let not_ratio = || format!("`{value}` is not a percentage like 1% or a fraction like 0.01");
     let (number, unit) = number_and_unit(value).ok_or_else(not_ratio)?;
     let (ratio, text) = match unit {
@@ -237,7 +244,7 @@ fn ratio_limit(value: &str) -> Result<Limit, String> {
 }
 
 /// A whole count like `10`.
-fn count_limit(value: &str) -> Result<Limit, String> {
+pub(super) fn count_limit(value: &str) -> Result<Limit, String> {
     match number_and_unit(value) {
         Some((number, "")) if number.fract() == 0.0 && number < u64::MAX as f64 => Ok(Limit {
             amount: Amount::Count(number as u64),
@@ -248,7 +255,7 @@ fn count_limit(value: &str) -> Result<Limit, String> {
 }
 
 /// Requests per second: `100` or `100/s`.
-fn rate_limit(value: &str) -> Result<Limit, String> {
+pub(super) fn rate_limit(value: &str) -> Result<Limit, String> {
     match number_and_unit(value) {
         Some((number, "" | "/s")) => Ok(Limit {
             amount: Amount::Rate(number),
