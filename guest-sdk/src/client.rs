@@ -1,7 +1,7 @@
 //! [`Client`]: the user's HTTP session (Locust's `self.client`).
 
 use crate::request::{Method, RequestBuilder};
-use crate::wit::wasmload::scenario::session;
+use crate::wit::wasmload::scenario::{metrics, session};
 
 /// This virtual user's HTTP session, like Locust's `self.client`.
 ///
@@ -211,5 +211,30 @@ impl Client {
     /// ```
     pub fn clear_cookies(&self) {
         session::clear_cookies();
+    }
+
+    /// Runs `step` as the group `name` (k6's `group`, Gatling's `group`): its duration is
+    /// recorded as a row of type `GROUP`, which thresholds can name (`GROUP checkout:p95<2s`),
+    /// and the requests inside keep their own rows, tagged with the group. Groups nest, as
+    /// `outer::inner`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wasmload_guest::prelude::*;
+    ///
+    /// fn check_out(client: &Client) -> TaskResult {
+    ///     client.group("checkout", |client| {
+    ///         client.get("/api/v1/cart").send()?;
+    ///         client.post("/api/v1/orders").send()?;
+    ///         Ok(())
+    ///     })
+    /// }
+    /// ```
+    pub fn group<T>(&self, name: &str, step: impl FnOnce(&Client) -> T) -> T {
+        metrics::begin_group(name);
+        let result = step(self);
+        metrics::end_group();
+        result
     }
 }

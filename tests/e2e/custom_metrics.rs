@@ -41,6 +41,7 @@ fn read_json(path: &std::path::Path) -> serde_json::Value {
 async fn custom_metrics_reach_every_report_and_the_thresholds() {
     let server = demo_server().await;
     let products = products(server.addr().port()).await;
+    let asked_before = server.requests_served();
     let dir = scratch_dir("custom_metrics");
     let (json, csv, html) = (dir.join("run.json"), dir.join("run"), dir.join("run.html"));
     let trues = 2 * products.iter().filter(|(_, _, in_stock)| *in_stock).count() as u64;
@@ -50,6 +51,7 @@ async fn custom_metrics_reach_every_report_and_the_thresholds() {
         format!("rate:in_stock:rate=={}", trues as f64 / 40.0),
         format!("gauge:stock:value=={last_stock}"),
         "trend:price:count==40".to_string(),
+        "GROUP browse:p95<5s".to_string(),
         "trend:price:p95<0.01".to_string(),
     ];
     let mut flags = vec![
@@ -67,12 +69,10 @@ async fn custom_metrics_reach_every_report_and_the_thresholds() {
     }
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let result = run(run_args(&guest("cart_metrics"), &server.url(), &flags)).await;
-    server.shutdown().await;
+    let served = server.shutdown().await - asked_before;
     result.assert(result.code == 4, "one threshold fails, so the run exits 4");
-    for (threshold, verdict) in thresholds
-        .iter()
-        .zip(["pass", "pass", "pass", "pass", "FAIL"])
-    {
+    let verdicts = ["pass", "pass", "pass", "pass", "pass", "FAIL"];
+    for (threshold, verdict) in thresholds.iter().zip(verdicts) {
         let line = result
             .stdout
             .lines()
@@ -101,7 +101,32 @@ async fn custom_metrics_reach_every_report_and_the_thresholds() {
             && metric(&summary, "gauge", "stock")["value"].as_f64() == Some(last_stock),
         "the counter, the rate and the gauge hold what the scenario recorded",
     );
+    assert_groups(&result, &summary, served);
     assert_shown(&result, &dir);
+}
+
+/// The `browse` group: a row of its own, its requests tagged, and not counted as a request.
+fn assert_groups(result: &Run, summary: &serde_json::Value, served: u64) {
+    let group = &summary["groups"][0];
+    result.assert(
+        group["name"] == "browse" && group["count"] == 40,
+        &format!("the group's 40 runs have a row: {group}"),
+    );
+    let tagged = summary["requests"]
+        .as_array()
+        .is_some_and(|rows| rows.iter().all(|row| row["groups"][0] == "browse"));
+    result.assert(tagged, "each request row is tagged with its group");
+    result.assert(
+        result.aggregated() == (served, 0) && served == 80,
+        &format!("80 requests, the server's count, and no group among them: {served}"),
+    );
+    result.assert(
+        result
+            .stdout
+            .lines()
+            .any(|line| line.starts_with("GROUP") && line.contains("browse")),
+        "the console shows the group's row",
+    );
 }
 
 /// The console, `run_metrics.csv` and the HTML report show the four metrics.

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 
 use crate::metrics::{
     CheckCount, FailureKey, RequestKey, RequestStats, RowCounts, RunStats, Second, TimePoint,
-    Timeline,
+    Timeline, GROUP_METHOD,
 };
 use crate::report::custom_metrics;
 use crate::report::summary_in::{decode_histogram, StatsIn, SummaryFile};
@@ -33,7 +33,25 @@ pub fn merged(files: &[SummaryFile]) -> anyhow::Result<RunStats> {
                 name: row.name.clone(),
                 method: row.method.clone().into(),
             };
+            if !row.groups.is_empty() {
+                let groups = stats.row_groups.entry(key.clone()).or_default();
+                groups.extend(row.groups.iter().cloned());
+            }
             stats.add_row(key, &merged);
+        }
+        for group in &summary.groups {
+            let key = RequestKey {
+                scenario: group.scenario,
+                name: group.name.clone(),
+                method: GROUP_METHOD.into(),
+            };
+            let rebuilt = rebuilt(&group.stats).with_context(label)?;
+            match stats.groups.get_mut(&key) {
+                Some(mine) => mine.merge(&rebuilt),
+                None => {
+                    stats.groups.insert(key, rebuilt);
+                }
+            }
         }
         if let Some(lateness) = &summary.start_lateness {
             stats

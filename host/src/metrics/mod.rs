@@ -17,7 +17,7 @@ pub use custom::{trend_value, CustomMetrics, Gauge, MetricValue, TREND_SCALE};
 pub use hdrhistogram::CreationError;
 pub use overflow::{Overflow, DEFAULT_MAX_ROWS, OVERFLOW_ROW};
 pub use request_stats::{RequestStats, RowCounts};
-pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats};
+pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats, GROUP_METHOD};
 pub use timeline::{ms, Second, TimePoint, Timeline};
 
 use std::borrow::Cow;
@@ -38,15 +38,17 @@ const BATCH: usize = 256;
 /// often enough that live views and thresholds see every second's samples.
 const DRAIN_INTERVAL: Duration = Duration::from_millis(10);
 
-/// Where a sample belongs beyond its row: which scenario of a mixed run sent it, and, in an
-/// arrival-rate run, how late its iteration started (for the response time from the
-/// intended start).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Where a sample belongs beyond its row: which scenario of a mixed run sent it, in an
+/// arrival-rate run how late its iteration started (for the response time from the
+/// intended start), and the group it was sent in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SampleTag {
     /// Index of the scenario in the run's scenario list.
     pub scenario: u16,
     /// How late the iteration started, in microseconds; `None` in a closed-model run.
     pub lateness_us: Option<u64>,
+    /// The group (`outer::inner`) the request was sent in, if any.
+    pub group: Option<Arc<str>>,
 }
 
 /// One finished request, as measured by the host.
@@ -101,6 +103,15 @@ pub enum Event {
         /// Start minus intended start.
         lateness_us: u64,
     },
+    /// A group of scenario `scenario` ended after `micros`.
+    Group {
+        /// Index of the scenario.
+        scenario: u16,
+        /// The group's name, `outer::inner` when nested.
+        name: String,
+        /// How long it took.
+        micros: u64,
+    },
     /// A value of one of the scenario's own metrics.
     Metric {
         /// The metric's name.
@@ -118,6 +129,15 @@ impl Recorder {
     /// Records a finished request.
     pub fn request(&self, sample: Sample) {
         self.send(Event::Request(sample));
+    }
+
+    /// Records how long a group took.
+    pub fn group(&self, scenario: u16, name: String, micros: u64) {
+        self.send(Event::Group {
+            scenario,
+            name,
+            micros,
+        });
     }
 
     /// Records a value of a custom metric.

@@ -1,7 +1,7 @@
 //! Totals of a run: one row per (method, name), failures by message, exceptions and checks.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use hdrhistogram::CreationError;
 
@@ -41,6 +41,9 @@ pub struct CheckCount {
     pub failed: u64,
 }
 
+/// The method of a group's row.
+pub const GROUP_METHOD: &str = "GROUP";
+
 /// Everything recorded during a run.
 #[derive(Debug)]
 pub struct RunStats {
@@ -58,6 +61,10 @@ pub struct RunStats {
     pub checks: BTreeMap<String, CheckCount>,
     /// The scenario's own trends, counters, rates and gauges.
     pub custom: CustomMetrics,
+    /// How long each group took, by scenario and group name (method `GROUP`).
+    pub groups: BTreeMap<RequestKey, RequestStats>,
+    /// The groups the requests of each row were sent in.
+    pub row_groups: BTreeMap<RequestKey, BTreeSet<String>>,
     /// How late arrival-rate iterations started (empty in a closed-model run).
     pub start_lateness: RequestStats,
     /// The run second by second.
@@ -110,6 +117,8 @@ impl RunStats {
             tasks_cut_short: BTreeMap::new(),
             checks: BTreeMap::new(),
             custom: CustomMetrics::default(),
+            groups: BTreeMap::new(),
+            row_groups: BTreeMap::new(),
             start_lateness: empty_row.empty_like(),
             timeline: Timeline::new(empty_row.empty_like(), percentiles),
             guest_time_us: BTreeMap::new(),
@@ -153,6 +162,20 @@ impl RunStats {
             mine.failed += count.failed;
         }
         self.custom.absorb(&other.custom);
+        for (key, group) in &other.groups {
+            match self.groups.get_mut(key) {
+                Some(mine) => mine.merge(group),
+                None => {
+                    self.groups.insert(key.clone(), group.clone());
+                }
+            }
+        }
+        for (key, groups) in &other.row_groups {
+            self.row_groups
+                .entry(key.clone())
+                .or_default()
+                .extend(groups.iter().cloned());
+        }
         self.start_lateness.merge(&other.start_lateness);
         self.generator_cpu_peak = self.generator_cpu_peak.max(other.generator_cpu_peak);
         self.generator_peak_rss = self.generator_peak_rss.max(other.generator_peak_rss);
@@ -195,6 +218,22 @@ impl RunStats {
                 self.start_lateness.record(lateness_us, 0, false);
             }
             Event::Metric { name, value } => self.custom.record(name, value, &self.empty_row),
+            Event::Group {
+                scenario,
+                name,
+                micros,
+            } => {
+                let key = RequestKey {
+                    scenario,
+                    name,
+                    method: Cow::Borrowed(GROUP_METHOD),
+                };
+                let empty_row = &self.empty_row;
+                self.groups
+                    .entry(key)
+                    .or_insert_with(|| empty_row.empty_like())
+                    .record(micros, 0, false);
+            }
         }
     }
 
@@ -226,6 +265,9 @@ impl RunStats {
             *self.failures.entry(failure).or_default() += 1;
         }
         self.timeline.record(latency_us, bytes, failed);
+        if let Some(group) = &tag.group {
+            self.note_group(&key, group);
+        }
         let empty_row = &self.empty_row;
         let row = self
             .requests
@@ -237,6 +279,20 @@ impl RunStats {
                     stats.record_with_lateness(latency_us, lateness_us, bytes, failed)
                 }
                 None => stats.record(latency_us, bytes, failed),
+            }
+        }
+    }
+
+    /// Notes that a request of row `key` was sent in `group`.
+    fn note_group(&mut self, key: &RequestKey, group: &str) {
+        match self.row_groups.get_mut(key) {
+            Some(groups) if groups.contains(group) => {}
+            Some(groups) => {
+                groups.insert(group.to_string());
+            }
+            None => {
+                self.row_groups
+                    .insert(key.clone(), BTreeSet::from([group.to_string()]));
             }
         }
     }

@@ -13,6 +13,7 @@ pub fn render(report: &RunReport<'_>) -> String {
     header(&mut out, report);
     request_table(&mut out, report);
     percentile_table(&mut out, report);
+    out.push_str(&super::groups::console(report));
     intended_start_table(&mut out, report);
     failure_table(&mut out, report);
     exception_table(&mut out, report);

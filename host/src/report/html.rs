@@ -52,6 +52,7 @@ pub fn render(report: &RunReport<'_>, verdicts: &[Verdict]) -> String {
     charts(&mut page, report);
     request_table(&mut page, report);
     percentile_table(&mut page, report);
+    page.push_str(&super::groups::html(report, escape));
     failure_table(&mut page, report);
     exception_table(&mut page, report);
     custom_metric_table(&mut page, report);

@@ -72,6 +72,9 @@ struct Summary<'a> {
     config: &'a SummaryConfig,
     outcome: Outcome,
     requests: Vec<RowEntry<'a>>,
+    /// How long each group took.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    groups: Vec<GroupEntry<'a>>,
     aggregated: Stats,
     failures: Vec<FailureEntry<'a>>,
     exceptions: Vec<ExceptionEntry<'a>>,
@@ -116,6 +119,18 @@ struct RowEntry<'a> {
     stats: Stats,
     /// Response time from the intended start (open model only).
     response: Option<Stats>,
+    /// The groups its requests were sent in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    groups: Vec<&'a str>,
+}
+
+/// A group's durations, as a row.
+#[derive(Serialize)]
+struct GroupEntry<'a> {
+    scenario: u16,
+    name: &'a str,
+    #[serde(flatten)]
+    stats: Stats,
 }
 
 /// Counts, latency statistics in milliseconds, and the exact histogram.
@@ -191,6 +206,18 @@ fn summary<'a>(
         config,
         outcome: outcome_entry(&report.outcome, stats.total_tasks_cut_short()),
         requests,
+        groups: report
+            .stats
+            .groups
+            .iter()
+            .map(|(key, row)| {
+                Ok(GroupEntry {
+                    scenario: key.scenario,
+                    name: &key.name,
+                    stats: stats_of(row, report.per_second(row.count), 0.0)?,
+                })
+            })
+            .collect::<anyhow::Result<_>>()?,
         aggregated,
         failures: stats
             .failures
@@ -246,6 +273,12 @@ fn request_entries<'a>(report: &'a RunReport<'a>) -> anyhow::Result<(Vec<RowEntr
                     .response()
                     .map(|response| stats_of(response, row.rps, row.failures_per_s))
                     .transpose()?,
+                groups: report
+                    .stats
+                    .row_groups
+                    .get(key)
+                    .map(|groups| groups.iter().map(String::as_str).collect())
+                    .unwrap_or_default(),
             })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;

@@ -5,6 +5,7 @@
 
 mod console;
 pub mod custom_metrics;
+mod groups;
 pub mod html;
 pub mod json_summary;
 pub mod junit;

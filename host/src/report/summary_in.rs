@@ -39,6 +39,9 @@ pub struct SummaryIn {
     pub outcome: OutcomeIn,
     /// The request rows.
     pub requests: Vec<RowIn>,
+    /// The groups' durations.
+    #[serde(default)]
+    pub groups: Vec<GroupIn>,
     /// Failures by row and message.
     pub failures: Vec<FailureIn>,
     /// Exceptions by message.
@@ -153,6 +156,21 @@ pub struct RowIn {
     pub stats: StatsIn,
     /// Its response times from the intended start (open model).
     pub response: Option<StatsIn>,
+    /// The groups its requests were sent in.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// A group's durations.
+#[derive(Debug, Deserialize)]
+pub struct GroupIn {
+    /// Its scenario.
+    pub scenario: u16,
+    /// Its name.
+    pub name: String,
+    /// Its statistics.
+    #[serde(flatten)]
+    pub stats: StatsIn,
 }
 
 /// Failures of one row with one message.

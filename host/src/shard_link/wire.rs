@@ -148,6 +148,12 @@ pub struct SecondOut {
     /// The scenario's own metrics in this second.
     #[serde(default)]
     pub metrics: Vec<MetricEntry>,
+    /// Groups' durations in this second, as rows.
+    #[serde(default)]
+    pub groups: Vec<RowOut>,
+    /// The groups the requests of each row were sent in: scenario, method, name, groups.
+    #[serde(default)]
+    pub row_groups: Vec<(u16, String, String, Vec<String>)>,
     /// Microseconds of guest code, by scenario.
     pub guest_us: Vec<(u16, u64)>,
     /// How late arrival-rate iterations started.
@@ -187,19 +193,7 @@ impl SecondOut {
     /// A shard's second, to send.
     pub fn of(interval: &Interval) -> anyhow::Result<Self> {
         let stats = &interval.stats;
-        let rows = stats
-            .requests
-            .iter()
-            .map(|(key, row)| {
-                Ok(RowOut {
-                    scenario: key.scenario,
-                    method: key.method.to_string(),
-                    name: key.name.clone(),
-                    stats: CountsOut::of(row)?,
-                    response: row.response().map(CountsOut::of).transpose()?,
-                })
-            })
-            .collect::<anyhow::Result<_>>()?;
+        let rows = rows_out(&stats.requests)?;
         let failures = stats.failures.iter().map(|(key, &count)| {
             let FailureKey {
                 scenario,
@@ -230,6 +224,20 @@ impl SecondOut {
                 .map(|(name, count)| (name.clone(), count.passed, count.failed))
                 .collect(),
             metrics: custom_metrics::entries(&stats.custom, Duration::from_secs(1))?,
+            groups: rows_out(&stats.groups)?,
+            row_groups: stats
+                .row_groups
+                .iter()
+                .map(|(key, groups)| {
+                    let groups = groups.iter().cloned().collect();
+                    (
+                        key.scenario,
+                        key.method.to_string(),
+                        key.name.clone(),
+                        groups,
+                    )
+                })
+                .collect(),
             guest_us: pairs(&stats.guest_time_us),
             start_lateness: CountsOut::of(&stats.start_lateness)?,
             cpu: stats.generator_cpu_peak,
@@ -242,14 +250,20 @@ impl SecondOut {
     pub fn into_stats(self, like: &RunStats) -> anyhow::Result<RunStats> {
         let mut stats = like.empty_like();
         for row in self.rows {
-            let mut merged = row.stats.to_stats()?;
-            merged.set_response(row.response.as_ref().map(CountsOut::to_stats).transpose()?);
-            let key = RequestKey {
-                scenario: row.scenario,
-                name: row.name,
-                method: Cow::Owned(row.method),
-            };
+            let (key, merged) = row.into_row()?;
             stats.add_row(key, &merged);
+        }
+        for group in self.groups {
+            let (key, merged) = group.into_row()?;
+            stats.groups.insert(key, merged);
+        }
+        for (scenario, method, name, groups) in self.row_groups {
+            let key = RequestKey {
+                scenario,
+                name,
+                method: Cow::Owned(method),
+            };
+            stats.row_groups.insert(key, groups.into_iter().collect());
         }
         stats.overflow.requests = self.overflow.0;
         stats.overflow.examples = self.overflow.1;
@@ -276,6 +290,42 @@ impl SecondOut {
         stats.generator_peak_rss = self.peak_rss;
         Ok(stats)
     }
+}
+
+impl RowOut {
+    /// The row's key and statistics.
+    fn into_row(self) -> anyhow::Result<(RequestKey, RequestStats)> {
+        let mut merged = self.stats.to_stats()?;
+        merged.set_response(
+            self.response
+                .as_ref()
+                .map(CountsOut::to_stats)
+                .transpose()?,
+        );
+        let key = RequestKey {
+            scenario: self.scenario,
+            name: self.name,
+            method: Cow::Owned(self.method),
+        };
+        Ok((key, merged))
+    }
+}
+
+/// Each row of `rows`, to send.
+fn rows_out(
+    rows: &std::collections::BTreeMap<RequestKey, RequestStats>,
+) -> anyhow::Result<Vec<RowOut>> {
+    rows.iter()
+        .map(|(key, row)| {
+            Ok(RowOut {
+                scenario: key.scenario,
+                method: key.method.to_string(),
+                name: key.name.clone(),
+                stats: CountsOut::of(row)?,
+                response: row.response().map(CountsOut::of).transpose()?,
+            })
+        })
+        .collect()
 }
 
 impl CountsOut {
@@ -377,6 +427,11 @@ mod tests {
             name: "orders".into(),
             value: MetricValue::Counter(requests),
         });
+        stats.apply(Event::Group {
+            scenario: 0,
+            name: "checkout".into(),
+            micros: 1_500,
+        });
         Interval {
             second: 3,
             users: 5,
@@ -396,6 +451,12 @@ mod tests {
             assert_eq!(stats.failures, interval.stats.failures);
             assert_eq!(stats.checks, interval.stats.checks);
             assert_eq!(stats.custom.counters, interval.stats.custom.counters);
+            let groups = |stats: &RunStats| {
+                let rows = stats.groups.iter();
+                rows.map(|(key, row)| (key.name.clone(), row.counts()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(groups(&stats), groups(&interval.stats), "the groups' rows");
             let (sent, arrived) = (
                 &interval.stats.custom.trends["cart"],
                 &stats.custom.trends["cart"],

@@ -10,7 +10,7 @@ pub use watch::abort_on_failure;
 
 use std::time::Duration;
 
-use crate::metrics::{CheckCount, RequestKey, RequestStats, RunStats};
+use crate::metrics::{CheckCount, RequestKey, RequestStats, RunStats, GROUP_METHOD};
 use crate::plan::threshold::{Amount, Metric, Scope, Threshold, TimeStat};
 
 /// What [`Verdict::measured`] says when the scope matched no requests or no check.
@@ -117,6 +117,14 @@ fn matching_rows<'a>(
     match scope {
         Scope::All => stats.requests.iter().collect(),
         Scope::Request { method: None, name } => rows(&|key| key.name == *name),
+        Scope::Request {
+            method: Some(method),
+            name,
+        } if method == GROUP_METHOD => stats
+            .groups
+            .iter()
+            .filter(|(key, _)| key.name == *name)
+            .collect(),
         Scope::Request {
             method: Some(method),
             name,
@@ -262,8 +270,8 @@ mod tests {
             bytes: 0,
             failure: None,
             tag: crate::metrics::SampleTag {
-                scenario: 0,
                 lateness_us: Some(2_000_000),
+                ..Default::default()
             },
         }));
         let judge = |text: &str| {

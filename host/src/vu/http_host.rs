@@ -40,7 +40,7 @@ impl http::Host for VuState {
         let in_flight = InFlight::new(&ctx.recorder, method_label, name, tag);
         // Boxed, so the host call's own future stays small to move.
         let (result, elapsed) = Box::pin(ctx.broker.execute(agent, outgoing)).await;
-        let (method_label, name) = in_flight.landed();
+        let (method_label, name, tag) = in_flight.landed();
         self.guest_since = Instant::now();
         let latency_us = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
         match result {
@@ -230,12 +230,13 @@ impl<'a> InFlight<'a> {
         }
     }
 
-    /// The response arrived: disarms the guard and hands back the row's method and name.
-    fn landed(mut self) -> (Cow<'static, str>, String) {
+    /// The response arrived: disarms the guard and hands back the row's method, name and tag.
+    fn landed(mut self) -> (Cow<'static, str>, String, SampleTag) {
         self.landed = true;
         (
             std::mem::take(&mut self.method),
             std::mem::take(&mut self.name),
+            std::mem::take(&mut self.tag),
         )
     }
 }
@@ -249,7 +250,7 @@ impl Drop for InFlight<'_> {
                 latency_us: self.started.elapsed().as_micros() as u64,
                 bytes: 0,
                 failure: None,
-                tag: self.tag,
+                tag: std::mem::take(&mut self.tag),
             });
         }
     }

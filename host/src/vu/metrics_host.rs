@@ -1,5 +1,9 @@
 //! The `metrics` import: the scenario's own trends, counters, rates and gauges, sent to the
-//! aggregator like requests. A value that is not a finite number is not recorded.
+//! aggregator like requests (a value that is not a finite number is not recorded); and
+//! groups, whose requests are tagged with them and whose durations are recorded.
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use super::state::VuState;
 use crate::bindings::metrics;
@@ -26,6 +30,24 @@ impl metrics::Host for VuState {
     fn gauge(&mut self, name: String, value: f64) -> wasmtime::Result<()> {
         if value.is_finite() {
             self.ctx.recorder.metric(name, MetricValue::Gauge(value));
+        }
+        Ok(())
+    }
+
+    fn begin_group(&mut self, name: String) -> wasmtime::Result<()> {
+        let path: Arc<str> = match self.groups.last() {
+            Some((outer, _)) => format!("{outer}::{name}").into(),
+            None => name.into(),
+        };
+        self.groups.push((path, Instant::now()));
+        Ok(())
+    }
+
+    fn end_group(&mut self) -> wasmtime::Result<()> {
+        if let Some((name, began)) = self.groups.pop() {
+            let micros = began.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
+            let scenario = self.identity.scenario;
+            self.ctx.recorder.group(scenario, name.to_string(), micros);
         }
         Ok(())
     }

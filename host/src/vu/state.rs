@@ -82,6 +82,8 @@ pub struct VuState {
     pub step_since: Instant,
     /// What this instance's request names start with (`setup`, `teardown`), if anything.
     pub row_prefix: Option<&'static str>,
+    /// The groups begun and not ended, innermost last, with when each began.
+    pub groups: Vec<(Arc<str>, Instant)>,
     /// Time spent in guest code not yet reported.
     guest_time: Duration,
     /// Guest time in the current `--vu-cpu` window.
@@ -122,6 +124,7 @@ impl VuState {
             wait: WaitTime::None,
             step_since: Instant::now(),
             row_prefix: None,
+            groups: Vec::new(),
             guest_time: Duration::ZERO,
             cpu_window: CpuWindow::new(),
             wasi,
@@ -202,6 +205,7 @@ impl VuState {
     pub fn begin_task(&mut self) {
         self.failed_sends = 0;
         self.data_ran_out = false;
+        self.groups.clear();
         self.step_since = Instant::now();
         self.ctx.broker.begin_task(&mut self.agent);
     }
@@ -211,6 +215,7 @@ impl VuState {
         SampleTag {
             scenario: self.identity.scenario,
             lateness_us: self.lateness_us,
+            group: self.groups.last().map(|(name, _)| Arc::clone(name)),
         }
     }
 }
