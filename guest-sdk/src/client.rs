@@ -1,6 +1,8 @@
 //! [`Client`]: the user's HTTP session (Locust's `self.client`).
 
+use crate::error::HttpError;
 use crate::request::{Method, RequestBuilder};
+use crate::response::Response;
 use crate::wit::wasmload::scenario::{metrics, session};
 
 /// This virtual user's HTTP session, like Locust's `self.client`.
@@ -211,6 +213,32 @@ impl Client {
     /// ```
     pub fn clear_cookies(&self) {
         session::clear_cookies();
+    }
+
+    /// Sends several requests at once, as a browser loads a page's resources (k6's
+    /// `http.batch`), on this user's connections (one more for each request in flight), and
+    /// returns their answers in the order given. Each is timed and recorded on its own; a
+    /// request that cannot be built is not sent, and its error takes its place.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use wasmload_guest::prelude::*;
+    ///
+    /// fn load_home_page(client: &Client) -> TaskResult {
+    ///     let answers = client.batch(vec![
+    ///         client.get("/api/v1/products").query(&[("limit", "5")]),
+    ///         client.get("/api/v1/notifications"),
+    ///         client.get("/health"),
+    ///     ]);
+    ///     for answer in answers {
+    ///         answer?;
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn batch(&self, requests: Vec<RequestBuilder>) -> Vec<Result<Response, HttpError>> {
+        crate::request::send_batch(requests)
     }
 
     /// Runs `step` as the group `name` (k6's `group`, Gatling's `group`): its duration is

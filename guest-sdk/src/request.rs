@@ -308,6 +308,13 @@ impl Request {
     /// }
     /// ```
     pub fn send(self) -> Result<Response, HttpError> {
+        let (request, method) = self.into_wit();
+        let result = http::send(&request);
+        answered(result, method, request)
+    }
+
+    /// The WIT request, and the method for the response.
+    fn into_wit(self) -> (types::Request, Method) {
         let request = types::Request {
             method: self.method.to_wit(),
             url: self.url,
@@ -317,13 +324,7 @@ impl Request {
             name: self.name,
             timeout_ms: self.timeout.map(millis_u32),
         };
-        let result = http::send(&request);
-        // The row name, or the URL: what messages about this request call it.
-        let target = request.name.unwrap_or(request.url);
-        match result {
-            Ok(inner) => Ok(Response::new(inner, self.method, target)),
-            Err(err) => Err(from_wit_error(err, format!("{} {target}", self.method))),
-        }
+        (request, self.method)
     }
 
     /// `"METHOD name-or-url"`, used in error messages.
@@ -334,6 +335,56 @@ impl Request {
             self.name.as_deref().unwrap_or(&self.url)
         )
     }
+}
+
+/// The SDK's response, or error, for `request`'s answer.
+fn answered(
+    result: Result<http::Response, types::HttpError>,
+    method: Method,
+    request: types::Request,
+) -> Result<Response, HttpError> {
+    // The row name, or the URL: what messages about this request call it.
+    let target = request.name.unwrap_or(request.url);
+    match result {
+        Ok(inner) => Ok(Response::new(inner, method, target)),
+        Err(err) => Err(from_wit_error(err, format!("{method} {target}"))),
+    }
+}
+
+/// Sends `requests` at once and returns their answers in order; a request that could not be
+/// built is not sent, and its error takes its place.
+pub(crate) fn send_batch(requests: Vec<RequestBuilder>) -> Vec<Result<Response, HttpError>> {
+    // `None` for a request sent, its error for one that could not be built.
+    let mut slots = Vec::with_capacity(requests.len());
+    let (mut sendable, mut methods) = (Vec::new(), Vec::new());
+    for request in requests {
+        match request.build() {
+            Ok(request) => {
+                let (request, method) = request.into_wit();
+                sendable.push(request);
+                methods.push(method);
+                slots.push(None);
+            }
+            Err(err) => slots.push(Some(err)),
+        }
+    }
+    let mut answers = http::send_batch(&sendable)
+        .into_iter()
+        .zip(sendable.into_iter().zip(methods));
+    slots
+        .into_iter()
+        .map(|slot| match slot {
+            Some(err) => Err(err),
+            None => match answers.next() {
+                Some((result, (request, method))) => answered(result, method, request),
+                None => Err(HttpError::new(
+                    HttpErrorKind::Transport,
+                    "the host answered fewer requests than were sent",
+                    "batch".into(),
+                )),
+            },
+        })
+        .collect()
 }
 
 fn from_wit_error(err: types::HttpError, label: String) -> HttpError {

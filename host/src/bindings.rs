@@ -24,6 +24,7 @@ pub mod v2 {
         world: "scenario",
         imports: {
             "wasmload:scenario/http.send": async | trappable,
+            "wasmload:scenario/http.send-batch": async | trappable,
             "wasmload:scenario/runtime.sleep": async | trappable,
             "wasmload:scenario/runtime.wait": async | trappable,
             default: trappable,

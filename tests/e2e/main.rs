@@ -10,6 +10,7 @@ mod targets;
 mod accounting;
 mod arrival_rate;
 mod bad_input;
+mod batch;
 mod browser;
 mod budgets;
 mod contract;

@@ -32,6 +32,7 @@ const GUESTS: &[&str] = &[
     "checkout_journey",
     "shared_token",
     "cart_metrics",
+    "page_load",
     "fault_paths",
     "escape_artist",
     "paced_health",

@@ -66,6 +66,8 @@ pub struct UserAgent {
     lines: Lines,
     mode: ConnectionMode,
     cookies: Option<Box<CookieStore>>,
+    /// For a sibling in a batch: the cookies it was sent, to hand to the user's own agent.
+    cookie_log: Option<Vec<(Url, Vec<HeaderValue>)>>,
 }
 
 impl UserAgent {
@@ -79,6 +81,41 @@ impl UserAgent {
             lines,
             mode,
             cookies: None,
+            cookie_log: None,
+        }
+    }
+
+    /// Another agent of this user, for the parallel requests of a batch: connections of its
+    /// own (or the same shared pool), as a browser opens more connections for a page.
+    pub fn sibling(&self) -> Self {
+        let lines = match &self.lines {
+            Lines::Shared(client) => Lines::Shared(client.clone()),
+            Lines::Own(_) => Lines::Own(Vec::new()),
+        };
+        Self {
+            lines,
+            mode: self.mode,
+            cookies: None,
+            cookie_log: None,
+        }
+    }
+
+    /// Gives `sibling` this user's cookies as they are now, and has it log those it is sent.
+    pub fn lend_cookies(&self, sibling: &mut UserAgent) {
+        sibling.cookies.clone_from(&self.cookies);
+        sibling.cookie_log = Some(Vec::new());
+    }
+
+    /// Keeps the cookies `sibling` was sent during a batch, as if this agent had been sent
+    /// them.
+    pub fn adopt_cookies(&mut self, sibling: &mut UserAgent) {
+        for (url, values) in sibling.cookie_log.take().unwrap_or_default() {
+            let jar = self.cookies.get_or_insert_with(Box::default);
+            for value in values {
+                if let Ok(text) = value.to_str() {
+                    let _ = jar.parse(text, &url);
+                }
+            }
         }
     }
 
@@ -161,11 +198,16 @@ impl UserAgent {
             return;
         }
         let jar = self.cookies.get_or_insert_with(Box::default);
+        let mut sent = Vec::new();
         for value in set_cookies {
             if let Ok(text) = value.to_str() {
                 // A malformed or foreign cookie is ignored, as a browser would.
                 let _ = jar.parse(text, url);
             }
+            sent.push(value.clone());
+        }
+        if let Some(log) = &mut self.cookie_log {
+            log.push((url.clone(), sent));
         }
     }
 
@@ -196,4 +238,43 @@ async fn pooled(
         body: read_body(body, max_body).await?,
         clock,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use http::header::HeaderValue;
+
+    use super::super::{BrokerOptions, HttpBroker};
+    use super::*;
+
+    #[test]
+    fn a_batch_sibling_starts_with_the_users_cookies_and_hands_back_the_new_ones() {
+        let url = Url::parse("http://127.0.0.1:8000/").expect("a URL");
+        let broker = HttpBroker::new(&BrokerOptions::new(url.clone())).expect("a broker");
+        let mut user = broker.new_agent();
+        let mut headers = HeaderMap::new();
+        headers.insert(SET_COOKIE, HeaderValue::from_static("session=one; Path=/"));
+        user.store_cookies(&url, &headers);
+        let mut sibling = user.sibling();
+        user.lend_cookies(&mut sibling);
+        assert_eq!(
+            sibling.cookie_header(&url),
+            Some(HeaderValue::from_static("session=one"))
+        );
+        let mut sent = HeaderMap::new();
+        sent.insert(SET_COOKIE, HeaderValue::from_static("cart=7; Path=/"));
+        sibling.store_cookies(&url, &sent);
+        assert_eq!(
+            user.cookie_header(&url),
+            Some(HeaderValue::from_static("session=one")),
+            "not the user's until the batch ends"
+        );
+        user.adopt_cookies(&mut sibling);
+        let header = user.cookie_header(&url).expect("cookies");
+        let header = header.to_str().expect("text");
+        assert!(
+            header.contains("session=one") && header.contains("cart=7"),
+            "{header}"
+        );
+    }
 }

@@ -12,15 +12,50 @@ use super::responses::{PendingResponse, Verdict};
 use super::state::VuState;
 use crate::bindings::http::{self, Response};
 use crate::bindings::{session, HttpError, Method, Request};
-use crate::broker::{header_pair, BrokerError, HeaderRecipe, Outgoing};
+use crate::broker::{header_pair, BrokerError, HeaderRecipe, Outgoing, Received};
 use crate::metrics::{Recorder, Sample, SampleTag};
 
 impl http::Host for VuState {
     async fn send(
         &mut self,
-        mut request: Request,
+        request: Request,
     ) -> wasmtime::Result<Result<Resource<Response>, HttpError>> {
         self.leave_guest();
+        let (method_label, name, outgoing) = match self.outgoing(request) {
+            Ok(ready) => ready,
+            Err(failed) => return Ok(Err(failed)),
+        };
+        let tag = self.sample_tag();
+        let Self { ctx, agent, .. } = self;
+        let in_flight = InFlight::new(&ctx.recorder, method_label, name, tag);
+        // Boxed, so the host call's own future stays small to move.
+        let (result, elapsed) = Box::pin(ctx.broker.execute(agent, outgoing)).await;
+        let landed = in_flight.landed();
+        self.guest_since = Instant::now();
+        Ok(self.answer(landed, result, elapsed))
+    }
+
+    async fn send_batch(
+        &mut self,
+        requests: Vec<Request>,
+    ) -> wasmtime::Result<Vec<Result<Resource<Response>, HttpError>>> {
+        self.leave_guest();
+        let answers = Box::pin(self.send_all(requests)).await;
+        self.guest_since = Instant::now();
+        Ok(answers)
+    }
+}
+
+/// What a landed request hands back: its row's method and name, and its tag.
+pub(super) type Landed = (Cow<'static, str>, String, SampleTag);
+
+impl VuState {
+    /// The row (method and name) a request is recorded under, and what the broker sends;
+    /// or, for a request that cannot be sent, its failure, recorded.
+    pub(super) fn outgoing(
+        &mut self,
+        mut request: Request,
+    ) -> Result<(Cow<'static, str>, String, Outgoing), HttpError> {
         let method = http_method(&request.method);
         let method_label = method_label(&request.method);
         let mut name = request
@@ -30,18 +65,20 @@ impl http::Host for VuState {
         if let Some(prefix) = self.row_prefix {
             name = format!("{prefix}: {name}");
         }
-        let prepared = method.and_then(|method| self.prepare(method, request));
-        let outgoing = match prepared {
-            Ok(outgoing) => outgoing,
-            Err(err) => return Ok(Err(self.fail(method_label, name, 0, err))),
-        };
-        let tag = self.sample_tag();
-        let Self { ctx, agent, .. } = self;
-        let in_flight = InFlight::new(&ctx.recorder, method_label, name, tag);
-        // Boxed, so the host call's own future stays small to move.
-        let (result, elapsed) = Box::pin(ctx.broker.execute(agent, outgoing)).await;
-        let (method_label, name, tag) = in_flight.landed();
-        self.guest_since = Instant::now();
+        match method.and_then(|method| self.prepare(method, request)) {
+            Ok(outgoing) => Ok((method_label, name, outgoing)),
+            Err(err) => Err(self.fail(method_label, name, 0, err)),
+        }
+    }
+
+    /// The guest's answer to a request that landed: a response it holds until it drops it,
+    /// or the failure, recorded.
+    pub(super) fn answer(
+        &mut self,
+        (method_label, name, tag): Landed,
+        result: Result<Received, BrokerError>,
+        elapsed: std::time::Duration,
+    ) -> Result<Resource<Response>, HttpError> {
         let latency_us = elapsed.as_micros().min(u128::from(u64::MAX)) as u64;
         match result {
             Ok(received) => {
@@ -53,9 +90,9 @@ impl http::Host for VuState {
                     verdict: Verdict::ByStatus,
                     tag,
                 });
-                Ok(Ok(Resource::new_own(id)))
+                Ok(Resource::new_own(id))
             }
-            Err(err) => Ok(Err(self.fail(method_label, name, latency_us, err))),
+            Err(err) => Err(self.fail(method_label, name, latency_us, err)),
         }
     }
 }
@@ -204,7 +241,7 @@ impl session::Host for VuState {
 
 /// Records a request as cancelled if the user is stopped while it is in flight, so every
 /// request sent is counted exactly once (as a request, not as a failure).
-struct InFlight<'a> {
+pub(super) struct InFlight<'a> {
     recorder: &'a Recorder,
     method: Cow<'static, str>,
     name: String,
@@ -214,7 +251,7 @@ struct InFlight<'a> {
 }
 
 impl<'a> InFlight<'a> {
-    fn new(
+    pub(super) fn new(
         recorder: &'a Recorder,
         method: Cow<'static, str>,
         name: String,
@@ -231,7 +268,7 @@ impl<'a> InFlight<'a> {
     }
 
     /// The response arrived: disarms the guard and hands back the row's method, name and tag.
-    fn landed(mut self) -> (Cow<'static, str>, String, SampleTag) {
+    pub(super) fn landed(mut self) -> Landed {
         self.landed = true;
         (
             std::mem::take(&mut self.method),

@@ -1,6 +1,7 @@
 //! One virtual user's sandbox: a Store with its own component instance, and the host
 //! imports that instance may call.
 
+mod batch;
 mod context;
 mod contract_v1;
 mod data_host;

@@ -62,6 +62,8 @@ pub struct VuState {
     pub session: Session,
     /// The user's connections and cookie jar.
     pub agent: UserAgent,
+    /// More connections of the user, for the parallel requests of a batch.
+    pub batch_agents: Vec<UserAgent>,
     /// Requests of the current task that failed without a response.
     pub failed_sends: u32,
     /// Whether the current task found a `next` data queue empty (the run is stopping).
@@ -111,6 +113,7 @@ impl VuState {
             .build();
         Self {
             agent: ctx.broker.new_agent(),
+            batch_agents: Vec::new(),
             failed_sends: 0,
             data_ran_out: false,
             ctx,
@@ -208,6 +211,9 @@ impl VuState {
         self.groups.clear();
         self.step_since = Instant::now();
         self.ctx.broker.begin_task(&mut self.agent);
+        for sibling in &mut self.batch_agents {
+            self.ctx.broker.begin_task(sibling);
+        }
     }
 
     /// What this user's samples carry besides their row.
