@@ -112,6 +112,18 @@ fn assert_groups(result: &Run, summary: &serde_json::Value, served: u64) {
         group["name"] == "browse" && group["count"] == 40,
         &format!("the group's 40 runs have a row: {group}"),
     );
+    let sum_us = |row: &serde_json::Value| row["sum_us"].as_u64().unwrap_or(0);
+    let inside: u64 = summary["requests"]
+        .as_array()
+        .map(|rows| rows.iter().map(sum_us).sum())
+        .unwrap_or(0);
+    result.assert(
+        inside > 0 && sum_us(group) >= inside,
+        &format!(
+            "the group's time covers its requests': {} us >= {inside} us",
+            sum_us(group)
+        ),
+    );
     let tagged = summary["requests"]
         .as_array()
         .is_some_and(|rows| rows.iter().all(|row| row["groups"][0] == "browse"));

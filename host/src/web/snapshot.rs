@@ -141,3 +141,21 @@ fn row(method: &str, name: &str, stats: &RequestStats) -> Row {
         p99_ms: ms(stats.percentile(99.0)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{channel, Event, MetricValue};
+
+    #[test]
+    fn the_dashboard_shows_the_custom_metrics() {
+        let (_, _, live) = channel(&[], 10).expect("a layout");
+        live.lock().apply(Event::Metric {
+            name: "views".into(),
+            value: MetricValue::Counter(3),
+        });
+        let snapshot = Snapshot::take(&live, "running", false);
+        assert_eq!(snapshot.metrics[0][..3], ["Type", "Name", "Count"]);
+        assert_eq!(snapshot.metrics[1][..3], ["counter", "views", "3"]);
+    }
+}
