@@ -237,6 +237,7 @@ fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
         seed: args.load.seed,
         libraries: args.load.libraries,
         plan: args.load.plan,
+        data: config.data.clone(),
         max_users: config.max_users(),
         coordinator_flags,
         args: raw,

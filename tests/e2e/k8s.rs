@@ -215,3 +215,36 @@ fn here(arg: &str, dir: &Path, coordinator: &str) -> String {
         None => arg.to_string(),
     }
 }
+
+#[tokio::test]
+async fn data_sets_travel_in_the_config_map_to_every_shard() {
+    let data = workspace().join("examples").join("data");
+    let products = format!("products={}", data.join("products.csv").display());
+    let accounts = format!("accounts={}", data.join("accounts.csv").display());
+    let flags = [
+        "--shards", "2", "--users", "4", "--data", &products, "--data", &accounts,
+    ];
+    let yaml = render("shop_data", "http://127.0.0.1:9", &flags).await;
+    let objects = objects(&yaml);
+    let command = command_of(object(&objects, "Job", "-shards")).join(" ");
+    for expected in [
+        "--data products=/components/products.csv",
+        "--data accounts=/components/accounts.csv",
+    ] {
+        assert!(command.contains(expected), "`{expected}` in {command}");
+    }
+    assert!(
+        !command.contains(&products),
+        "no local path reaches a pod: {command}"
+    );
+    let config_map = object(&objects, "ConfigMap", "-components");
+    let mounted = config_map["binaryData"].as_object().expect("binary data");
+    let csv = base64::engine::general_purpose::STANDARD
+        .decode(mounted["products.csv"].as_str().expect("base64"))
+        .expect("decodes");
+    assert_eq!(
+        csv,
+        std::fs::read(data.join("products.csv")).expect("the file"),
+        "the ConfigMap holds the data file as it is"
+    );
+}

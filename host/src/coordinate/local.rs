@@ -20,7 +20,7 @@ const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Flags of `run` that belong to the whole run, not to a worker: its files and views, and
 /// the abort watcher, which the coordinator keeps. Each with whether it takes a value.
-const WHOLE_RUN_FLAGS: [FlagSpec; 13] = [
+const WHOLE_RUN_FLAGS: [FlagSpec; 14] = [
     ("--processes", true),
     ("--prometheus", true),
     ("--web-auth", true),
@@ -28,6 +28,7 @@ const WHOLE_RUN_FLAGS: [FlagSpec; 13] = [
     ("--json", true),
     ("--csv", true),
     ("--html", true),
+    ("--junit", true),
     ("--abort-on-fail", false),
     ("--abort-grace", true),
     ("--quiet", false),

@@ -134,8 +134,13 @@ impl DataSets {
                         "data set `{name}` ran out: its {total} rows were all handed out"
                     )));
                 }
-                let step = taken % share.max(1);
-                u64::from(self.shard.index) + step * u64::from(self.shard.count)
+                if share == 0 {
+                    // More shards than rows: this shard's stripe is empty, so it wraps over
+                    // the whole set.
+                    taken % total
+                } else {
+                    u64::from(self.shard.index) + taken % share * u64::from(self.shard.count)
+                }
             }
         };
         Ok(&set.rows[index as usize])
@@ -208,6 +213,20 @@ mod tests {
             sets.row("other", Pick::Random, 0, &mut rng),
             Err(NoRow::Unknown(_))
         ));
+    }
+
+    #[test]
+    fn a_shard_without_rows_of_its_own_wraps_over_the_whole_set() {
+        let mut rng = SmallRng::seed_from_u64(3);
+        let sets = sets(2, Shard { index: 4, count: 5 });
+        let rows: Vec<u64> = (0..3)
+            .map(|_| index_of(sets.row("d", Pick::Circular, 0, &mut rng).expect("a row")))
+            .collect();
+        assert_eq!(rows, [0, 1, 0]);
+        assert!(
+            sets.row("d", Pick::Next, 0, &mut rng).is_err(),
+            "no row of its own"
+        );
     }
 
     #[test]

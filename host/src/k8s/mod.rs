@@ -1,5 +1,5 @@
 //! `wasmload k8s render`: the Kubernetes manifests of a sharded run, written to stdout — a
-//! Secret with the run's secret, a ConfigMap with its components (and plan file), the
+//! Secret with the run's secret, a ConfigMap with its components (plan and data files), the
 //! coordinator as a Job behind a Service, and the shards as an Indexed Job whose pods each
 //! run `wasmload run … --shard N` with their index from `JOB_COMPLETION_INDEX`.
 
@@ -17,7 +17,7 @@ use crate::plan::parse_scenario_arg;
 use crate::scenario_build::resolve_components;
 use manifests::{Manifests, MountedFile};
 
-/// Where pods find the components and the plan.
+/// Where pods find the components, the plan and the data files.
 pub const MOUNT: &str = "/components";
 /// The most a ConfigMap holds, less room for its own fields.
 const CONFIG_MAP_LIMIT: u64 = 1_000_000;
@@ -25,7 +25,7 @@ const CONFIG_MAP_LIMIT: u64 = 1_000_000;
 /// Flags `render` takes out of the shards' command line: its own, those whose files it
 /// mounts (their paths then point into the ConfigMap), and the whole run's files and views,
 /// which stay with the coordinator (`--abort-on-fail` goes to it; a pod's files are lost).
-const RENDER_FLAGS: [FlagSpec; 21] = [
+const RENDER_FLAGS: [FlagSpec; 23] = [
     ("--ca-cert", true),
     ("--client-cert", true),
     ("--client-key", true),
@@ -38,10 +38,12 @@ const RENDER_FLAGS: [FlagSpec; 21] = [
     ("-H", true),
     ("--lib", true),
     ("--plan", true),
+    ("--data", true),
     ("--seed", true),
     ("--json", true),
     ("--csv", true),
     ("--html", true),
+    ("--junit", true),
     ("--prometheus", true),
     ("--prometheus-linger", true),
     ("--abort-on-fail", false),
@@ -72,6 +74,8 @@ pub struct RenderOptions {
     pub libraries: Vec<PathBuf>,
     /// `--plan`.
     pub plan: Option<PathBuf>,
+    /// The data sets, `--data` and the plan's `[data]`, with their files.
+    pub data: Vec<(String, PathBuf)>,
     /// The most users the run has at once, to size the shards' memory.
     pub max_users: u32,
     /// The coordinator's own flags: `--abort-on-fail`, `--abort-grace`,
@@ -114,6 +118,11 @@ pub fn render(options: &RenderOptions) -> Result<String, Failure> {
     if let Some(plan) = &options.plan {
         let key = mount(&mut files, plan)?;
         shard_command.extend(["--plan".to_string(), format!("{MOUNT}/{key}")]);
+    }
+    // Every data set as a flag to its mounted file (a flag wins over the plan's entry).
+    for (name, file) in &options.data {
+        let key = mount(&mut files, file)?;
+        shard_command.extend(["--data".to_string(), format!("{name}={MOUNT}/{key}")]);
     }
     let size: u64 = files
         .iter()

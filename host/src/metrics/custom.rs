@@ -8,11 +8,13 @@ use super::{CheckCount, RequestStats};
 
 /// Trend values are kept in thousandths: three decimals, from 0 to about 3.6 million.
 pub const TREND_SCALE: f64 = 1000.0;
+/// The most thousandths a trend value keeps (3.6 million); larger values count as it.
+const TREND_MAX: f64 = 3.6e9;
 
 /// One value a scenario records.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MetricValue {
-    /// A value of a trend; negative values count as 0.
+    /// A value of a trend; negative values count as 0, and those past 3.6 million as that.
     Trend(f64),
     /// An amount to add to a counter.
     Counter(u64),
@@ -77,7 +79,7 @@ impl CustomMetrics {
     pub fn record(&mut self, name: String, value: MetricValue, empty: &RequestStats) {
         match value {
             MetricValue::Trend(value) => {
-                let thousandths = (value.max(0.0) * TREND_SCALE).round() as u64;
+                let thousandths = (value * TREND_SCALE).round().clamp(0.0, TREND_MAX) as u64;
                 self.trends
                     .entry(name)
                     .or_insert_with(|| empty.empty_like())

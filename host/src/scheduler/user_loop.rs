@@ -198,6 +198,12 @@ async fn run_instance(
             Ok(Err(message)) => {
                 recorder.exception(format!("{}: {message}", slot.picker.name(index)))
             }
+            // A guest that unwraps an empty `next` queue traps: the run is stopping anyway,
+            // and the instance is not used again.
+            Err(_) if vu.task_ran_out_of_data() => {
+                swarm.stop.cancelled().await;
+                return trapped(&vu, RESTART_BACKOFF);
+            }
             Err(trap) => {
                 let reason = vu.explain_trap(&trap);
                 recorder.exception(format!("{}: {reason}", slot.picker.name(index)));

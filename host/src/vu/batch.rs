@@ -45,7 +45,7 @@ impl VuState {
                 self.agent.lend_cookies(sibling);
             }
             let tag = self.sample_tag();
-            let landed = {
+            let (results, landed) = {
                 let Self {
                     ctx,
                     agent,
@@ -53,22 +53,29 @@ impl VuState {
                     ..
                 } = self;
                 let ctx = &*ctx;
+                // The guards stay armed until every request of the wave is in: a stop that
+                // cuts the wave off records each request once, as cut off.
+                let mut guards = Vec::with_capacity(wave.len());
+                let mut calls = Vec::with_capacity(wave.len());
                 let agents = std::iter::once(agent).chain(batch_agents.iter_mut());
-                let calls = wave.into_iter().zip(agents).map(
-                    |((index, (method, name, outgoing)), agent)| {
-                        let in_flight = InFlight::new(&ctx.recorder, method, name, tag.clone());
-                        async move {
-                            let (result, elapsed) = ctx.broker.execute(agent, outgoing).await;
-                            (index, in_flight.landed(), result, elapsed)
-                        }
-                    },
-                );
-                join_all(calls).await
+                for ((index, (method, name, outgoing)), agent) in wave.into_iter().zip(agents) {
+                    guards.push((
+                        index,
+                        InFlight::new(&ctx.recorder, method, name, tag.clone()),
+                    ));
+                    calls.push(ctx.broker.execute(agent, outgoing));
+                }
+                let results = join_all(calls).await;
+                let landed: Vec<_> = guards
+                    .into_iter()
+                    .map(|(index, guard)| (index, guard.landed()))
+                    .collect();
+                (results, landed)
             };
             for sibling in &mut self.batch_agents[..siblings] {
                 self.agent.adopt_cookies(sibling);
             }
-            for (index, landed, result, elapsed) in landed {
+            for ((index, landed), (result, elapsed)) in landed.into_iter().zip(results) {
                 answers[index] = Some(self.answer(landed, result, elapsed));
             }
         }

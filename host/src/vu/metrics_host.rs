@@ -35,9 +35,11 @@ impl metrics::Host for VuState {
     }
 
     fn begin_group(&mut self, name: String) -> wasmtime::Result<()> {
-        let path: Arc<str> = match self.groups.last() {
-            Some((outer, _)) => format!("{outer}::{name}").into(),
-            None => name.into(),
+        let path: Arc<str> = match (self.groups.last(), self.row_prefix) {
+            (Some((outer, _)), _) => format!("{outer}::{name}").into(),
+            // A setup's or teardown's group is its own, as its requests' rows are.
+            (None, Some(prefix)) => format!("{prefix}: {name}").into(),
+            (None, None) => name.into(),
         };
         self.groups.push((path, Instant::now()));
         Ok(())

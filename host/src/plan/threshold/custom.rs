@@ -111,9 +111,11 @@ pub(super) fn metric_of(name: &str, kind: CustomKind) -> Result<Metric, String> 
     };
     stat.map(Metric::Custom).ok_or_else(|| {
         format!(
-            "`{name}` is not a {} metric; use {}",
+            "`{name}` is not a {} metric; use {} (a request row of a name like this one is \
+             named with its method first: GET {}:…)",
             kind.prefix(),
-            kind.metrics()
+            kind.metrics(),
+            kind.prefix()
         )
     })
 }
@@ -130,12 +132,16 @@ pub(super) fn limit_of(value: &str, stat: CustomStat) -> Result<Limit, String> {
     }
 }
 
-/// A plain number like `300` or `12.5`.
+/// A plain number like `300`, `12.5` or `-5`.
 fn number_limit(value: &str) -> Result<Limit, String> {
-    match number_and_unit(value) {
+    let (sign, magnitude) = match value.strip_prefix('-') {
+        Some(magnitude) => (-1.0, magnitude),
+        None => (1.0, value),
+    };
+    match number_and_unit(magnitude) {
         Some((number, "")) => Ok(Limit {
-            amount: Amount::Number(number),
-            text: format!("{number}"),
+            amount: Amount::Number(sign * number),
+            text: format!("{}", sign * number),
         }),
         _ => Err(format!("`{value}` is not a plain number like 300 or 12.5")),
     }
@@ -157,10 +163,25 @@ mod tests {
             "rate:cache hit:rate>=0.9",
             "gauge:queue:max<50",
             "gauge:queue:value==0",
+            "gauge:temperature:min>-5",
         ] {
             let threshold = Threshold::parse(text).unwrap_or_else(|err| panic!("{err}"));
             assert_eq!(threshold.to_string(), text);
         }
+    }
+
+    #[test]
+    fn a_request_row_named_like_a_custom_scope_is_named_with_its_method() {
+        let threshold = Threshold::parse("GET rate:limit:p95<300ms").expect("a request row");
+        assert_eq!(
+            threshold.scope,
+            super::super::Scope::Request {
+                method: Some("GET".into()),
+                name: "rate:limit".into()
+            }
+        );
+        let hint = Threshold::parse("rate:limit:p95<300ms").expect_err("a rate");
+        assert!(hint.contains("with its method first"), "{hint}");
     }
 
     #[test]
