@@ -12,7 +12,10 @@ async fn a_batch_loads_a_page_at_once_and_counts_each_request() {
     let flags = ["--users", "1", "--iterations", "5", "--quiet"];
     let result = run(run_args(&guest("page_load"), &server.url(), &flags)).await;
     let routes = server.traffic().requests_by_route();
-    let peak = server.traffic().connections_peak();
+    let (peak, accepted) = (
+        server.traffic().connections_peak(),
+        server.traffic().connections_accepted(),
+    );
     let served = server.shutdown().await;
     result.assert(result.code == 0, "the run passes");
     for route in [
@@ -30,9 +33,10 @@ async fn a_batch_loads_a_page_at_once_and_counts_each_request() {
         result.aggregated() == (served, 0) && served == 20,
         &format!("every request counted once; the server served {served}"),
     );
+    // Besides the preflight's connection (which may not be closed yet at the server).
     result.assert(
-        peak == 4,
-        &format!("one user held four connections at once, one a resource: {peak}"),
+        accepted == 1 + 4 && peak >= 4,
+        &format!("one user held four connections at once, one a resource, and kept them: {accepted} accepted, {peak} at once"),
     );
     result.assert(
         result.stdout.contains("a page resource loads") && result.stdout.contains("100.00%"),
@@ -60,14 +64,21 @@ async fn requests_of_a_batch_overlap_six_at_a_time() {
     ];
     let result = run(run_args(&guest("page_load"), &server.url(), &flags)).await;
     let arrivals = server.traffic().arrivals();
-    let peak = server.traffic().connections_peak();
+    let (peak, accepted) = (
+        server.traffic().connections_peak(),
+        server.traffic().connections_accepted(),
+    );
     let served = server.shutdown().await;
     result.assert(result.code == 0, "the run passes");
     result.assert(
         served == 8 && result.aggregated() == (8, 0),
         &format!("the eight calls, counted once each: {served}"),
     );
-    result.assert(peak == 6, &format!("six connections at most: {peak}"));
+    // Besides the preflight's connection (which may not be closed yet at the server).
+    result.assert(
+        accepted == 1 + 6 && peak >= 6,
+        &format!("six connections, all at once, kept for the last two: {accepted} accepted, {peak} at once"),
+    );
     // The first six arrive together; the last two only after one of the six answered, a
     // stall later.
     let spread = arrivals[5].saturating_sub(arrivals[0]);

@@ -108,3 +108,32 @@ async fn a_failing_setup_stops_the_run_before_it_begins() {
         &format!("the setup's login, and no user started: {routes:?}"),
     );
 }
+
+#[tokio::test]
+async fn a_run_in_worker_processes_runs_its_setup_and_teardown_once() {
+    let flags = [
+        "--processes",
+        "2",
+        "--users",
+        "4",
+        "--spawn-rate",
+        "100",
+        "--iterations",
+        "40",
+        "--quiet",
+    ];
+    let server = demo_server().await;
+    let args = crate::support::run_args(&guest("shared_token"), &server.url(), &flags);
+    let result = crate::support::run(args).await;
+    let routes = server.traffic().requests_by_route();
+    let served = server.shutdown().await;
+    result.assert(result.code == 0, "the run passes");
+    result.assert(
+        routes.get(LOGIN) == Some(&1) && routes.get(PROFILE) == Some(&41),
+        &format!("one login and one teardown for both workers' users: {routes:?}"),
+    );
+    result.assert(
+        result.aggregated() == (served, 0),
+        &format!("the whole run's report counts every request once: {served}"),
+    );
+}

@@ -233,9 +233,16 @@ impl Room {
 
     /// The start, once set.
     pub fn start(&self) -> Option<Start> {
-        self.lock()
-            .started
-            .map(|(start_at_ms, _)| Start { start_at_ms })
+        let state = self.lock();
+        let (start_at_ms, _) = state.started?;
+        // Shard 0 ran the setups of the whole run; every shard's users read what they gave.
+        let setup = state
+            .hellos
+            .first()
+            .and_then(Option::as_ref)
+            .map(|hello| hello.setup.clone())
+            .unwrap_or_default();
+        Some(Start { start_at_ms, setup })
     }
 
     /// Gives up the run before it started, with `why`; shards waiting are told.
@@ -510,6 +517,7 @@ mod tests {
             host: "http://127.0.0.1:1/".into(),
             scenarios: Vec::new(),
             config: serde_json::from_value(config).expect("a config"),
+            setup: Vec::new(),
         }
     }
 

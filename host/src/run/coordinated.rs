@@ -24,6 +24,8 @@ use super::outputs;
 pub struct Joined {
     link: ShardLink,
     start: SystemTime,
+    /// What the run's setups returned (shard 0 ran them), in base64.
+    setup: Vec<Option<String>>,
     seconds: Option<mpsc::UnboundedReceiver<Interval>>,
     skew_ms: f64,
 }
@@ -36,11 +38,13 @@ pub struct Uploading {
 
 impl Joined {
     /// Greets the coordinator `config` names, if any, and waits until every shard has; the
-    /// scenarios are described by `labels` and weighed by `weights`.
+    /// scenarios are described by `labels` and weighed by `weights`, and `setup` is what
+    /// their setups returned on this shard (shard 0's go to every shard).
     pub async fn join(
         config: &RunConfig,
         labels: &[ScenarioLabel],
         weights: &[u32],
+        setup: Vec<Option<String>>,
     ) -> Result<Option<Self>, Failure> {
         let Some(url) = &config.coordinator else {
             return Ok(None);
@@ -64,16 +68,23 @@ impl Joined {
             })
             .collect();
         let summary = outputs::summary_config(config, weights);
-        let hello = Hello::new(config.vu.seed, config.host.to_string(), scenarios, &summary)
+        let mut hello = Hello::new(config.vu.seed, config.host.to_string(), scenarios, &summary)
             .map_err(Failure::from)?;
+        hello.setup = setup;
         tracing::info!("waiting for every shard to join the coordinator at {url}");
-        let start = link.join(&hello).await.map_err(Failure::bad_input)?;
+        let (start, setup) = link.join(&hello).await.map_err(Failure::bad_input)?;
         Ok(Some(Self {
             link,
             start,
+            setup,
             seconds: None,
             skew_ms: 0.0,
         }))
+    }
+
+    /// What the run's setups returned, in base64, by scenario.
+    pub fn setup(&self) -> &[Option<String>] {
+        &self.setup
     }
 
     /// Has `aggregator` send every second to the coordinator.

@@ -1,7 +1,8 @@
 //! A scenario's test-wide hooks: `setup` once before any user starts (what it returns is
 //! kept for every user), `teardown` once when the run ends, also after Ctrl-C. Each runs in
 //! an instance of its own, and its requests are recorded under names that start with
-//! `setup: ` or `teardown: `.
+//! `setup: ` or `teardown: `. In a coordinated run shard 0 runs them for the whole run, and
+//! what its setups returned reaches every shard with the start.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,6 +50,35 @@ pub async fn setup(slots: &[ScenarioSlot], ctx: &Arc<RunContext>) -> Result<(), 
                 )));
             }
         };
+        ctx.setup_results.set(scenario, bytes);
+    }
+    Ok(())
+}
+
+/// What each of `scenarios` scenarios' setup returned, in base64, for the other shards.
+pub fn encoded(ctx: &RunContext, scenarios: usize) -> Vec<Option<String>> {
+    use base64::Engine as _;
+    (0..scenarios)
+        .map(|scenario| {
+            let scenario = u16::try_from(scenario).unwrap_or(u16::MAX);
+            let bytes = ctx.setup_results.get(scenario)?;
+            Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+        })
+        .collect()
+}
+
+/// Keeps what the run's setups returned on another shard, as if they had run here.
+pub fn adopt(ctx: &RunContext, encoded: &[Option<String>]) -> Result<(), Failure> {
+    use base64::Engine as _;
+    for (scenario, text) in (0u16..).zip(encoded) {
+        let Some(text) = text else { continue };
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|err| {
+                Failure::from(anyhow!(
+                    "the coordinator sent a setup's data that is not base64: {err}"
+                ))
+            })?;
         ctx.setup_results.set(scenario, bytes);
     }
     Ok(())

@@ -59,8 +59,7 @@ pub async fn run_scenarios(
 ) -> Result<Finished, Failure> {
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
     let prepared = prepare(scenarios, &mut config).await?;
-    hooks::setup(&prepared.slots, &prepared.ctx).await?;
-    let mut joined = coordinated::Joined::join(&config, &prepared.labels, &weights).await?;
+    let (mut joined, runs_hooks) = set_up_and_join(&config, &prepared, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
     let names = prepared
@@ -95,7 +94,9 @@ pub async fn run_scenarios(
         stop_timeout: config.stop_timeout,
     };
     let outcome = scheduler::run(Arc::clone(&swarm), plan, &mut signals).await;
-    hooks::teardown(&swarm.slots, &swarm.ctx, config.stop_timeout).await;
+    if runs_hooks {
+        hooks::teardown(&swarm.slots, &swarm.ctx, config.stop_timeout).await;
+    }
     views.run_ended();
     let users_by_scenario = swarm.users_by_scenario(&outcome);
     drop(swarm);
@@ -134,6 +135,30 @@ pub async fn run_scenarios(
         outcome,
         exit_code,
     })
+}
+
+/// Runs the scenarios' setups and joins the coordinator, if any: in a coordinated run shard
+/// 0 runs the hooks for the whole run and the others take what its setups returned; alone,
+/// every process runs its own. Says whether this process runs the hooks.
+async fn set_up_and_join(
+    config: &RunConfig,
+    prepared: &Prepared,
+    weights: &[u32],
+) -> Result<(Option<coordinated::Joined>, bool), Failure> {
+    let coordinated = config.coordinator.is_some();
+    let runs_hooks = !coordinated || config.shard.index == 0;
+    let mut setup = Vec::new();
+    if runs_hooks {
+        hooks::setup(&prepared.slots, &prepared.ctx).await?;
+        if coordinated {
+            setup = hooks::encoded(&prepared.ctx, prepared.slots.len());
+        }
+    }
+    let joined = coordinated::Joined::join(config, &prepared.labels, weights, setup).await?;
+    if let (Some(joined), false) = (&joined, runs_hooks) {
+        hooks::adopt(&prepared.ctx, joined.setup())?;
+    }
+    Ok((joined, runs_hooks))
 }
 
 /// Loads and describes the scenarios, settles the host (a scenario may name it), reads the

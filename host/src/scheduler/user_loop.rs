@@ -188,7 +188,6 @@ async fn run_instance(
         }
         let started_tasks = vu.identity().iteration;
         let index = slot.picker.pick(started_tasks, vu.rng());
-        let started = Instant::now();
         match vu.run_task(index).await {
             Ok(Ok(())) => {}
             // The error only carries a failed request, counted already, out of the task.
@@ -208,11 +207,13 @@ async fn run_instance(
                 let reason = vu.explain_trap(&trap);
                 recorder.exception(format!("{}: {reason}", slot.picker.name(index)));
                 // As after any task, the user waits its wait time before the next one.
-                let wait = cadence.wait_after(slot, started.elapsed(), &mut vu);
+                let wait = cadence.wait_after(slot, vu.since_step(), &mut vu);
                 return trapped(&vu, wait);
             }
         }
-        cadence.after_task(slot, started.elapsed(), &mut vu).await;
+        // Paced from the start of the task's last step (the task's own start, unless it ran
+        // a sequence), as between the steps.
+        cadence.after_task(slot, vu.since_step(), &mut vu).await;
     }
     if let Err(trap) = vu.on_stop().await {
         recorder.exception(format!("on_stop: {}", vu.explain_trap(&trap)));

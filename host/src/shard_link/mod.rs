@@ -82,12 +82,15 @@ impl ShardLink {
     }
 
     /// Greets the coordinator (waiting for it to come up) and returns the instant every
-    /// shard starts at, once all have greeted it.
-    pub async fn join(&self, hello: &Hello) -> anyhow::Result<SystemTime> {
+    /// shard starts at, once all have greeted it, and what the run's setups returned.
+    pub async fn join(&self, hello: &Hello) -> anyhow::Result<(SystemTime, Vec<Option<String>>)> {
         let give_up = tokio::time::Instant::now() + PATIENCE;
         loop {
             match self.call::<_, Start>(READY_PATH, hello, None).await {
-                Ok(start) => return Ok(UNIX_EPOCH + Duration::from_millis(start.start_at_ms)),
+                Ok(start) => {
+                    let at = UNIX_EPOCH + Duration::from_millis(start.start_at_ms);
+                    return Ok((at, start.setup));
+                }
                 Err(CallError::Refused(err)) => return Err(err),
                 Err(CallError::Retry(err)) if tokio::time::Instant::now() >= give_up => {
                     return Err(err.context(format!(

@@ -39,6 +39,10 @@ pub struct Hello {
     pub scenarios: Vec<ScenarioIn>,
     /// The run's parameters, as the JSON summary records them.
     pub config: ConfigIn,
+    /// What each scenario's setup returned, in base64 (from shard 0, which runs the setups
+    /// of the whole run; empty from the others).
+    #[serde(default)]
+    pub setup: Vec<Option<String>>,
 }
 
 impl Hello {
@@ -58,15 +62,20 @@ impl Hello {
             host,
             scenarios,
             config,
+            setup: Vec::new(),
         })
     }
 }
 
-/// When every shard starts, in milliseconds since the Unix epoch.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+/// When every shard starts, in milliseconds since the Unix epoch, and what the run's
+/// setups returned, for every shard's users.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Start {
     /// The start instant.
     pub start_at_ms: u64,
+    /// What each scenario's setup returned (on shard 0), in base64.
+    #[serde(default)]
+    pub setup: Vec<Option<String>>,
 }
 
 /// Seconds of one shard, oldest first, as it sends them.

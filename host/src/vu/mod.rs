@@ -257,6 +257,11 @@ impl Vu {
         self.store.data_mut().lateness_us = lateness_us;
     }
 
+    /// How long since the current task, or its latest step, began.
+    pub fn since_step(&self) -> Duration {
+        self.store.data().step_since.elapsed()
+    }
+
     /// Sets the user's wait policy, which `runtime.wait` waits by.
     pub fn set_wait(&mut self, wait: crate::bindings::WaitTime) {
         self.store.data_mut().wait = wait;
