@@ -208,3 +208,48 @@ async fn feeders_sequences_and_the_default_host_are_listed_by_inspect() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_stop_cuts_the_waits_inside_a_sequence_short() {
+    let server = demo_server().await;
+    let dir = crate::support::scratch_dir("sequence_stop");
+    let json = format!("--json={}", dir.join("run.json").display());
+    // Each wait between the checkout's steps is 30-60 s; the run stops after one second and
+    // lets a task finish within ten.
+    let flags = [
+        "--users",
+        "1",
+        "--run-time",
+        "1s",
+        "--stop-timeout",
+        "10s",
+        "--env",
+        "ORDER=checkout",
+        "--env",
+        "WAIT_S=30",
+        "--quiet",
+        &json,
+    ];
+    let result = run(crate::support::run_args(
+        &guest("checkout_journey"),
+        &server.url(),
+        &flags,
+    ))
+    .await;
+    let routes = server.traffic().requests_by_route();
+    server.shutdown().await;
+    result.assert(result.code == 0, "the run passes");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("JSON"))
+            .expect("a summary");
+    result.assert(
+        summary["outcome"]["users_cancelled"] == 0,
+        "the user finished its task instead of being cut off at the stop timeout",
+    );
+    for route in ["/api/v1/orders", "/api/v1/notifications"] {
+        result.assert(
+            routes.get(route) == Some(&1),
+            &format!("the sequence's later steps ran, without their waits: {routes:?}"),
+        );
+    }
+}

@@ -3,12 +3,24 @@
 //! recorded under their own names and counted by the server; a failing setup stops the run
 //! before it begins.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::support::{demo_server, eventually, guest, Background};
 
 const PROFILE: &str = "/api/v1/users/me";
 const LOGIN: &str = "/api/v1/auth/login";
+
+/// Runs `shared_token` with `flags` against a fresh demo API; returns the run, the server's
+/// requests by route, and all it served.
+async fn shared_token(flags: &[&str]) -> (crate::support::Run, BTreeMap<String, u64>, u64) {
+    let server = demo_server().await;
+    let args = crate::support::run_args(&guest("shared_token"), &server.url(), flags);
+    let result = crate::support::run(args).await;
+    let routes = server.traffic().requests_by_route();
+    let served = server.shutdown().await;
+    (result, routes, served)
+}
 
 #[tokio::test]
 async fn the_setup_runs_once_for_all_users_and_the_teardown_once_at_the_end() {
@@ -21,11 +33,7 @@ async fn the_setup_runs_once_for_all_users_and_the_teardown_once_at_the_end() {
         "60",
         "--quiet",
     ];
-    let server = demo_server().await;
-    let args = crate::support::run_args(&guest("shared_token"), &server.url(), &flags);
-    let result = crate::support::run(args).await;
-    let routes = server.traffic().requests_by_route();
-    let served = server.shutdown().await;
+    let (result, routes, served) = shared_token(&flags).await;
     result.assert(result.code == 0, "the run passes");
     let logins = routes.get(LOGIN).copied().unwrap_or(0);
     let profiles = routes.get(PROFILE).copied().unwrap_or(0);
@@ -122,11 +130,7 @@ async fn a_run_in_worker_processes_runs_its_setup_and_teardown_once() {
         "40",
         "--quiet",
     ];
-    let server = demo_server().await;
-    let args = crate::support::run_args(&guest("shared_token"), &server.url(), &flags);
-    let result = crate::support::run(args).await;
-    let routes = server.traffic().requests_by_route();
-    let served = server.shutdown().await;
+    let (result, routes, served) = shared_token(&flags).await;
     result.assert(result.code == 0, "the run passes");
     result.assert(
         routes.get(LOGIN) == Some(&1) && routes.get(PROFILE) == Some(&41),

@@ -49,6 +49,14 @@ pub enum Cadence {
 }
 
 impl Cadence {
+    /// What cuts a wait of this user short: its leave (closed model), or the run's stop.
+    fn cut_short(&self, swarm: &Swarm) -> CancellationToken {
+        match self {
+            Cadence::Closed { leave } => leave.clone(),
+            Cadence::Open { .. } => swarm.stop.clone(),
+        }
+    }
+
     /// Waits for the next iteration: `None` when the user should stop, else how late the
     /// iteration starts (`None` lateness in the closed model).
     async fn next(&mut self, swarm: &Swarm, scenario: u16) -> Option<Option<Duration>> {
@@ -135,7 +143,7 @@ pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32, scenario: u16, mut cadence:
     while !cadence.stopped(&swarm) {
         let vu = match Vu::instantiate(&slot.loaded, Arc::clone(&swarm.ctx), identity).await {
             Ok(mut vu) => {
-                vu.set_wait(slot.user.wait);
+                vu.set_wait(slot.user.wait, cadence.cut_short(&swarm));
                 vu
             }
             Err(err) => {

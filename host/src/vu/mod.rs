@@ -262,9 +262,16 @@ impl Vu {
         self.store.data().step_since.elapsed()
     }
 
-    /// Sets the user's wait policy, which `runtime.wait` waits by.
-    pub fn set_wait(&mut self, wait: crate::bindings::WaitTime) {
-        self.store.data_mut().wait = wait;
+    /// Sets the user's wait policy, which `runtime.wait` waits by, and what cuts such a wait
+    /// short (the user leaving, or the run's stop).
+    pub fn set_wait(
+        &mut self,
+        wait: crate::bindings::WaitTime,
+        cut_short: tokio_util::sync::CancellationToken,
+    ) {
+        let state = self.store.data_mut();
+        state.wait = wait;
+        state.wait_cut_short = Some(cut_short);
     }
 
     /// The user's random generator.

@@ -54,8 +54,16 @@ impl runtime::Host for VuState {
     async fn wait(&mut self) -> wasmtime::Result<()> {
         let took = self.step_since.elapsed();
         let pause = super::pacing::wait_after(&self.wait, took, &mut self.identity.rng);
-        self.sleep(pause.as_millis().min(u128::from(u64::MAX)) as u64)
-            .await?;
+        self.leave_guest();
+        match self.wait_cut_short.clone() {
+            // A user told to leave finishes its task without the waits left in it.
+            Some(cut_short) => tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = cut_short.cancelled() => {}
+            },
+            None => tokio::time::sleep(pause).await,
+        }
+        self.guest_since = Instant::now();
         self.step_since = Instant::now();
         Ok(())
     }

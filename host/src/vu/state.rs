@@ -80,6 +80,8 @@ pub struct VuState {
     pub lateness_us: Option<u64>,
     /// The user's wait policy, for `runtime.wait` between the steps of a sequence.
     pub wait: WaitTime,
+    /// What cuts such a wait short: the user leaving, or the run's stop.
+    pub wait_cut_short: Option<tokio_util::sync::CancellationToken>,
     /// When the current task or step began, for paced waits.
     pub step_since: Instant,
     /// What this instance's request names start with (`setup`, `teardown`), if anything.
@@ -125,6 +127,7 @@ impl VuState {
             limits,
             lateness_us: None,
             wait: WaitTime::None,
+            wait_cut_short: None,
             step_since: Instant::now(),
             row_prefix: None,
             groups: Vec::new(),

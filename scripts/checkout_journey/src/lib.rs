@@ -2,7 +2,8 @@
 //! weighted user browses the catalogue (weight 3) or runs the `checkout` sequence (weight 1):
 //! view a product, list the orders, read the notifications, waiting 10–20 ms between the
 //! steps as between tasks. With `--env ORDER=sequential` the whole user is a sequence of
-//! the same four tasks, each in turn. Its default host is the demo API's own address
+//! the same four tasks, each in turn; with `ORDER=checkout`, of the checkout sequence alone.
+//! `WAIT_S` sets the wait (between `WAIT_S` and twice that; 0.01 s by default). Its default host is the demo API's own address
 //! (`DEMO_API` overrides it), so `wasmload run checkout_journey.wasm` needs no `--host`.
 
 use serde::Deserialize;
@@ -21,9 +22,17 @@ struct CheckoutJourney;
 impl User for CheckoutJourney {
     fn spec() -> UserSpec<Self> {
         // The demo API's address unless `--env DEMO_API=…` says otherwise; `--host` wins.
+        let wait: f64 = env_or("WAIT_S", "0.01").parse().unwrap_or(0.01);
         let spec = UserSpec::new("CheckoutJourney")
             .host(env_or("DEMO_API", "http://127.0.0.1:8000"))
-            .wait(between(0.01, 0.02));
+            .wait(between(wait, 2.0 * wait));
+        if env("ORDER").as_deref() == Some("checkout") {
+            return spec.sequence(
+                "checkout",
+                1,
+                &[Self::view_product, Self::list_orders, Self::notifications],
+            );
+        }
         if env("ORDER").as_deref() == Some("sequential") {
             return spec
                 .sequential()
