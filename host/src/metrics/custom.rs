@@ -63,7 +63,14 @@ pub struct CustomMetrics {
     pub rates: BTreeMap<String, CheckCount>,
     /// Gauges.
     pub gauges: BTreeMap<String, Gauge>,
+    /// Values not kept because their name was new past the cap on names.
+    pub dropped: u64,
+    /// The first names not kept.
+    pub dropped_names: Vec<String>,
 }
+
+/// How many names past the cap a report lists.
+const DROPPED_EXAMPLES: usize = 5;
 
 impl CustomMetrics {
     /// Whether no custom metric was recorded.
@@ -75,8 +82,24 @@ impl CustomMetrics {
     }
 
     /// Records `value` under `name`; `empty` is an empty row of the run's layout, for a new
-    /// trend.
-    pub fn record(&mut self, name: String, value: MetricValue, empty: &RequestStats) {
+    /// trend. A new name past `max_names` of its kind is not kept, only counted.
+    pub fn record(
+        &mut self,
+        name: String,
+        value: MetricValue,
+        empty: &RequestStats,
+        max_names: usize,
+    ) {
+        let (known, names) = match value {
+            MetricValue::Trend(_) => (self.trends.contains_key(&name), self.trends.len()),
+            MetricValue::Counter(_) => (self.counters.contains_key(&name), self.counters.len()),
+            MetricValue::Rate(_) => (self.rates.contains_key(&name), self.rates.len()),
+            MetricValue::Gauge(_) => (self.gauges.contains_key(&name), self.gauges.len()),
+        };
+        if !known && names >= max_names {
+            self.drop_value(name);
+            return;
+        }
         match value {
             MetricValue::Trend(value) => {
                 let thousandths = (value * TREND_SCALE).round().clamp(0.0, TREND_MAX) as u64;
@@ -106,9 +129,23 @@ impl CustomMetrics {
         }
     }
 
+    /// Counts a value whose name found no room.
+    pub fn drop_value(&mut self, name: String) {
+        self.dropped += 1;
+        if self.dropped_names.len() < DROPPED_EXAMPLES && !self.dropped_names.contains(&name) {
+            self.dropped_names.push(name);
+        }
+    }
+
     /// Adds `other` (a later second, or another shard) to these, exactly; a gauge takes
     /// `other`'s last value.
     pub fn absorb(&mut self, other: &CustomMetrics) {
+        self.dropped += other.dropped;
+        for name in &other.dropped_names {
+            if self.dropped_names.len() < DROPPED_EXAMPLES && !self.dropped_names.contains(name) {
+                self.dropped_names.push(name.clone());
+            }
+        }
         for (name, trend) in &other.trends {
             match self.trends.get_mut(name) {
                 Some(mine) => mine.merge(trend),
@@ -149,15 +186,15 @@ mod tests {
         let empty = RequestStats::new().expect("a layout");
         let mut metrics = CustomMetrics::default();
         for value in [12.5, 300.0, 7.25] {
-            metrics.record("cart".into(), MetricValue::Trend(value), &empty);
+            metrics.record("cart".into(), MetricValue::Trend(value), &empty, 10);
         }
-        metrics.record("items".into(), MetricValue::Counter(3), &empty);
-        metrics.record("items".into(), MetricValue::Counter(4), &empty);
+        metrics.record("items".into(), MetricValue::Counter(3), &empty, 10);
+        metrics.record("items".into(), MetricValue::Counter(4), &empty, 10);
         for hit in [true, true, false] {
-            metrics.record("hit".into(), MetricValue::Rate(hit), &empty);
+            metrics.record("hit".into(), MetricValue::Rate(hit), &empty, 10);
         }
         for value in [5.0, 2.0, 9.0, 4.0] {
-            metrics.record("queue".into(), MetricValue::Gauge(value), &empty);
+            metrics.record("queue".into(), MetricValue::Gauge(value), &empty, 10);
         }
         let cart = &metrics.trends["cart"];
         assert_eq!(cart.count, 3);
@@ -183,5 +220,22 @@ mod tests {
         assert_eq!(whole.counters["items"], 14);
         assert_eq!(whole.rates["hit"].passed, 4);
         assert_eq!(whole.gauges["queue"].last, 4.0);
+    }
+
+    #[test]
+    fn names_past_the_cap_are_counted_not_kept() {
+        let empty = RequestStats::new().expect("a layout");
+        let mut metrics = CustomMetrics::default();
+        for id in 0..5 {
+            metrics.record(format!("order {id}"), MetricValue::Counter(1), &empty, 3);
+        }
+        metrics.record("order 0".into(), MetricValue::Counter(1), &empty, 3);
+        assert_eq!(metrics.counters.len(), 3);
+        assert_eq!(
+            metrics.counters["order 0"], 2,
+            "a known name is still counted"
+        );
+        assert_eq!(metrics.dropped, 2);
+        assert_eq!(metrics.dropped_names, ["order 3", "order 4"]);
     }
 }

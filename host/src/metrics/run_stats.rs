@@ -217,7 +217,10 @@ impl RunStats {
             Event::IterationStarted { lateness_us } => {
                 self.start_lateness.record(lateness_us, 0, false);
             }
-            Event::Metric { name, value } => self.custom.record(name, value, &self.empty_row),
+            Event::Metric { name, value } => {
+                let max_names = self.overflow.max_rows;
+                self.custom.record(name, value, &self.empty_row, max_names);
+            }
             Event::Group {
                 scenario,
                 name,
@@ -228,6 +231,11 @@ impl RunStats {
                     name,
                     method: Cow::Borrowed(GROUP_METHOD),
                 };
+                // Group names share the cap on names with the custom metrics.
+                if !self.groups.contains_key(&key) && self.groups.len() >= self.overflow.max_rows {
+                    self.custom.drop_value(key.name);
+                    return;
+                }
                 let empty_row = &self.empty_row;
                 self.groups
                     .entry(key)

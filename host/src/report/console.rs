@@ -139,6 +139,15 @@ pub fn notes(report: &RunReport<'_>) -> Vec<String> {
             crate::metrics::OVERFLOW_ROW
         ));
     }
+    let custom = &report.stats.custom;
+    if custom.dropped > 0 {
+        notes.push(format!(
+            "{} values of custom metrics or groups had names past --max-rows {} (such as {}) and were not kept: give them fewer, fixed names",
+            custom.dropped,
+            report.stats.overflow.max_rows,
+            custom.dropped_names.join(", ")
+        ));
+    }
     let cut_short = report.stats.total_tasks_cut_short();
     if cut_short > 0 {
         notes.push(format!(

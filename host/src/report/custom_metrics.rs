@@ -399,12 +399,17 @@ mod tests {
         let empty = RequestStats::new().expect("a layout");
         let mut custom = CustomMetrics::default();
         for value in [10.0, 20.0, 30.5] {
-            custom.record("cart".into(), MetricValue::Trend(value), &empty);
+            custom.record("cart".into(), MetricValue::Trend(value), &empty, usize::MAX);
         }
-        custom.record("orders".into(), MetricValue::Counter(20), &empty);
-        custom.record("hit".into(), MetricValue::Rate(true), &empty);
-        custom.record("hit".into(), MetricValue::Rate(false), &empty);
-        custom.record("queue".into(), MetricValue::Gauge(4.5), &empty);
+        custom.record(
+            "orders".into(),
+            MetricValue::Counter(20),
+            &empty,
+            usize::MAX,
+        );
+        custom.record("hit".into(), MetricValue::Rate(true), &empty, usize::MAX);
+        custom.record("hit".into(), MetricValue::Rate(false), &empty, usize::MAX);
+        custom.record("queue".into(), MetricValue::Gauge(4.5), &empty, usize::MAX);
         custom
     }
 
