@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{CheckCount, RequestStats};
+use super::{CheckCount, Overflow, RequestStats};
 
 /// Trend values are kept in thousandths: three decimals, from 0 to about 3.6 million.
 pub const TREND_SCALE: f64 = 1000.0;
@@ -63,14 +63,10 @@ pub struct CustomMetrics {
     pub rates: BTreeMap<String, CheckCount>,
     /// Gauges.
     pub gauges: BTreeMap<String, Gauge>,
-    /// Values not kept because their name was new past the cap on names.
-    pub dropped: u64,
-    /// The first names not kept.
-    pub dropped_names: Vec<String>,
+    /// Values not kept because their name was new past the cap on names, and the first
+    /// such names.
+    pub dropped: Overflow,
 }
-
-/// How many names past the cap a report lists.
-const DROPPED_EXAMPLES: usize = 5;
 
 impl CustomMetrics {
     /// Whether no custom metric was recorded.
@@ -97,7 +93,7 @@ impl CustomMetrics {
             MetricValue::Gauge(_) => (self.gauges.contains_key(&name), self.gauges.len()),
         };
         if !known && names >= max_names {
-            self.drop_value(name);
+            self.dropped.note(name);
             return;
         }
         match value {
@@ -129,23 +125,10 @@ impl CustomMetrics {
         }
     }
 
-    /// Counts a value whose name found no room.
-    pub fn drop_value(&mut self, name: String) {
-        self.dropped += 1;
-        if self.dropped_names.len() < DROPPED_EXAMPLES && !self.dropped_names.contains(&name) {
-            self.dropped_names.push(name);
-        }
-    }
-
     /// Adds `other` (a later second, or another shard) to these, exactly; a gauge takes
     /// `other`'s last value.
     pub fn absorb(&mut self, other: &CustomMetrics) {
-        self.dropped += other.dropped;
-        for name in &other.dropped_names {
-            if self.dropped_names.len() < DROPPED_EXAMPLES && !self.dropped_names.contains(name) {
-                self.dropped_names.push(name.clone());
-            }
-        }
+        self.dropped.absorb(&other.dropped);
         for (name, trend) in &other.trends {
             match self.trends.get_mut(name) {
                 Some(mine) => mine.merge(trend),
@@ -235,7 +218,7 @@ mod tests {
             metrics.counters["order 0"], 2,
             "a known name is still counted"
         );
-        assert_eq!(metrics.dropped, 2);
-        assert_eq!(metrics.dropped_names, ["order 3", "order 4"]);
+        assert_eq!(metrics.dropped.requests, 2);
+        assert_eq!(metrics.dropped.examples, ["order 3", "order 4"]);
     }
 }

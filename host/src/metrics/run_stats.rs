@@ -233,7 +233,7 @@ impl RunStats {
                 };
                 // Group names share the cap on names with the custom metrics.
                 if !self.groups.contains_key(&key) && self.groups.len() >= self.overflow.max_rows {
-                    self.custom.drop_value(key.name);
+                    self.custom.dropped.note(key.name);
                     return;
                 }
                 let empty_row = &self.empty_row;

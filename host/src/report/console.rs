@@ -140,12 +140,12 @@ pub fn notes(report: &RunReport<'_>) -> Vec<String> {
         ));
     }
     let custom = &report.stats.custom;
-    if custom.dropped > 0 {
+    if custom.dropped.requests > 0 {
         notes.push(format!(
             "{} values of custom metrics or groups had names past --max-rows {} (such as {}) and were not kept: give them fewer, fixed names",
-            custom.dropped,
+            custom.dropped.requests,
             report.stats.overflow.max_rows,
-            custom.dropped_names.join(", ")
+            custom.dropped.examples.join(", ")
         ));
     }
     let cut_short = report.stats.total_tasks_cut_short();

@@ -34,6 +34,41 @@ use crate::engine::LibraryCode;
 /// How long a guest computes without calling the host before it yields its thread.
 const YIELD_AFTER: Duration = Duration::from_millis(2);
 
+/// Calls the `user` export `$call` of `$vu`'s guest with `$arg`s, with the guest-time clock
+/// running around it; a 0.1.0 guest's answer is read through `v1_map` (as it is without one),
+/// or, for an export 0.1.0 has not, is `not_in_v1`.
+macro_rules! call_user {
+    ($vu:ident, $call:ident($($arg:expr),*)) => {
+        call_user!($vu, $call($($arg),*), v1_map: std::convert::identity)
+    };
+    ($vu:ident, $call:ident($($arg:expr),*), v1_map: $read:expr) => {{
+        $vu.enter();
+        let result = match &$vu.scenario {
+            Exports::V1(guest) => guest
+                .wasmload_scenario_user()
+                .$call(&mut $vu.store $(, $arg)*)
+                .await
+                .map($read),
+            Exports::V2(guest) => {
+                guest.wasmload_scenario_user().$call(&mut $vu.store $(, $arg)*).await
+            }
+        };
+        $vu.store.data_mut().leave_guest();
+        result
+    }};
+    ($vu:ident, $call:ident($($arg:expr),*), not_in_v1: $answer:expr) => {{
+        $vu.enter();
+        let result = match &$vu.scenario {
+            Exports::V1(_) => $answer,
+            Exports::V2(guest) => {
+                guest.wasmload_scenario_user().$call(&mut $vu.store $(, $arg)*).await
+            }
+        };
+        $vu.store.data_mut().leave_guest();
+        result
+    }};
+}
+
 /// A scenario's instance, of the contract version it was built against.
 enum Exports {
     V1(v1::Scenario),
@@ -98,98 +133,29 @@ impl Vu {
 
     /// Asks the guest to describe its user.
     pub async fn describe(&mut self) -> wasmtime::Result<UserInfo> {
-        self.enter();
-        let result = match &self.scenario {
-            Exports::V1(guest) => guest
-                .wasmload_scenario_user()
-                .call_describe(&mut self.store)
-                .await
-                .map(contract_v1::user_info_v2),
-            Exports::V2(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_describe(&mut self.store)
-                    .await
-            }
-        };
-        self.store.data_mut().leave_guest();
-        result
+        call_user!(self, call_describe(), v1_map: contract_v1::user_info_v2)
     }
 
     /// Runs the guest's `on-start`.
     pub async fn on_start(&mut self) -> wasmtime::Result<Result<(), String>> {
-        self.enter();
-        let result = match &self.scenario {
-            Exports::V1(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_on_start(&mut self.store)
-                    .await
-            }
-            Exports::V2(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_on_start(&mut self.store)
-                    .await
-            }
-        };
-        self.store.data_mut().leave_guest();
-        result
+        call_user!(self, call_on_start())
     }
 
     /// Runs task `index`, counting it as this user's next iteration.
     pub async fn run_task(&mut self, index: u32) -> wasmtime::Result<Result<(), String>> {
         self.store.data_mut().identity.iteration += 1;
         self.store.data_mut().begin_task();
-        self.enter();
-        let result = match &self.scenario {
-            Exports::V1(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_run_task(&mut self.store, index)
-                    .await
-            }
-            Exports::V2(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_run_task(&mut self.store, index)
-                    .await
-            }
-        };
-        self.store.data_mut().leave_guest();
-        result
+        call_user!(self, call_run_task(index))
     }
 
     /// Runs the scenario's test-wide `setup` (a 0.1.0 scenario has none).
     pub async fn setup(&mut self) -> wasmtime::Result<Result<Vec<u8>, String>> {
-        self.enter();
-        let result = match &self.scenario {
-            Exports::V1(_) => Ok(Ok(Vec::new())),
-            Exports::V2(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_setup(&mut self.store)
-                    .await
-            }
-        };
-        self.store.data_mut().leave_guest();
-        result
+        call_user!(self, call_setup(), not_in_v1: Ok(Ok(Vec::new())))
     }
 
     /// Runs the scenario's test-wide `teardown` with what its setup returned.
     pub async fn teardown(&mut self, setup_data: Option<Vec<u8>>) -> wasmtime::Result<()> {
-        self.enter();
-        let result = match &self.scenario {
-            Exports::V1(_) => Ok(()),
-            Exports::V2(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_teardown(&mut self.store, setup_data.as_deref())
-                    .await
-            }
-        };
-        self.store.data_mut().leave_guest();
-        result
+        call_user!(self, call_teardown(setup_data.as_deref()), not_in_v1: Ok(()))
     }
 
     /// Records this instance's requests under names that start with `prefix: ` (for a
@@ -200,43 +166,12 @@ impl Vu {
 
     /// Runs the guest's `on-stop`.
     pub async fn on_stop(&mut self) -> wasmtime::Result<()> {
-        self.enter();
-        let result = match &self.scenario {
-            Exports::V1(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_on_stop(&mut self.store)
-                    .await
-            }
-            Exports::V2(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_on_stop(&mut self.store)
-                    .await
-            }
-        };
-        self.store.data_mut().leave_guest();
-        result
+        call_user!(self, call_on_stop())
     }
 
     /// Asks the guest's custom load shape for its step at `elapsed_ms` into the run.
     pub async fn shape(&mut self, elapsed_ms: u64) -> wasmtime::Result<Option<ShapeStep>> {
-        self.enter();
-        let result = match &self.scenario {
-            Exports::V1(guest) => guest
-                .wasmload_scenario_user()
-                .call_shape(&mut self.store, elapsed_ms)
-                .await
-                .map(|step| step.map(contract_v1::shape_step_v2)),
-            Exports::V2(guest) => {
-                guest
-                    .wasmload_scenario_user()
-                    .call_shape(&mut self.store, elapsed_ms)
-                    .await
-            }
-        };
-        self.store.data_mut().leave_guest();
-        result
+        call_user!(self, call_shape(elapsed_ms), v1_map: |step| step.map(contract_v1::shape_step_v2))
     }
 
     /// Whether a request of the last task failed without a response, so an error the task
