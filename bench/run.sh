@@ -14,54 +14,13 @@
 #   6. 100,000 idle users in the worker processes wasmload picks: time to start them all, and
 #      the resident memory of every wasmload process together
 #   7. one coordinator under 1,000 simulated shards: its CPU per wall second and its memory
+#   8. per language (Rust, Python, JavaScript): component size, first and cached start, instantiation
+#      per user, resident memory per idle and per active user, CPU per request (bench/languages.sh)
 # Usage: bash bench/run.sh   (ROUNDS=5 throughput rounds and BUDGET_ROUNDS=9 budget rounds of
 #                             DURATION=10 seconds by default; all traffic stays on 127.0.0.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${DURATION:-10}
-ROUNDS=${ROUNDS:-5}
-PORT=${PORT:-18080}
-OUT=bench/out
-mkdir -p "$OUT"
-
-# --- tools -------------------------------------------------------------------------------
-rustup target add wasm32-wasip2 >/dev/null 2>&1
-if ! command -v nginx >/dev/null; then
-  (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx) >/dev/null
-fi
-command -v oha >/dev/null || cargo install oha --locked
-NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-cargo build --release -q -p wasmload -p demo-api
-cargo build --release -q --target wasm32-wasip2 -p one_request -p idle_user -p uses_auth -p auth_library \
-  -p library_calls -p echo_library
-WASMLOAD=$PWD/target/release/wasmload
-GUESTS=$PWD/target/wasm32-wasip2/release
-
-# The median of numbers on stdin, one per line.
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-# --- the target: nginx, one worker, on core 1 ------------------------------------------------
-cat > "$OUT/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $PWD/$OUT/nginx-error.log;
-pid $PWD/$OUT/nginx.pid;
-worker_rlimit_nofile 16384;
-events { worker_connections 16384; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$PORT;
-    location / { default_type application/json; return 200 '{"status":"ok","users":["Alice","Bob","Charlie"]}'; }
-  }
-}
-CONF
-taskset -c 1 "$NGINX" -c "$PWD/$OUT/nginx.conf" -p "$PWD/$OUT" &
-NGINX_PID=$!
-trap 'kill $NGINX_PID 2>/dev/null || true' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done
+. bench/lib.sh
 
 # --- 1. instantiation --------------------------------------------------------------------
 echo "== instantiation"
@@ -72,18 +31,9 @@ cargo bench -q -p wasmload --bench instantiate -- "$GUESTS/uses_auth.wasm" 2000 
 
 # --- 2. memory per idle user ----------------------------------------------------------------
 rss_with_users() {  # rss_with_users USERS CONNECT [GUEST FLAGS...]: the RSS in KiB of USERS sleeping users
-  local users=$1 connect=$2 guest=${3:-idle_user} log="$OUT/idle-$1-$2-${3:-idle_user}.log"
+  local users=$1 connect=$2 guest=${3:-idle_user}
   shift $(( $# < 3 ? $# : 3 ))
-  "$WASMLOAD" run "$GUESTS/$guest.wasm" "$@" --host "http://127.0.0.1:$PORT" --env "CONNECT=$connect" \
-    --users "$users" --spawn-rate 20000 --stop-timeout 1s >/dev/null 2>"$log" &
-  local pid=$!
-  for _ in $(seq 600); do grep -q "$users users running" "$log" 2>/dev/null && break; sleep 0.2; done
-  grep -q "$users users running" "$log" || { echo "the $users users did not start; see $log" >&2; exit 1; }
-  sleep 3   # let the last users instantiate and reach their wait
-  local rss
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
-  kill -INT "$pid"; wait "$pid" || true
-  echo "$rss"
+  rss_of_users "$GUESTS/$guest.wasm" "$users" "$OUT/idle-$users-$connect-$guest.log" --env "CONNECT=$connect" "$@"
 }
 echo "== memory per idle user"
 RSS_1K=$(rss_with_users 1000 0)
@@ -125,10 +75,6 @@ done | median | awk '{ printf "one call from a scenario into a library (a short 
 # --- 3. throughput against nginx, generator on core 0 --------------------------------------
 # The machine is shared and single runs swing by a third, so oha and wasmload alternate for
 # ROUNDS rounds and the medians are compared.
-cpu_of() {  # runs "$@" and prints "user+sys" CPU seconds of it and its children on stderr
-  local TIMEFORMAT='%U %S'
-  { time "$@" >"$OUT/last.out" 2>/dev/null; } 2>&1 | awk '{ print $1 + $2 }'
-}
 echo "== throughput, 50 users, ${ROUNDS} rounds of ${DURATION}s each"
 : >"$OUT/rounds.txt"
 for round in $(seq "$ROUNDS"); do
@@ -240,3 +186,6 @@ COORD_PID=$!
 cargo bench -q -p wasmload --bench coordinator_load -- "$COORD_PORT" "$COORD_PID" 1000 10 "${COORD_SECONDS:-60}" \
   | tee "$OUT/coordinator.txt"
 kill -9 "$COORD_PID" 2>/dev/null || true
+
+# --- 8. languages ---------------------------------------------------------------------------
+. bench/languages.sh

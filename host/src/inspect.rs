@@ -33,7 +33,7 @@ pub async fn inspect(path: &Path, library_paths: &[PathBuf]) -> Result<u8, Failu
     .map_err(Failure::from)?;
     let loaded = LoadedScenario::link(engine::compile(&engine, prepared)?)?;
     let user = describe(&loaded, options).await?;
-    print!("{}", render(&loaded, &user));
+    print!("{}", render(path, &loaded, &user));
     print!("{}", render_libraries(&loaded, &libraries));
     Ok(EXIT_OK)
 }
@@ -53,16 +53,21 @@ async fn describe(loaded: &LoadedScenario, options: VuOptions) -> Result<UserInf
     loaded.describe(&ctx, 0).await
 }
 
-fn render(loaded: &LoadedScenario, user: &UserInfo) -> String {
+fn render(given: &Path, loaded: &LoadedScenario, user: &UserInfo) -> String {
     let mut out = String::new();
-    let size = std::fs::metadata(&loaded.path).map_or(0, |meta| meta.len());
+    let bytes = std::fs::read(&loaded.path).unwrap_or_default();
     let _ = writeln!(
         out,
-        "{} ({} bytes): a {CONTRACT}@{} scenario\n",
+        "{} ({} bytes): a {CONTRACT}@{} scenario written in {}",
         loaded.path.display(),
-        size,
-        loaded.pre.version()
+        bytes.len(),
+        loaded.pre.version(),
+        engine::language_of(&bytes)
     );
+    if given != loaded.path && !given.is_dir() {
+        let _ = writeln!(out, "built from {}", given.display());
+    }
+    out.push('\n');
     let _ = writeln!(out, "user {}", user.name);
     let total: u64 = user.tasks.iter().map(|task| u64::from(task.weight)).sum();
     if user.order == TaskOrder::Sequential {

@@ -6,6 +6,7 @@
 
 pub mod bindings;
 pub mod broker;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod coordinate;

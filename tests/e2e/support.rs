@@ -59,6 +59,33 @@ pub fn guest_target_dir() -> PathBuf {
     workspace().join("target").join("guests")
 }
 
+/// The cache every test's `wasmload` shares: each script's component (and its compilation)
+/// is built once per test run, whichever test asks first.
+pub fn script_cache() -> PathBuf {
+    workspace().join("target").join("wasmload-cache")
+}
+
+/// The script at `path` (relative to the workspace), built into the shared cache once, one
+/// build at a time (the first also installs the toolchain), so tests running it start at once.
+pub fn script(path: &str) -> PathBuf {
+    static BUILDS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut built = BUILDS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !built.iter().any(|done| done == path) {
+        let output = wasmload(&["inspect", path])
+            .output()
+            .expect("wasmload runs");
+        assert!(
+            output.status.success(),
+            "building {path} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        built.push(path.to_string());
+    }
+    workspace().join(path)
+}
+
 /// The built component of guest crate `name`.
 pub fn guest(name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
@@ -182,6 +209,7 @@ pub fn wasmload(args: &[&str]) -> Command {
         .args(args)
         .current_dir(workspace())
         .env("CARGO_TARGET_DIR", guest_target_dir())
+        .env("WASMLOAD_CACHE", script_cache())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -254,6 +282,13 @@ impl Run {
     }
 
     /// Exception occurrences whose message contains `text`.
+    /// How many users the report says were started.
+    pub fn users_started(&self) -> Option<u32> {
+        self.stdout
+            .lines()
+            .find_map(|line| line.split(" users started").next()?.trim().parse().ok())
+    }
+
     pub fn exceptions_containing(&self, text: &str) -> u64 {
         self.stdout
             .lines()
@@ -453,6 +488,19 @@ pub async fn run_all_status_endpoints(extra: &[&str]) -> (Run, u64) {
     let mut flags = vec!["--users", "8", "--seed", "3", "--run-time", "3s", "--quiet"];
     flags.extend_from_slice(extra);
     run_against_demo("status_checks", &flags).await
+}
+
+/// Runs `script` with `flags` against a fresh demo API; the run, the server's count, and its
+/// requests by route.
+pub async fn run_script(
+    script: &Path,
+    flags: &[&str],
+) -> (Run, u64, std::collections::BTreeMap<String, u64>) {
+    let server = demo_server().await;
+    let result = run(run_args(script, &server.url(), flags)).await;
+    let routes = server.traffic().requests_by_route();
+    let served = server.shutdown().await;
+    (result, served, routes)
 }
 
 /// Runs guest `name` with `flags` against a fresh demo API; returns the run and how many

@@ -22,6 +22,7 @@ mod dates;
 mod error;
 mod flask;
 mod imports;
+mod items;
 mod reports;
 mod server;
 mod slow;
@@ -81,6 +82,7 @@ pub fn router(config: DemoConfig) -> (Router, Arc<Traffic>) {
         .route("/", get(flask::index))
         .route("/users", get(flask::users))
         .route("/status", get(flask::status))
+        .route("/items/", get(items::list).post(items::create))
         .route("/slow", get(slow::stall))
         .route(traffic::STATS_PATH, get(traffic::stats))
         .route("/api/v1/products", get(catalog::list))

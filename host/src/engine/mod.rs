@@ -3,11 +3,14 @@
 //! every user. It knows nothing of what a user's Store holds; `vu` links the host's imports.
 
 mod code_owner;
+mod compiled_cache;
 mod compose;
+mod language;
 mod needs;
 
 pub use code_owner::LibraryCode;
 pub use compose::{is_host_import, read_libraries, Library, Link};
+pub use language::language_of;
 pub use needs::Needs;
 
 use std::path::{Path, PathBuf};
@@ -187,7 +190,7 @@ pub fn compile(engine: &Engine, prepared: Prepared) -> Result<Compiled, Failure>
         needs,
         library_code,
     } = prepared;
-    let component = Component::new(engine, &bytes).map_err(|err| {
+    let component = compiled_cache::compile(engine, &bytes).map_err(|err| {
         Failure::bad_input(anyhow!(
             "{} is not a valid component: {}",
             path.display(),

@@ -193,9 +193,11 @@ async fn prepare(
     });
     let mut slots = Vec::with_capacity(loaded.len());
     let mut labels = Vec::with_capacity(loaded.len());
-    for (loaded, user) in loaded.into_iter().zip(users) {
+    for ((loaded, user), (given, _)) in loaded.into_iter().zip(users).zip(scenarios) {
+        // A script is named as given; a crate by the component cargo built.
+        let shown = if given.is_file() { given } else { &loaded.path };
         labels.push(ScenarioLabel {
-            file: loaded.path.display().to_string(),
+            file: shown.display().to_string(),
             user: user.name.clone(),
             memories: loaded.needs.memories,
             libraries: loaded

@@ -78,7 +78,7 @@ impl LoadedScenario {
             .map_err(anyhow::Error::from)?;
         let instance_pre = linker.instantiate_pre(&component).map_err(|err| {
             Failure::bad_input(anyhow!(
-                "{} needs an import wasmload does not provide (it runs {CONTRACT} {}): {}",
+                "{} needs an import wasmload does not provide (it runs {CONTRACT} {}): {:#}",
                 path.display(),
                 VERSIONS.join(" and "),
                 anyhow::Error::from(err)

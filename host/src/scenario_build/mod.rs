@@ -1,6 +1,13 @@
 //! Turning scenario and library arguments into component files: a `.wasm` is used as it is,
 //! a crate directory is first built for wasm32-wasip2 with cargo, with the libraries its
-//! `Cargo.toml` declares.
+//! `Cargo.toml` declares, a Python script with componentize-py (`python`) and a JavaScript
+//! one with componentize-qjs (`javascript`).
+
+mod javascript;
+mod python;
+mod script;
+mod sources;
+mod toolchain;
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
@@ -50,10 +57,18 @@ pub fn resolve_components(
     Ok(components)
 }
 
-/// The component file for `scenario`, building it first when it is a crate directory.
+/// The component file for `scenario`, building it first when it is a crate directory or a
+/// Python script.
 pub fn resolve_scenario(scenario: &Path) -> Result<PathBuf, Failure> {
     if scenario.is_dir() {
         build_crate(scenario)
+    } else if scenario.extension().is_some_and(|ext| ext == "py") {
+        python::build(scenario)
+    } else if scenario
+        .extension()
+        .is_some_and(|ext| ext == "js" || ext == "mjs")
+    {
+        javascript::build(scenario)
     } else {
         Ok(scenario.to_path_buf())
     }

@@ -1,0 +1,69 @@
+# What bench/run.sh and bench/languages.sh share: the tools, the built binaries and guests, a
+# one-worker nginx on core 1 as the target, and small helpers. Sourced, not run; loads once.
+[ -n "${BENCH_LIB_LOADED:-}" ] && return 0
+BENCH_LIB_LOADED=1
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-5}
+PORT=${PORT:-18080}
+OUT=bench/out
+mkdir -p "$OUT"
+
+# --- tools -------------------------------------------------------------------------------
+rustup target add wasm32-wasip2 >/dev/null 2>&1
+if ! command -v nginx >/dev/null; then
+  (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx) >/dev/null
+fi
+command -v oha >/dev/null || cargo install oha --locked
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release -q -p wasmload -p demo-api
+cargo build --release -q --target wasm32-wasip2 -p one_request -p idle_user -p uses_auth -p auth_library \
+  -p library_calls -p echo_library
+WASMLOAD=$PWD/target/release/wasmload
+GUESTS=$PWD/target/wasm32-wasip2/release
+
+# The median of numbers on stdin, one per line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# --- the target: nginx, one worker, on core 1 ------------------------------------------------
+cat > "$OUT/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $PWD/$OUT/nginx-error.log;
+pid $PWD/$OUT/nginx.pid;
+worker_rlimit_nofile 16384;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$PORT;
+    location / { default_type application/json; return 200 '{"status":"ok","users":["Alice","Bob","Charlie"]}'; }
+  }
+}
+CONF
+taskset -c 1 "$NGINX" -c "$PWD/$OUT/nginx.conf" -p "$PWD/$OUT" &
+NGINX_PID=$!
+trap 'kill $NGINX_PID 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done
+
+cpu_of() {  # runs "$@" and prints "user+sys" CPU seconds of it and its children on stderr
+  local TIMEFORMAT='%U %S'
+  { time "$@" >"$OUT/last.out" 2>/dev/null; } 2>&1 | awk '{ print $1 + $2 }'
+}
+
+# Runs COMPONENT with USERS sleeping users (and FLAGS) until all run; prints the process's RSS in KiB.
+rss_of_users() {  # rss_of_users COMPONENT USERS LOG [FLAGS...]
+  local component=$1 users=$2 log=$3
+  shift 3
+  "$WASMLOAD" run "$component" "$@" --host "http://127.0.0.1:$PORT" \
+    --users "$users" --spawn-rate 20000 --stop-timeout 1s >/dev/null 2>"$log" &
+  local pid=$!
+  for _ in $(seq 600); do grep -q "$users users running" "$log" 2>/dev/null && break; sleep 0.2; done
+  grep -q "$users users running" "$log" || { echo "the $users users did not start; see $log" >&2; exit 1; }
+  sleep 3   # let the last users instantiate and reach their wait
+  local rss
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  kill -INT "$pid"; wait "$pid" || true
+  echo "$rss"
+}

@@ -1,0 +1,43 @@
+//! JavaScript scenarios: a k6-style script (`import http from "k6/http"`, `export default
+//! function`) built into a component with `componentize-qjs` (QuickJS), without the
+//! component-model async ABI (`--sync`), which the engine does not enable.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::script::{self, Language};
+use super::sources::{JS_ENTRY, JS_SDK};
+use super::toolchain::{self, COMPONENTIZE_QJS};
+use crate::error::Failure;
+
+/// JavaScript, built by componentize-qjs.
+struct JavaScript;
+
+impl Language for JavaScript {
+    const NAME: &'static str = "js";
+    const EXTENSIONS: &'static [&'static str] = &["js", "mjs"];
+    const TOOL: (&'static str, &'static str) = ("componentize-qjs", COMPONENTIZE_QJS);
+    const ENTRY: (&'static str, &'static str) = ("wasmload_entry.js", JS_ENTRY);
+    const SDK: (&'static str, &'static [(&'static str, &'static str)]) = ("node_modules", JS_SDK);
+
+    fn command(work: &Path, script_dir: &Path) -> anyhow::Result<Command> {
+        let program = toolchain::componentize_qjs()?;
+        // The modules beside the script (and the script under its own name), for its
+        // relative imports.
+        for (name, text) in script::sibling_sources(script_dir, Path::new(""), Self::EXTENSIONS) {
+            std::fs::write(work.join(name), text)?;
+        }
+        let mut command = Command::new(program);
+        command
+            .current_dir(work)
+            .args(["--sync", "-w", "wit/scenario.wit", "-n", "scenario"])
+            .args(["-j", "wasmload_entry.js", "--module-root", "."])
+            .args(["-o", "out.wasm"]);
+        Ok(command)
+    }
+}
+
+/// The component of the JavaScript script at `script`, built once per content.
+pub fn build(script: &Path) -> Result<PathBuf, Failure> {
+    script::build::<JavaScript>(script)
+}

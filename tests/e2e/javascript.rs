@@ -1,0 +1,126 @@
+//! JavaScript scenarios in k6's style: a k6 documentation example and a journey with setup,
+//! groups, checks and a custom trend, built by componentize-qjs once per test run, against
+//! the demo API, with the server's counts; a mixed run of three languages; clear errors.
+
+use std::path::PathBuf;
+
+use crate::support::{demo_server, guest, run, run_script, scratch_dir, script, wasmload, Run};
+
+fn example(name: &str) -> PathBuf {
+    script(&format!("examples/k6/{name}.js"))
+}
+
+#[tokio::test]
+async fn the_k6_docs_stages_example_ramps_its_users() {
+    let flags = ["--run-time", "4s", "--quiet"];
+    let (result, served, _) = run_script(&example("stages"), &flags).await;
+    result.assert(result.code == 0, "the k6 example passes");
+    // 0 → 20 users over 30 s: about 2 by the fourth second, asked for once a second.
+    let started = result.users_started();
+    result.assert(
+        matches!(started, Some(1..=4)),
+        &format!("options.stages ramp the users: {started:?} started"),
+    );
+    result.assert(
+        result.aggregated() == (served, 0) && served > 0,
+        &format!("every request counted once; the server saw {served}"),
+    );
+    result.assert(
+        result.stdout.contains("status was 200") && result.stdout.contains("100.00%"),
+        "its check passes",
+    );
+}
+
+#[tokio::test]
+async fn a_k6_journey_runs_setup_once_and_reports_groups_checks_and_trends() {
+    let flags = ["--users", "3", "--run-time", "3s", "--quiet"];
+    let (result, served, routes) = run_script(&example("shop"), &flags).await;
+    result.assert(result.code == 0, "the journey passes");
+    let logins = routes.get("/api/v1/auth/login").copied().unwrap_or(0);
+    result.assert(logins == 1, &format!("setup() logged in once: {logins}"));
+    let listed = result
+        .row("GET", "/api/v1/products")
+        .map(|(count, _)| count);
+    result.assert(
+        listed.is_some() && result.row("GET", "/api/v1/users/me").map(|row| row.0) == listed,
+        "each iteration made its requests with setup()'s token",
+    );
+    result.assert(
+        result.aggregated() == (served, 0),
+        &format!("the server saw {served}"),
+    );
+    for shown in ["GROUP    product page", "ten products", "listing_ms"] {
+        result.assert(
+            result.stdout.contains(shown),
+            &format!("the report shows {shown}"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn rust_python_and_javascript_users_share_one_run() {
+    let server = demo_server().await;
+    let scenarios = [
+        script("examples/locust/flask_api.py"),
+        example("health"),
+        guest("status_checks"),
+    ];
+    let mut args = vec!["run".to_string()];
+    args.extend(scenarios.iter().map(|path| path.display().to_string()));
+    args.extend(
+        [
+            "--host",
+            &server.url(),
+            "--users",
+            "6",
+            "--run-time",
+            "3s",
+            "--quiet",
+        ]
+        .map(String::from),
+    );
+    let result = run(args).await;
+    let routes = server.traffic().requests_by_route();
+    let served = server.shutdown().await;
+    result.assert(result.code == 0, "the three-language run passes");
+    let health = routes.get("/health").copied().unwrap_or(0);
+    result.assert(
+        health > 0 && result.aggregated() == (served, 0),
+        &format!("all three ran; the server saw {served}, {health} of them /health"),
+    );
+}
+
+#[test]
+fn a_script_with_an_error_is_refused_and_inspect_names_javascript() {
+    let path = scratch_dir("js_syntax").join("broken.js");
+    std::fs::write(
+        &path,
+        "import http from 'k6/http';\nexport default function () {\n  http.get('/'\n}\n",
+    )
+    .expect("the script is written");
+    let broken = Run::from_output(
+        wasmload(&["inspect", path.to_str().expect("a UTF-8 path")])
+            .output()
+            .expect("wasmload runs"),
+    );
+    let lines: Vec<&str> = broken
+        .stderr
+        .lines()
+        .filter(|l| !l.starts_with("wasmload: "))
+        .collect();
+    broken.assert(
+        broken.code == 2 && lines.len() == 1 && lines[0].contains("broken.js cannot be built"),
+        "a script that does not parse: exit 2 and one line",
+    );
+    let inspected = Run::from_output(
+        wasmload(&["inspect", example("shop").to_str().expect("a UTF-8 path")])
+            .output()
+            .expect("wasmload runs"),
+    );
+    inspected.assert(
+        inspected.code == 0
+            && inspected.stdout.contains("written in JavaScript (QuickJS)")
+            && inspected.stdout.contains("load shape: its own"),
+        "inspect names the language and the shape from options",
+    );
+}
