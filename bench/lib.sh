@@ -13,7 +13,6 @@ rustup target add wasm32-wasip2 >/dev/null 2>&1
 if ! command -v nginx >/dev/null; then
   (apt-get update -qq && apt-get install -y -qq nginx-light || apt-get install -y -qq nginx) >/dev/null
 fi
-command -v oha >/dev/null || cargo install oha --locked
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 cargo build --release -q -p wasmload -p demo-api

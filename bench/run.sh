@@ -21,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
+command -v oha >/dev/null || cargo install oha --locked
 
 # --- 1. instantiation --------------------------------------------------------------------
 echo "== instantiation"

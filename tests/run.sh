@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the tests need when it is missing
 # (the wasm32-wasip2 target, Debian's Chromium and Prometheus, the pinned Playwright of
-# tests/browser, kubernetes-validate), then runs every unit, doc and end-to-end test.
+# tests/browser, kubernetes-validate), then runs every unit, doc and end-to-end test. The
+# Python and JavaScript tests have wasmload install componentize-py (pip) and componentize-qjs
+# (npm) into target/wasmload-cache itself, the way a user's first run does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
