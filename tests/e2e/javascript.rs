@@ -4,7 +4,9 @@
 
 use std::path::PathBuf;
 
-use crate::support::{demo_server, guest, run, run_script, scratch_dir, script, wasmload, Run};
+use crate::support::{
+    demo_server, guest, run, run_script, scratch_dir, script, script_with, wasmload, Run,
+};
 
 fn example(name: &str) -> PathBuf {
     script(&format!("examples/k6/{name}.js"))
@@ -122,5 +124,46 @@ fn a_script_with_an_error_is_refused_and_inspect_names_javascript() {
             && inspected.stdout.contains("written in JavaScript (QuickJS)")
             && inspected.stdout.contains("load shape: its own"),
         "inspect names the language and the shape from options",
+    );
+}
+
+#[tokio::test]
+async fn python_and_javascript_scenarios_import_a_library_written_in_rust() {
+    let auth = guest("auth").display().to_string();
+    let lib = ["--lib", auth.as_str()];
+    let server = demo_server().await;
+    let scenarios = [
+        script_with("examples/locust/library_login.py", &lib),
+        script_with("examples/k6/library_login.js", &lib),
+    ];
+    let mut args = vec!["run".to_string()];
+    args.extend(scenarios.iter().map(|path| path.display().to_string()));
+    args.extend(
+        [
+            "--lib",
+            &auth,
+            "--host",
+            &server.url(),
+            "--users",
+            "4",
+            "--run-time",
+            "3s",
+            "--quiet",
+        ]
+        .map(String::from),
+    );
+    let result = run(args).await;
+    let routes = server.traffic().requests_by_route();
+    let served = server.shutdown().await;
+    result.assert(result.code == 0, "both scripts log in through auth.wasm");
+    let logins = routes.get("/api/v1/auth/login").copied().unwrap_or(0);
+    result.assert(
+        logins == 4,
+        &format!("each of the 4 users logged in once: {logins}"),
+    );
+    let profiles = routes.get("/api/v1/users/me").copied().unwrap_or(0);
+    result.assert(
+        profiles > 0 && result.aggregated() == (served, 0),
+        &format!("their bearer tokens opened /api/v1/users/me {profiles} times, none failed"),
     );
 }

@@ -68,20 +68,27 @@ pub fn script_cache() -> PathBuf {
 /// The script at `path` (relative to the workspace), built into the shared cache once, one
 /// build at a time (the first also installs the toolchain), so tests running it start at once.
 pub fn script(path: &str) -> PathBuf {
+    script_with(path, &[])
+}
+
+/// [`script`], built with `flags` given to `inspect` (the `--lib` flags of the libraries the
+/// script imports).
+pub fn script_with(path: &str, flags: &[&str]) -> PathBuf {
     static BUILDS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let mut built = BUILDS
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !built.iter().any(|done| done == path) {
-        let output = wasmload(&["inspect", path])
-            .output()
-            .expect("wasmload runs");
+    let key = format!("{path} {flags:?}");
+    if !built.contains(&key) {
+        let mut args = vec!["inspect", path];
+        args.extend_from_slice(flags);
+        let output = wasmload(&args).output().expect("wasmload runs");
         assert!(
             output.status.success(),
             "building {path} failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        built.push(path.to_string());
+        built.push(key);
     }
     workspace().join(path)
 }

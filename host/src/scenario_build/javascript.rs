@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::library_wit::LibraryWit;
 use super::script::{self, Language};
 use super::sources::{JS_ENTRY, JS_SDK};
 use super::toolchain::{self, COMPONENTIZE_QJS};
@@ -20,7 +21,7 @@ impl Language for JavaScript {
     const ENTRY: (&'static str, &'static str) = ("wasmload_entry.js", JS_ENTRY);
     const SDK: (&'static str, &'static [(&'static str, &'static str)]) = ("node_modules", JS_SDK);
 
-    fn command(work: &Path, script_dir: &Path) -> anyhow::Result<Command> {
+    fn command(work: &Path, script_dir: &Path, world: &str) -> anyhow::Result<Command> {
         let program = toolchain::componentize_qjs()?;
         // The modules beside the script (and the script under its own name), for its
         // relative imports.
@@ -30,7 +31,7 @@ impl Language for JavaScript {
         let mut command = Command::new(program);
         command
             .current_dir(work)
-            .args(["--sync", "-w", "wit/scenario.wit", "-n", "scenario"])
+            .args(["--sync", "-w", "wit", "-n", world])
             .args(["-j", "wasmload_entry.js", "--module-root", "."])
             .args(["-o", "out.wasm"]);
         Ok(command)
@@ -38,6 +39,6 @@ impl Language for JavaScript {
 }
 
 /// The component of the JavaScript script at `script`, built once per content.
-pub fn build(script: &Path) -> Result<PathBuf, Failure> {
-    script::build::<JavaScript>(script)
+pub fn build(script: &Path, libraries: &LibraryWit) -> Result<PathBuf, Failure> {
+    script::build::<JavaScript>(script, libraries)
 }

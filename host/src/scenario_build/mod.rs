@@ -4,6 +4,7 @@
 //! one with componentize-qjs (`javascript`).
 
 mod javascript;
+mod library_wit;
 mod python;
 mod script;
 mod sources;
@@ -17,6 +18,7 @@ use std::process::{Command, Stdio};
 use anyhow::anyhow;
 
 use crate::error::Failure;
+use library_wit::LibraryWit;
 
 /// The target scenario crates are built for.
 pub const GUEST_TARGET: &str = "wasm32-wasip2";
@@ -31,8 +33,9 @@ pub struct Components {
     pub libraries: Vec<PathBuf>,
 }
 
-/// Resolves `scenarios` and `libraries` (`.wasm` files or crate directories) to component
-/// files, building the crates and the libraries they declare.
+/// Resolves `scenarios` and `libraries` (`.wasm` files, crate directories or scripts) to
+/// component files, building the crates and the libraries they declare; the libraries come
+/// first, since a script is built against the interfaces they export.
 pub fn resolve_components(
     scenarios: &[PathBuf],
     libraries: &[PathBuf],
@@ -40,7 +43,6 @@ pub fn resolve_components(
     let mut components = Components::default();
     let mut declared = Vec::new();
     for scenario in scenarios {
-        components.scenarios.push(resolve_scenario(scenario)?);
         declared.extend(declared_libraries(scenario)?);
     }
     let mut pending: VecDeque<PathBuf> = libraries.iter().cloned().chain(declared).collect();
@@ -51,26 +53,42 @@ pub fn resolve_components(
             continue;
         }
         seen.push(key);
-        components.libraries.push(resolve_scenario(&library)?);
+        if is_script(&library) {
+            return Err(Failure::bad_input(anyhow!(
+                "{} is a script; a library is a component (a `.wasm` or a crate directory)",
+                library.display()
+            )));
+        }
+        components.libraries.push(resolve_scenario(&library, &[])?);
         pending.extend(declared_libraries(&library)?);
+    }
+    for scenario in scenarios {
+        let component = resolve_scenario(scenario, &components.libraries)?;
+        components.scenarios.push(component);
     }
     Ok(components)
 }
 
+/// Whether `path` is a Python or JavaScript script.
+fn is_script(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext == "py" || ext == "js" || ext == "mjs")
+}
+
 /// The component file for `scenario`, building it first when it is a crate directory or a
-/// Python script.
-pub fn resolve_scenario(scenario: &Path) -> Result<PathBuf, Failure> {
+/// script (against the interfaces `libraries` export, which it may import).
+pub fn resolve_scenario(scenario: &Path, libraries: &[PathBuf]) -> Result<PathBuf, Failure> {
     if scenario.is_dir() {
-        build_crate(scenario)
-    } else if scenario.extension().is_some_and(|ext| ext == "py") {
-        python::build(scenario)
-    } else if scenario
-        .extension()
-        .is_some_and(|ext| ext == "js" || ext == "mjs")
-    {
-        javascript::build(scenario)
+        return build_crate(scenario);
+    }
+    if !is_script(scenario) {
+        return Ok(scenario.to_path_buf());
+    }
+    let library_wit = LibraryWit::of(libraries).map_err(Failure::bad_input)?;
+    if scenario.extension().is_some_and(|ext| ext == "py") {
+        python::build(scenario, &library_wit)
     } else {
-        Ok(scenario.to_path_buf())
+        javascript::build(scenario, &library_wit)
     }
 }
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::library_wit::LibraryWit;
 use super::script::{self, Language};
 use super::sources::{PYTHON_APP, PYTHON_SDK};
 use super::toolchain::{self, COMPONENTIZE_PY};
@@ -20,12 +21,12 @@ impl Language for Python {
     const SDK: (&'static str, &'static [(&'static str, &'static str)]) =
         ("sdk/wasmload", PYTHON_SDK);
 
-    fn command(work: &Path, script_dir: &Path) -> anyhow::Result<Command> {
+    fn command(work: &Path, script_dir: &Path, world: &str) -> anyhow::Result<Command> {
         let mut command = toolchain::componentize_py()?.command();
         command
             .arg("-d")
             .arg(work.join("wit"))
-            .args(["-w", "scenario", "componentize", "-p"])
+            .args(["-w", world, "componentize", "-p"])
             .arg(work)
             .arg("-p")
             .arg(work.join("sdk"))
@@ -39,6 +40,6 @@ impl Language for Python {
 }
 
 /// The component of the Python script at `script`, built once per content.
-pub fn build(script: &Path) -> Result<PathBuf, Failure> {
-    script::build::<Python>(script)
+pub fn build(script: &Path, libraries: &LibraryWit) -> Result<PathBuf, Failure> {
+    script::build::<Python>(script, libraries)
 }

@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 
 use anyhow::anyhow;
 
-use super::sources::CONTRACT_WIT;
+use super::library_wit::{LibraryWit, WORLD_WITH_LIBRARIES};
+use super::sources::{CONTRACT_PACKAGE, CONTRACT_WIT};
 use crate::cache;
 use crate::error::Failure;
 
@@ -27,8 +28,8 @@ pub trait Language {
     /// The SDK's files, and the directory under the build where they go.
     const SDK: (&'static str, &'static [(&'static str, &'static str)]);
     /// The toolchain's command building `work` (the script, entry, SDK and contract written
-    /// into it) into `work/out.wasm`; it installs the toolchain if needed.
-    fn command(work: &Path, script_dir: &Path) -> anyhow::Result<Command>;
+    /// into it) for `world` into `work/out.wasm`; it installs the toolchain if needed.
+    fn command(work: &Path, script_dir: &Path, world: &str) -> anyhow::Result<Command>;
 }
 
 /// What a build depends on besides the scripts: toolchain version, contract, entry, SDK.
@@ -44,9 +45,20 @@ fn key_parts<L: Language>() -> Vec<&'static [u8]> {
     parts
 }
 
-/// Writes the contract, the entry and the SDK into `work`, then runs the toolchain there.
-fn build_in<L: Language>(work: &Path, script: &Path, script_dir: &Path) -> anyhow::Result<()> {
-    let mut command = L::command(work, script_dir)?;
+/// Writes the contract (with the libraries' interfaces), the entry and the SDK into `work`,
+/// then runs the toolchain there.
+fn build_in<L: Language>(
+    work: &Path,
+    script: &Path,
+    script_dir: &Path,
+    libraries: &LibraryWit,
+) -> anyhow::Result<()> {
+    let world = if libraries.interfaces.is_empty() {
+        "scenario"
+    } else {
+        WORLD_WITH_LIBRARIES
+    };
+    let mut command = L::command(work, script_dir, world)?;
     let (tool, version) = L::TOOL;
     eprintln!(
         "wasmload: building {} with {tool} {version} (once for this version of the script)",
@@ -59,6 +71,16 @@ fn build_in<L: Language>(work: &Path, script: &Path, script_dir: &Path) -> anyho
         .collect();
     let mut files: Vec<(&str, &str)> = sdk.iter().map(|(n, t)| (n.as_str(), *t)).collect();
     files.extend([("wit/scenario.wit", CONTRACT_WIT), L::ENTRY]);
+    let world_file = libraries.world(CONTRACT_PACKAGE);
+    let deps: Vec<(String, &str)> = libraries
+        .packages
+        .iter()
+        .map(|(dir, text)| (format!("wit/deps/{dir}/package.wit"), text.as_str()))
+        .collect();
+    if !libraries.interfaces.is_empty() {
+        files.push(("wit/with-libraries.wit", &world_file));
+        files.extend(deps.iter().map(|(path, text)| (path.as_str(), *text)));
+    }
     write_files(work, &files)?;
     let output = command
         .stdin(Stdio::null())
@@ -74,13 +96,16 @@ fn build_in<L: Language>(work: &Path, script: &Path, script_dir: &Path) -> anyho
 
 /// The component of the script at `script`: from the cache when this script (and the files
 /// beside it, which it may import) was built before, else built now.
-pub fn build<L: Language>(script: &Path) -> Result<PathBuf, Failure> {
+pub fn build<L: Language>(script: &Path, libraries: &LibraryWit) -> Result<PathBuf, Failure> {
     let source = std::fs::read(script)
         .map_err(|err| Failure::bad_input(anyhow!("cannot read {}: {err}", script.display())))?;
     let dir = script_dir(script);
     let siblings = sibling_sources(&dir, script, L::EXTENSIONS);
     let mut parts = key_parts::<L>();
     parts.push(&source);
+    for (dir, text) in &libraries.packages {
+        parts.extend([dir.as_bytes(), text.as_bytes()]);
+    }
     for (name, text) in &siblings {
         parts.extend([name.as_bytes(), text.as_slice()]);
     }
@@ -101,7 +126,7 @@ pub fn build<L: Language>(script: &Path) -> Result<PathBuf, Failure> {
     let result = std::fs::create_dir_all(&work)
         .and_then(|()| std::fs::write(work.join(&built_as), &source))
         .map_err(anyhow::Error::from)
-        .and_then(|()| build_in::<L>(&work, script, &dir))
+        .and_then(|()| build_in::<L>(&work, script, &dir, libraries))
         .and_then(|()| {
             std::fs::rename(work.join("out.wasm"), &built)
                 .map_err(|err| anyhow!("cannot keep the component: {err}"))

@@ -1,8 +1,10 @@
 //! The sources a script's component is built from, carried inside the `wasmload` binary so
 //! a script builds wherever the binary runs: the contract and the Python and JavaScript SDKs.
 
-/// The contract a Python scenario is built against: the newest released version.
+/// The contract a script is built against: the newest released version.
 pub const CONTRACT_WIT: &str = include_str!("../../../wit/0.2.0/scenario.wit");
+/// Its package, as `CONTRACT_WIT` declares it.
+pub const CONTRACT_PACKAGE: &str = "wasmload:scenario@0.2.0";
 
 /// The Python SDK (`guest-sdk-py/wasmload`), file by file.
 pub const PYTHON_SDK: &[(&str, &str)] = &[
@@ -105,3 +107,13 @@ import * as script from \"./wasmload_scenario.js\";
 
 export const user = makeUser(script);
 ";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_declares_the_package_named_here() {
+        assert!(CONTRACT_WIT.contains(&format!("package {CONTRACT_PACKAGE};")));
+    }
+}
