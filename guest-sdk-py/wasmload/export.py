@@ -83,7 +83,7 @@ class _Life:
         self.cls = scenario.class_for(runtime.vu_id())
         self.tasks = self.cls.task_list()
         self.weights = [weight for _, _, weight in self.tasks]
-        self.user = self.cls()
+        self.user = self.cls(User.environment)
         self.stopped = False
         self.own_wait = scenario.host_wait is None and self.cls.wait_time is not None
 

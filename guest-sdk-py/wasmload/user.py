@@ -48,6 +48,10 @@ class User:
     tasks = []
     environment = _Environment()
 
+    def __init__(self, environment=None):
+        """Locust passes the environment; a sandboxed user keeps the stand-in that names
+        what it cannot reach."""
+
     def on_start(self):
         """Runs once when the user starts."""
 
@@ -87,5 +91,6 @@ class HttpUser(User):
 
     abstract = True
 
-    def __init__(self):
+    def __init__(self, environment=None):
+        super().__init__(environment)
         self.client = HttpSession()

@@ -373,6 +373,11 @@ pub struct LoadArgs {
     #[arg(long, value_name = "I/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
 
+    /// Names the run, the same in each of its shards: the coordinator and `merge` refuse a
+    /// shard of another run id (`--processes` and `k8s render` draw one when none is given).
+    #[arg(long, value_name = "ID")]
+    pub run_id: Option<String>,
+
     /// Another origin or host name the scenario may send requests to; repeatable.
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,
@@ -578,6 +583,7 @@ impl From<LoadArgs> for LoadOptions {
             data: args.data,
             seed: args.seed,
             shard: args.shard.unwrap_or_default(),
+            run_id: args.run_id,
             allow_hosts: args.allow_hosts,
             libraries: args.libraries,
             request_timeout: args.request_timeout,

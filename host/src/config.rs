@@ -55,6 +55,8 @@ pub struct LoadOptions {
     pub seed: Option<u64>,
     /// `--shard`: which part of the run this process makes.
     pub shard: Shard,
+    /// `--run-id`.
+    pub run_id: Option<String>,
     /// `--allow-host`.
     pub allow_hosts: Vec<String>,
     /// `--lib`, in order.
@@ -143,6 +145,7 @@ impl Default for LoadOptions {
             data: Vec::new(),
             seed: None,
             shard: Shard::WHOLE,
+            run_id: None,
             allow_hosts: Vec::new(),
             libraries: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
@@ -255,6 +258,8 @@ pub struct RunConfig {
     /// Which part of the run this process makes; users, rates and iterations above are
     /// already this shard's.
     pub shard: Shard,
+    /// The run's name, the same in every shard (`--run-id`).
+    pub run_id: Option<String>,
     /// Grace period for users to finish after a stop.
     pub stop_timeout: Duration,
     /// Exit code for a run with failed requests.
@@ -350,6 +355,7 @@ impl RunConfig {
             run_time,
             iterations: options.iterations.map(|total| shard.share(total)),
             shard,
+            run_id: options.run_id.clone(),
             stop_timeout: options.stop_timeout,
             exit_code_on_error: options.exit_code_on_error.unwrap_or(on_error),
             max_rows: options.max_rows,

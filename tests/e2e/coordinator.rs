@@ -75,6 +75,12 @@ async fn three_shards_through_a_coordinator_add_up_exactly_to_what_the_server_co
     let served = server.shutdown().await;
     for shard in [&shards.0, &shards.1, &shards.2] {
         shard.assert(shard.code == 0, "each shard passes");
+        let created = shard.stderr.find("created 2 users ahead of the start");
+        let greeted = shard.stderr.find("waiting for every shard to join");
+        shard.assert(
+            matches!((created, greeted), (Some(created), Some(greeted)) if created < greeted),
+            "each shard made its 2 users before it greeted the coordinator",
+        );
     }
     whole_run.assert(whole_run.code == 0, "the coordinated run passes");
     whole_run.assert(
@@ -156,6 +162,19 @@ async fn shards_without_the_secret_or_of_another_run_are_turned_away() {
     other_run.assert(
         other_run.code == 2 && other_run.stderr.contains("their seeds differ (1 and 2)"),
         "a shard of another run is turned away, saying what differs",
+    );
+    let other_name = [&load[..], &["--run-id", "nightly-2"]].concat();
+    let other_named = run_with_env(
+        shard_args(&server.url(), port, "1/2", &other_name),
+        &[SECRET],
+    )
+    .await;
+    other_named.assert(
+        other_named.code == 2
+            && other_named
+                .stderr
+                .contains("their run ids differ (none and nightly-2)"),
+        "a shard of the same plan under another run id is turned away",
     );
     coordinator.signal("-INT");
     let whole = coordinator.finish(Duration::from_secs(30)).await;

@@ -133,7 +133,16 @@ async fn summaries_that_are_not_one_whole_run_are_refused_naming_why() {
     let (paths, _) = shard_summaries(&dir, "5").await;
     let (others, _) = shard_summaries(&dir, "6").await;
     let rebuilt = shard_of_another_build(&dir).await;
+    // Shard 2 as a run of another name would have recorded it.
+    let mut renamed = read_json(&paths[2]);
+    renamed["config"]["run_id"] = "nightly-2".into();
+    let renamed_path = dir.join("s2-renamed.json");
+    std::fs::write(&renamed_path, renamed.to_string()).expect("the summary is written");
     let cases = [
+        (
+            vec![&paths[0], &paths[1], &renamed_path],
+            "their run ids differ (none and nightly-2)",
+        ),
         (vec![&paths[0], &paths[1]], "shard 2 of 3 is missing"),
         (
             vec![&paths[0], &paths[0], &paths[1], &paths[2]],

@@ -37,6 +37,13 @@ const WHOLE_RUN_FLAGS: [FlagSpec; 14] = [
     ("--exit-code-on-error", true),
 ];
 
+/// Whether `args` give `--run-id`.
+fn names_a_run_id(args: &[OsString]) -> bool {
+    args.iter()
+        .filter_map(|arg| arg.to_str())
+        .any(|arg| arg == "--run-id" || arg.starts_with("--run-id="))
+}
+
 /// Runs the worker processes for `args` (this process's `run` arguments, without the
 /// program) under a coordinator made with `options`; returns the whole run's exit code.
 pub async fn run_in_processes(
@@ -51,6 +58,10 @@ pub async fn run_in_processes(
     if seed.is_none() {
         worker_args.push("--seed".into());
         worker_args.push(rand_seed().to_string().into());
+    }
+    if !names_a_run_id(args) {
+        worker_args.push("--run-id".into());
+        worker_args.push(format!("local-{:016x}", rand_seed()).into());
     }
     let (failures, mut failed) = mpsc::unbounded_channel();
     let mut workers = JoinSet::new();

@@ -145,6 +145,14 @@ pub fn render(options: &RenderOptions) -> Result<String, Failure> {
         .seed
         .unwrap_or_else(crate::shard_link::wire::random_u64);
     shard_command.extend(["--seed".to_string(), seed.to_string()]);
+    let named = kept.iter().any(|arg| {
+        let arg = arg.to_string_lossy();
+        arg == "--run-id" || arg.starts_with("--run-id=")
+    });
+    if !named {
+        let run_id = format!("{}-{seed:016x}", run_name(options));
+        shard_command.extend(["--run-id".to_string(), run_id]);
+    }
     let manifests = Manifests {
         name: run_name(options),
         namespace: options.namespace.clone(),

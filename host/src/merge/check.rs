@@ -92,19 +92,23 @@ pub fn difference(a: RunIdentity<'_>, b: RunIdentity<'_>) -> Option<String> {
         config.iterations = None;
         config.shard.index = 0;
     }
-    differs(
-        "shard counts",
-        a.config.shard.count.to_string(),
-        b.config.shard.count.to_string(),
-    )
-    .or_else(|| differs("seeds", a.seed.to_string(), b.seed.to_string()))
-    .or_else(|| differs("scenarios", scenarios(a), scenarios(b)))
-    .or_else(|| differs("hosts", a.host.to_string(), b.host.to_string()))
-    .or_else(|| {
-        differs(
-            "parameters",
-            format!("{config_a:?}"),
-            format!("{config_b:?}"),
-        )
-    })
+    let run_id = |run: RunIdentity<'_>| run.config.run_id.clone().unwrap_or_else(|| "none".into());
+    differs("run ids", run_id(a), run_id(b))
+        .or_else(|| {
+            differs(
+                "shard counts",
+                a.config.shard.count.to_string(),
+                b.config.shard.count.to_string(),
+            )
+        })
+        .or_else(|| differs("seeds", a.seed.to_string(), b.seed.to_string()))
+        .or_else(|| differs("scenarios", scenarios(a), scenarios(b)))
+        .or_else(|| differs("hosts", a.host.to_string(), b.host.to_string()))
+        .or_else(|| {
+            differs(
+                "parameters",
+                format!("{config_a:?}"),
+                format!("{config_b:?}"),
+            )
+        })
 }

@@ -184,6 +184,7 @@ pub fn whole_run_config(
         insecure: first.insecure,
         shard: ShardEntry { index: 0, count: 1 },
         vu_memory_bytes: first.vu_memory_bytes,
+        run_id: first.run_id.clone(),
     }
 }
 

@@ -37,6 +37,8 @@ pub struct SummaryConfig {
     pub shard: ShardEntry,
     /// `--vu-memory`, in bytes.
     pub vu_memory_bytes: usize,
+    /// `--run-id`: the run's name, the same in every shard.
+    pub run_id: Option<String>,
 }
 
 /// Shard `index` of `count`, as the summary records it.

@@ -97,6 +97,9 @@ pub struct ConfigIn {
     pub shard: ShardIn,
     /// `--vu-memory`, in bytes.
     pub vu_memory_bytes: usize,
+    /// `--run-id`; none in summaries written before it existed.
+    #[serde(default)]
+    pub run_id: Option<String>,
 }
 
 /// Shard `index` of `count`.

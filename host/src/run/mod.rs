@@ -25,7 +25,9 @@ use crate::metrics::{self, Aggregator, LiveStats, RunStats};
 use crate::plan::Step;
 use crate::report::{self, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
 use crate::scenario_build::resolve_components;
-use crate::scheduler::{self, Model, Plan, RunOutcome, ScenarioSlot, StopSignals, Swarm};
+use crate::scheduler::{
+    self, Model, Plan, RunOutcome, ScenarioSlot, StopSignals, Swarm, WarmUsers,
+};
 use crate::thresholds;
 use crate::vu::{LoadedScenario, RunContext, SetupResults};
 use views::Views;
@@ -59,14 +61,10 @@ pub async fn run_scenarios(
 ) -> Result<Finished, Failure> {
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
     let prepared = prepare(scenarios, &mut config).await?;
-    let (mut joined, runs_hooks) = set_up_and_join(&config, &prepared, &weights).await?;
+    let (mut joined, runs_hooks, warm) = set_up_and_join(&config, &prepared, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
-    let names = prepared
-        .labels
-        .iter()
-        .map(|label| label.user.clone())
-        .collect();
+    let names = prepared.labels.iter().map(|l| l.user.clone()).collect();
     let (mut aggregator, exporter) =
         views::start_prometheus(&config, prepared.aggregator, &live, names).await?;
     if let Some(joined) = &mut joined {
@@ -74,15 +72,16 @@ pub async fn run_scenarios(
         joined.wait_for_start().await;
     }
     let collecting = tokio::spawn(aggregator.run());
-    let gauges = Arc::clone(&live.gauges);
-    let (slots, ctx, iterations) = (prepared.slots, prepared.ctx, config.iterations);
+    let (slots, ctx, gauges) = (prepared.slots, prepared.ctx, Arc::clone(&live.gauges));
+    let shard = config.shard;
     let swarm = Arc::new(Swarm::new(
         slots,
         &weights,
         ctx,
-        iterations,
+        config.iterations,
         gauges,
-        config.shard,
+        shard,
+        warm,
     ));
     let uploading = joined.map(|joined| joined.upload(&swarm));
     let control = prepared.users_control;
@@ -139,12 +138,14 @@ pub async fn run_scenarios(
 
 /// Runs the scenarios' setups and joins the coordinator, if any: in a coordinated run shard
 /// 0 runs the hooks for the whole run and the others take what its setups returned; alone,
-/// every process runs its own. Says whether this process runs the hooks.
+/// every process runs its own. A coordinated shard also creates its users before it greets
+/// the coordinator, so the agreed start begins with requests. Says whether this process
+/// runs the hooks, and gives the users made ahead.
 async fn set_up_and_join(
     config: &RunConfig,
     prepared: &Prepared,
     weights: &[u32],
-) -> Result<(Option<coordinated::Joined>, bool), Failure> {
+) -> Result<(Option<coordinated::Joined>, bool, WarmUsers), Failure> {
     let coordinated = config.coordinator.is_some();
     let runs_hooks = !coordinated || config.shard.index == 0;
     let mut setup = Vec::new();
@@ -154,11 +155,17 @@ async fn set_up_and_join(
             setup = hooks::encoded(&prepared.ctx, prepared.slots.len());
         }
     }
+    let warm = if coordinated {
+        let ahead = prepared.model.users_ahead(config.max_users());
+        WarmUsers::create(&prepared.slots, &prepared.ctx, config.shard, weights, ahead).await
+    } else {
+        WarmUsers::default()
+    };
     let joined = coordinated::Joined::join(config, &prepared.labels, weights, setup).await?;
     if let (Some(joined), false) = (&joined, runs_hooks) {
         hooks::adopt(&prepared.ctx, joined.setup())?;
     }
-    Ok((joined, runs_hooks))
+    Ok((joined, runs_hooks, warm))
 }
 
 /// Loads and describes the scenarios, settles the host (a scenario may name it), reads the

@@ -65,6 +65,7 @@ pub fn summary_config(config: &RunConfig, weights: &[u32]) -> SummaryConfig {
             count: config.shard.count,
         },
         vu_memory_bytes: config.vu.vu_memory,
+        run_id: config.run_id.clone(),
     }
 }
 

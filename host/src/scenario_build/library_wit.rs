@@ -2,6 +2,7 @@
 //! interfaces the libraries export, read back from the library components themselves, and a
 //! world that adds those imports to the contract's `scenario`.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -72,10 +73,10 @@ fn read_library(
             .package
             .ok_or_else(|| anyhow!("{name} belongs to no package"))?;
         let key = package_dir(&resolve, package);
-        if !packages.contains_key(&key) {
+        if let Entry::Vacant(slot) = packages.entry(key) {
             let mut printer = WitPrinter::default();
             printer.print(&resolve, package, &[])?;
-            packages.insert(key, printer.output.to_string());
+            slot.insert(printer.output.to_string());
         }
         interfaces.push(name);
     }

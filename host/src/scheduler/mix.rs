@@ -24,6 +24,12 @@ pub fn weighted_pattern(weights: &[u32]) -> Vec<u16> {
     pattern
 }
 
+/// The scenario whose turn the `nth` user (or iteration) is, in `pattern`.
+pub fn turn(pattern: &[u16], nth: u64) -> u16 {
+    let len = pattern.len().max(1) as u64;
+    pattern.get((nth % len) as usize).copied().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,11 +10,13 @@ mod open;
 mod signals;
 mod tasks;
 mod user_loop;
+mod warm;
 
 pub use mix::weighted_pattern;
 pub use model::model_for;
 pub use signals::StopSignals;
 pub use tasks::{wait_after, TaskPicker};
+pub use warm::WarmUsers;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,6 +46,17 @@ impl Model {
             Model::Closed(ClosedShape::Host(shape)) => shape.peak_users(),
             Model::Closed(ClosedShape::Controlled(_) | ClosedShape::Guest { .. }) => max_users,
             Model::Open(open) => open.max_users,
+        }
+    }
+
+    /// The users a coordinated shard creates before the start: every user the closed model
+    /// runs when that is known ahead (fixed users, stages, the dashboard's count); none when
+    /// a scenario's shape or an arrival rate decides as the run goes on.
+    pub fn users_ahead(&self, max_users: u32) -> u32 {
+        match self {
+            Model::Closed(ClosedShape::Host(shape)) => shape.peak_users(),
+            Model::Closed(ClosedShape::Controlled(_)) => max_users,
+            Model::Closed(ClosedShape::Guest { .. }) | Model::Open(_) => 0,
         }
     }
 }
@@ -173,6 +186,8 @@ pub struct Swarm {
     pub shard: Shard,
     assignment: Vec<u16>,
     iteration_limit: Option<u64>,
+    /// Users instantiated before a coordinated start.
+    warm: WarmUsers,
 }
 
 impl Swarm {
@@ -184,8 +199,10 @@ impl Swarm {
         iteration_limit: Option<u64>,
         gauges: Arc<Gauges>,
         shard: Shard,
+        warm: WarmUsers,
     ) -> Self {
         Self {
+            warm,
             shard,
             slots,
             ctx,
@@ -201,11 +218,7 @@ impl Swarm {
     /// The scenario of the `nth` user (or arrival-rate iteration): a fixed interleaving in
     /// proportion to the weights, so every prefix of users is split as evenly as it can be.
     pub fn slot_for(&self, nth: u64) -> u16 {
-        let len = self.assignment.len().max(1) as u64;
-        self.assignment
-            .get((nth % len) as usize)
-            .copied()
-            .unwrap_or(0)
+        mix::turn(&self.assignment, nth)
     }
 
     /// Claims the next task of the run; false once `--iterations` are used up.

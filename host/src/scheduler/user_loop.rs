@@ -140,8 +140,14 @@ pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32, scenario: u16, mut cadence:
         return;
     };
     let mut identity = Identity::new(vu_id, scenario, swarm.ctx.options.seed);
+    // A coordinated shard made its first instances before the start.
+    let mut warm = swarm.warm.take(vu_id, scenario);
     while !cadence.stopped(&swarm) {
-        let vu = match Vu::instantiate(&slot.loaded, Arc::clone(&swarm.ctx), identity).await {
+        let made = match warm.take() {
+            Some(vu) => Ok(vu),
+            None => Vu::instantiate(&slot.loaded, Arc::clone(&swarm.ctx), identity).await,
+        };
+        let vu = match made {
             Ok(mut vu) => {
                 vu.set_wait(slot.user.wait, cadence.cut_short(&swarm));
                 vu
