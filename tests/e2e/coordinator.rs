@@ -437,3 +437,33 @@ async fn a_failed_threshold_of_the_whole_run_stops_every_worker() {
         .expect("the run's length");
     assert!(elapsed < 30.0, "the run stopped early: {elapsed} s of 60");
 }
+
+#[tokio::test]
+async fn a_shard_whose_run_never_starts_still_tears_down_what_its_setup_made() {
+    let server = demo_server().await;
+    let (coordinator, port) = coordinate("2", &["--ready-timeout", "3s"]).await;
+    let url = format!("http://127.0.0.1:{port}");
+    let flags = ["--users", "2", "--iterations", "4", "--seed", "3"];
+    let shard = ["--shard", "0/2", "--coordinator", url.as_str(), "-q"];
+    let args = run_args(
+        &guest("shared_token"),
+        &server.url(),
+        &[&flags[..], &shard[..]].concat(),
+    );
+    let alone = run_with_env(args, &[SECRET]).await;
+    coordinator.finish(Duration::from_secs(30)).await;
+    let routes = server.traffic().requests_by_route();
+    server.shutdown().await;
+    alone.assert(
+        alone.code != 0,
+        "a run whose other shard never joined fails",
+    );
+    let (logins, profiles) = (
+        routes.get("/api/v1/auth/login"),
+        routes.get("/api/v1/users/me"),
+    );
+    alone.assert(
+        logins == Some(&1) && profiles == Some(&1),
+        &format!("shard 0's setup logged in and its teardown still ran: {logins:?}, {profiles:?}"),
+    );
+}

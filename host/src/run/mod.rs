@@ -161,7 +161,16 @@ async fn set_up_and_join(
     } else {
         WarmUsers::default()
     };
-    let joined = coordinated::Joined::join(config, &prepared.labels, weights, setup).await?;
+    let joined = match coordinated::Joined::join(config, &prepared.labels, weights, setup).await {
+        Ok(joined) => joined,
+        Err(failure) => {
+            // The setup ran; what it made is undone even though the run never started.
+            if runs_hooks {
+                hooks::teardown(&prepared.slots, &prepared.ctx, config.stop_timeout).await;
+            }
+            return Err(failure);
+        }
+    };
     if let (Some(joined), false) = (&joined, runs_hooks) {
         hooks::adopt(&prepared.ctx, joined.setup())?;
     }
