@@ -26,7 +26,11 @@ impl Language for JavaScript {
         // The modules beside the script (and the script under its own name), for its
         // relative imports.
         for (name, text) in script::sibling_sources(script_dir, Path::new(""), Self::EXTENSIONS) {
-            std::fs::write(work.join(name), text)?;
+            let path = work.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, text)?;
         }
         let mut command = Command::new(program);
         command

@@ -18,8 +18,8 @@ pub const SCRIPT_MODULE: &str = "wasmload_scenario";
 pub trait Language {
     /// The cache's subdirectory.
     const NAME: &'static str;
-    /// The extensions of the script (the first names built components) and of the siblings
-    /// it may import.
+    /// The extensions of the script (the first names built components) and of the modules
+    /// beside it that it may import.
     const EXTENSIONS: &'static [&'static str];
     /// The toolchain's name and version, as the build announces them.
     const TOOL: (&'static str, &'static str);
@@ -160,24 +160,48 @@ pub fn script_dir(script: &Path) -> PathBuf {
     }
 }
 
-/// The other files beside the script with one of `extensions`, by name, which it may import.
+/// Directories a script's own modules are not looked for in: tools' and caches' own.
+const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "__pycache__", "venv"];
+/// How deep under the script's directory its modules are looked for.
+const MODULE_DEPTH: usize = 4;
+/// The most module files read beside a script.
+const MODULE_FILES: usize = 2000;
+
+/// The other files with one of `extensions` in the script's directory and the directories
+/// under it (not hidden ones nor tools' own), by path relative to `dir`: the modules it may
+/// import, which a build bundles and so its cache key must cover.
 pub fn sibling_sources(dir: &Path, script: &Path, extensions: &[&str]) -> Vec<(String, Vec<u8>)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut found: Vec<(String, Vec<u8>)> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.extension()
-                .is_some_and(|ext| extensions.iter().any(|wanted| ext == *wanted))
-        })
-        .filter(|path| path.file_name() != script.file_name())
-        .filter_map(|path| {
-            let name = path.file_name()?.to_string_lossy().into_owned();
-            Some((name, std::fs::read(&path).ok()?))
-        })
-        .collect();
+    let mut found = Vec::new();
+    let mut pending = vec![(dir.to_path_buf(), 0usize)];
+    while let Some((current, depth)) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for path in entries.filter_map(Result::ok).map(|entry| entry.path()) {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if path.is_dir() {
+                let skipped = name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref());
+                if !skipped && depth < MODULE_DEPTH {
+                    pending.push((path.clone(), depth + 1));
+                }
+                continue;
+            }
+            let wanted = path
+                .extension()
+                .is_some_and(|ext| extensions.iter().any(|wanted| ext == *wanted));
+            if !wanted || (depth == 0 && path.file_name() == script.file_name()) {
+                continue;
+            }
+            let relative = path.strip_prefix(dir).unwrap_or(&path);
+            if let Ok(text) = std::fs::read(&path) {
+                found.push((relative.to_string_lossy().into_owned(), text));
+            }
+            if found.len() >= MODULE_FILES {
+                found.sort();
+                return found;
+            }
+        }
+    }
     found.sort();
     found
 }
@@ -229,6 +253,29 @@ fn build_failure(script: &Path, built: &Path, built_as: &str, err: anyhow::Error
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_modules_beside_a_script_are_found_in_its_directories_but_not_in_tools_own() {
+        let dir = std::env::temp_dir().join(format!("wasmload-siblings-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for file in [
+            "locustfile.py",
+            "helpers.py",
+            "pkg/__init__.py",
+            "pkg/deep/util.py",
+            "node_modules/x.py",
+            ".venv/y.py",
+            "notes.txt",
+        ] {
+            let path = dir.join(file);
+            std::fs::create_dir_all(path.parent().unwrap_or(&dir)).expect("a directory");
+            std::fs::write(&path, file).expect("a file");
+        }
+        let found = sibling_sources(&dir, &dir.join("locustfile.py"), &["py"]);
+        let names: Vec<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["helpers.py", "pkg/__init__.py", "pkg/deep/util.py"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn the_python_exception_is_the_line_after_caused_by() {
