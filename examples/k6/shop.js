@@ -9,6 +9,12 @@ const listing = new Trend('listing_ms');
 export const options = {
   vus: 5,
   duration: '10s',
+  thresholds: {
+    http_req_failed: ['rate<0.01'],
+    http_req_duration: ['p(95)<500'],
+    'http_req_duration{name:/api/v1/products/:id}': [{ threshold: 'p(99)<800', abortOnFail: false }],
+    listing_ms: ['p(95)<500'],
+  },
 };
 
 export function setup() {

@@ -5,6 +5,7 @@ import runtime from "wasmload:scenario/runtime@0.2.0";
 import data from "wasmload:scenario/data@0.2.0";
 import { decode, encode } from "./utf8.js";
 import { durationMs } from "./http.js";
+import { convertThresholds } from "./thresholds.js";
 
 /** Wraps `fn` so k6's per-iteration globals are set before it runs. */
 function iterationGlobals() {
@@ -49,11 +50,18 @@ function shapeOf(options) {
   return null;
 }
 
-function warnOfUnread(options) {
-  if (options.thresholds) {
-    runtime.log("warn", "options.thresholds are not read from the script: give them as " +
-      "--threshold flags or in a plan file (for example --threshold 'p95<500ms')");
-  }
+/** The script's `options` export (`wasmload:options`): its thresholds, in wasmload's grammar;
+ * the ones wasmload cannot judge are named in a warning. */
+export function makeOptions(script) {
+  return {
+    thresholds() {
+      const { converted, skipped } = convertThresholds((script.options || {}).thresholds);
+      if (skipped.length > 0) {
+        runtime.log("warn", `thresholds wasmload does not judge, left out: ${skipped.join("; ")}`);
+      }
+      return converted;
+    },
+  };
 }
 
 /** The contract's `user` export for a script module. */
@@ -68,7 +76,6 @@ export function makeUser(script) {
   const hooks = { setup: typeof script.setup === "function", teardown: typeof script.teardown === "function" };
   return {
     describe() {
-      warnOfUnread(options);
       return {
         name: options.scenarioName || "default",
         tasks: [{ name: "default", weight: 1 }],

@@ -42,3 +42,7 @@ pub use self::v2::wasmload::scenario::{data, http, metrics, runtime, session, ty
 pub const CONTRACT: &str = "wasmload:scenario";
 /// The versions of it this host runs, oldest first.
 pub const VERSIONS: [&str; 2] = ["0.1.0", "0.2.0"];
+
+/// The run options a scenario may export beside the contract (`wit/options`), read through
+/// the component's exports rather than generated bindings, since the export is optional.
+pub const OPTIONS_INTERFACE: &str = "wasmload:options/options@0.1.0";

@@ -264,6 +264,8 @@ pub struct RunConfig {
     pub stop_timeout: Duration,
     /// Exit code for a run with failed requests.
     pub exit_code_on_error: u8,
+    /// Whether `--exit-code-on-error` was given (else thresholds make failures alone pass).
+    pub exit_code_on_error_given: bool,
     /// The most distinct request rows kept; later names share one overflow row.
     pub max_rows: usize,
     /// Pass/fail gates: the plan file's, then the flags'.
@@ -358,6 +360,7 @@ impl RunConfig {
             run_id: options.run_id.clone(),
             stop_timeout: options.stop_timeout,
             exit_code_on_error: options.exit_code_on_error.unwrap_or(on_error),
+            exit_code_on_error_given: options.exit_code_on_error.is_some(),
             max_rows: options.max_rows,
             thresholds,
             abort_on_fail: options.abort_on_fail || plan.abort_on_fail.unwrap_or(false),
@@ -394,6 +397,30 @@ impl RunConfig {
     /// The most users alive at once.
     pub fn max_users(&self) -> u32 {
         self.engine.max_users
+    }
+
+    /// Takes the thresholds the scenarios' own options ask for (as k6 takes a script's
+    /// `options.thresholds`) when the run gives none of its own; one line naming a bad one.
+    pub fn adopt_scenario_thresholds(&mut self, texts: &[String]) -> anyhow::Result<()> {
+        if texts.is_empty() || !self.thresholds.is_empty() {
+            return Ok(());
+        }
+        let mut adopted = Vec::with_capacity(texts.len());
+        for text in texts {
+            let threshold = Threshold::parse(text)
+                .map_err(|err| anyhow!("the scenario's threshold `{text}`: {err}"))?;
+            adopted.push(threshold);
+        }
+        let shown: Vec<String> = adopted.iter().map(ToString::to_string).collect();
+        tracing::info!(
+            "judging the scenario's own thresholds: {}",
+            shown.join(", ")
+        );
+        self.thresholds = adopted;
+        if !self.exit_code_on_error_given {
+            self.exit_code_on_error = EXIT_OK;
+        }
+        Ok(())
     }
 }
 

@@ -32,14 +32,24 @@ pub async fn inspect(path: &Path, library_paths: &[PathBuf]) -> Result<u8, Failu
     })
     .map_err(Failure::from)?;
     let loaded = LoadedScenario::link(engine::compile(&engine, prepared)?)?;
-    let user = describe(&loaded, options).await?;
+    let (user, thresholds) = describe(&loaded, options).await?;
     print!("{}", render(path, &loaded, &user));
+    if !thresholds.is_empty() {
+        println!(
+            "thresholds of its own options (judged unless the run gives some):\n  {}\n",
+            thresholds.join("\n  ")
+        );
+    }
     print!("{}", render_libraries(&loaded, &libraries));
     Ok(EXIT_OK)
 }
 
-/// Instantiates the scenario once, with no target, to read its user.
-async fn describe(loaded: &LoadedScenario, options: VuOptions) -> Result<UserInfo, Failure> {
+/// Instantiates the scenario once, with no target, to read its user and the thresholds of
+/// its own options.
+async fn describe(
+    loaded: &LoadedScenario,
+    options: VuOptions,
+) -> Result<(UserInfo, Vec<String>), Failure> {
     let target = url::Url::parse(NO_TARGET).map_err(|err| anyhow!("{NO_TARGET}: {err}"))?;
     let (recorder, _aggregator, _live) =
         metrics::channel(&[], metrics::DEFAULT_MAX_ROWS).map_err(|err| anyhow!("{err}"))?;
@@ -50,7 +60,12 @@ async fn describe(loaded: &LoadedScenario, options: VuOptions) -> Result<UserInf
         data: crate::data::DataSets::default(),
         setup_results: crate::vu::SetupResults::default(),
     });
-    loaded.describe(&ctx, 0).await
+    let user = loaded.describe(&ctx, 0).await?;
+    let thresholds = loaded
+        .thresholds(&ctx)
+        .await
+        .map_err(|err| Failure::scenario(anyhow!("its options cannot be read: {err:#}")))?;
+    Ok((user, thresholds))
 }
 
 fn render(given: &Path, loaded: &LoadedScenario, user: &UserInfo) -> String {

@@ -57,6 +57,48 @@ async fn a_k6_journey_runs_setup_once_and_reports_groups_checks_and_trends() {
             &format!("the report shows {shown}"),
         );
     }
+    for judged in [
+        "error_rate<1%",
+        "p95<500ms",
+        "/api/v1/products/:id:p99<800ms",
+        "trend:listing_ms:p95<500",
+    ] {
+        result.assert(
+            result.stdout.contains(judged),
+            &format!("options.thresholds are judged: {judged}"),
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failed_threshold_of_the_script_fails_the_run_unless_the_run_gives_its_own() {
+    let path = scratch_dir("js_thresholds").join("gate.js");
+    std::fs::write(
+        &path,
+        "import http from 'k6/http';\n\
+         export const options = { thresholds: { http_reqs: ['count>1000000'], vus: ['value<9'] } };\n\
+         export default function () { http.get('/health'); }\n",
+    )
+    .expect("the script is written");
+    let built = script(path.to_str().expect("a UTF-8 path"));
+    let flags = ["--users", "1", "--iterations", "5", "--quiet"];
+    let (failed, _, _) = run_script(&built, &flags).await;
+    failed.assert(
+        failed.code == 4 && failed.stdout.contains("requests>1000000"),
+        "the script's own threshold failed the run (exit 4)",
+    );
+    failed.assert(
+        failed
+            .stderr
+            .contains("thresholds wasmload does not judge, left out: vus: value<9"),
+        "a threshold on a metric wasmload does not keep is named in a warning",
+    );
+    let own = [&flags[..], &["--threshold", "requests>=5"]].concat();
+    let (passed, _, _) = run_script(&built, &own).await;
+    passed.assert(
+        passed.code == 0 && !passed.stdout.contains("requests>1000000"),
+        "--threshold replaces the script's thresholds",
+    );
 }
 
 #[tokio::test]
@@ -122,7 +164,8 @@ fn a_script_with_an_error_is_refused_and_inspect_names_javascript() {
     inspected.assert(
         inspected.code == 0
             && inspected.stdout.contains("written in JavaScript (QuickJS)")
-            && inspected.stdout.contains("load shape: its own"),
+            && inspected.stdout.contains("load shape: its own")
+            && inspected.stdout.contains("trend:listing_ms:p95<500"),
         "inspect names the language and the shape from options",
     );
 }

@@ -184,7 +184,10 @@ async fn prepare(
     config: &mut RunConfig,
 ) -> Result<Prepared, Failure> {
     let loaded = load_scenarios(scenarios, config)?;
-    let users = describe_all(&loaded, config).await?;
+    let (users, thresholds) = describe_all(&loaded, config).await?;
+    config
+        .adopt_scenario_thresholds(&thresholds)
+        .map_err(Failure::bad_input)?;
     let defaults: Vec<Option<String>> = users.iter().map(|user| user.host.clone()).collect();
     config.set_host(&defaults).map_err(Failure::bad_input)?;
     if config.host_source == Some(HostSource::Scenario) {
@@ -250,11 +253,12 @@ async fn prepare(
 }
 
 /// Each scenario's user, as it describes itself, in an instance of a run of its own (the
-/// run's host may not be known yet: a scenario may name it).
+/// run's host may not be known yet: a scenario may name it); and the thresholds the
+/// scenarios' own options ask for.
 async fn describe_all(
     loaded: &[LoadedScenario],
     config: &RunConfig,
-) -> Result<Vec<UserInfo>, Failure> {
+) -> Result<(Vec<UserInfo>, Vec<String>), Failure> {
     let (recorder, _, _) = metrics::channel(&[], 1)
         .map_err(|err| Failure::from(anyhow!("cannot set up the statistics: {err}")))?;
     let ctx = Arc::new(RunContext {
@@ -265,10 +269,18 @@ async fn describe_all(
         setup_results: SetupResults::default(),
     });
     let mut users = Vec::with_capacity(loaded.len());
+    let mut thresholds = Vec::new();
     for (index, loaded) in (0u16..).zip(loaded) {
         users.push(loaded.describe(&ctx, index).await?);
+        let own = loaded.thresholds(&ctx).await.map_err(|err| {
+            Failure::scenario(anyhow!(
+                "{}: its options cannot be read: {err:#}",
+                loaded.path.display()
+            ))
+        })?;
+        thresholds.extend(own);
     }
-    Ok(users)
+    Ok((users, thresholds))
 }
 
 /// Builds or reads each scenario, then compiles and links it on one engine sized for the run.

@@ -7,8 +7,9 @@ use std::process::Command;
 
 use super::library_wit::LibraryWit;
 use super::script::{self, Language};
-use super::sources::{JS_ENTRY, JS_SDK};
+use super::sources::{JS_ENTRY, JS_SDK, OPTIONS_WIT};
 use super::toolchain::{self, COMPONENTIZE_QJS};
+use crate::bindings::OPTIONS_INTERFACE;
 use crate::error::Failure;
 
 /// JavaScript, built by componentize-qjs.
@@ -20,6 +21,7 @@ impl Language for JavaScript {
     const TOOL: (&'static str, &'static str) = ("componentize-qjs", COMPONENTIZE_QJS);
     const ENTRY: (&'static str, &'static str) = ("wasmload_entry.js", JS_ENTRY);
     const SDK: (&'static str, &'static [(&'static str, &'static str)]) = ("node_modules", JS_SDK);
+    const EXPORTS: &'static [(&'static str, &'static str)] = &[(OPTIONS_INTERFACE, OPTIONS_WIT)];
 
     fn command(work: &Path, script_dir: &Path, world: &str) -> anyhow::Result<Command> {
         let program = toolchain::componentize_qjs()?;

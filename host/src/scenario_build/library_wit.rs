@@ -10,7 +10,8 @@ use anyhow::{anyhow, Context};
 use wit_component::{DecodedWasm, WitPrinter};
 use wit_parser::{Resolve, WorldItem};
 
-/// The world a script with libraries is built against, beside the contract's `scenario`.
+/// The world a script with libraries or exports beyond the contract's is built against,
+/// beside the contract's `scenario`.
 pub const WORLD_WITH_LIBRARIES: &str = "scenario-with-libraries";
 
 /// The libraries' interfaces, ready to be written beside the contract.
@@ -39,13 +40,17 @@ impl LibraryWit {
         })
     }
 
-    /// The world file: the contract's `scenario` plus an import of each library interface.
-    pub fn world(&self, contract_package: &str) -> String {
+    /// The world file: the contract's `scenario` plus an import of each library interface
+    /// and the `exports` beside the contract's.
+    pub fn world(&self, contract_package: &str, exports: &[&str]) -> String {
         let mut world = format!(
             "package {contract_package};\n\nworld {WORLD_WITH_LIBRARIES} {{\n    include scenario;\n"
         );
         for interface in &self.interfaces {
             world.push_str(&format!("    import {interface};\n"));
+        }
+        for interface in exports {
+            world.push_str(&format!("    export {interface};\n"));
         }
         world.push_str("}\n");
         world

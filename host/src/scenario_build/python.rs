@@ -20,6 +20,7 @@ impl Language for Python {
     const ENTRY: (&'static str, &'static str) = ("wasmload_app.py", PYTHON_APP);
     const SDK: (&'static str, &'static [(&'static str, &'static str)]) =
         ("sdk/wasmload", PYTHON_SDK);
+    const EXPORTS: &'static [(&'static str, &'static str)] = &[];
 
     fn command(work: &Path, script_dir: &Path, world: &str) -> anyhow::Result<Command> {
         let mut command = toolchain::componentize_py()?.command();

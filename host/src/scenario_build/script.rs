@@ -27,6 +27,8 @@ pub trait Language {
     const ENTRY: (&'static str, &'static str);
     /// The SDK's files, and the directory under the build where they go.
     const SDK: (&'static str, &'static [(&'static str, &'static str)]);
+    /// What the scripts export beside the contract's `user`: (interface, its package's WIT).
+    const EXPORTS: &'static [(&'static str, &'static str)];
     /// The toolchain's command building `work` (the script, entry, SDK and contract written
     /// into it) for `world` into `work/out.wasm`; it installs the toolchain if needed.
     fn command(work: &Path, script_dir: &Path, world: &str) -> anyhow::Result<Command>;
@@ -42,7 +44,19 @@ fn key_parts<L: Language>() -> Vec<&'static [u8]> {
     for (name, text) in L::SDK.1 {
         parts.extend([name.as_bytes(), text.as_bytes()]);
     }
+    for (interface, wit) in L::EXPORTS {
+        parts.extend([interface.as_bytes(), wit.as_bytes()]);
+    }
     parts
+}
+
+/// A directory name under `wit/deps` for the package of `interface` (`ns:pkg/iface@1.0`).
+fn package_dir(interface: &str) -> String {
+    interface
+        .split('/')
+        .next()
+        .unwrap_or(interface)
+        .replace(':', "-")
 }
 
 /// Writes the contract (with the libraries' interfaces), the entry and the SDK into `work`,
@@ -53,7 +67,8 @@ fn build_in<L: Language>(
     script_dir: &Path,
     libraries: &LibraryWit,
 ) -> anyhow::Result<()> {
-    let world = if libraries.interfaces.is_empty() {
+    let plain = libraries.interfaces.is_empty() && L::EXPORTS.is_empty();
+    let world = if plain {
         "scenario"
     } else {
         WORLD_WITH_LIBRARIES
@@ -71,13 +86,20 @@ fn build_in<L: Language>(
         .collect();
     let mut files: Vec<(&str, &str)> = sdk.iter().map(|(n, t)| (n.as_str(), *t)).collect();
     files.extend([("wit/scenario.wit", CONTRACT_WIT), L::ENTRY]);
-    let world_file = libraries.world(CONTRACT_PACKAGE);
+    let exports: Vec<&str> = L::EXPORTS.iter().map(|(interface, _)| *interface).collect();
+    let world_file = libraries.world(CONTRACT_PACKAGE, &exports);
     let deps: Vec<(String, &str)> = libraries
         .packages
         .iter()
-        .map(|(dir, text)| (format!("wit/deps/{dir}/package.wit"), text.as_str()))
+        .map(|(dir, text)| (dir.clone(), text.as_str()))
+        .chain(
+            L::EXPORTS
+                .iter()
+                .map(|(interface, wit)| (package_dir(interface), *wit)),
+        )
+        .map(|(dir, text)| (format!("wit/deps/{dir}/package.wit"), text))
         .collect();
-    if !libraries.interfaces.is_empty() {
+    if !plain {
         files.push(("wit/with-libraries.wit", &world_file));
         files.extend(deps.iter().map(|(path, text)| (path.as_str(), *text)));
     }

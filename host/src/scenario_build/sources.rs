@@ -5,6 +5,8 @@
 pub const CONTRACT_WIT: &str = include_str!("../../../wit/0.2.0/scenario.wit");
 /// Its package, as `CONTRACT_WIT` declares it.
 pub const CONTRACT_PACKAGE: &str = "wasmload:scenario@0.2.0";
+/// The run options a scenario may export beside the contract (`wasmload:options`).
+pub const OPTIONS_WIT: &str = include_str!("../../../wit/options/0.1.0/options.wit");
 
 /// The Python SDK (`guest-sdk-py/wasmload`), file by file.
 pub const PYTHON_SDK: &[(&str, &str)] = &[
@@ -82,6 +84,10 @@ pub const JS_SDK: &[(&str, &str)] = &[
         include_str!("../../../guest-sdk-js/wasmload/utf8.js"),
     ),
     (
+        "wasmload/thresholds.js",
+        include_str!("../../../guest-sdk-js/wasmload/thresholds.js"),
+    ),
+    (
         "k6/package.json",
         include_str!("../../../guest-sdk-js/k6/package.json"),
     ),
@@ -102,10 +108,11 @@ pub const JS_SDK: &[(&str, &str)] = &[
 /// The module componentize-qjs builds: the SDK's bridge first (it sets k6's globals), then
 /// the script, whose exports make the `user` export.
 pub const JS_ENTRY: &str = "\
-import { makeUser } from \"wasmload/export.js\";
+import { makeOptions, makeUser } from \"wasmload/export.js\";
 import * as script from \"./wasmload_scenario.js\";
 
 export const user = makeUser(script);
+export const options = makeOptions(script);
 ";
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod guest_output;
 mod http_host;
 mod loaded;
 mod metrics_host;
+mod options;
 mod pacing;
 mod probe;
 mod responses;
