@@ -12,7 +12,7 @@ import traceback
 from componentize_py_types import Err
 from wit_world.imports import runtime, types
 
-from .exceptions import InterruptTaskSet, RescheduleTask, ScenarioError, StopUser
+from .exceptions import InterruptTaskSet, RescheduleTask, ScenarioError, StopUser, Unsupported
 from .shape import LoadTestShape
 from .user import User
 from .wait import WaitTime
@@ -39,6 +39,9 @@ class Scenario:
         if not self.classes:
             raise ScenarioError("the script defines no user class: define a subclass of HttpUser")
         for cls in self.classes:
+            if cls.fixed_count:
+                raise Unsupported(f"Locust's fixed_count (on {cls.__name__})",
+                                  "give the classes weights; users take them in turn")
             if not cls.task_list():
                 raise ScenarioError(f"{cls.__name__} has no tasks: mark its methods with @task")
         shapes = [cls for cls in found if _own(cls, LoadTestShape)]

@@ -18,6 +18,8 @@ const SEED_SCRIPTS: &[&str] = &[
     "fastapi_authenticated",
     "fastapi_workflow",
     "fastapi_file_processing",
+    "flask_basic",
+    "flask_weighted",
     "flask_api",
     "flask_shape",
 ];
@@ -197,6 +199,11 @@ fn a_script_that_cannot_be_built_is_refused_in_one_line() {
         ("py_syntax", "from wasmload import HttpUser, task\nclass U(HttpUser):\n    @task\n    def t(self)\n        pass\n", "SyntaxError"),
         ("py_import", "import no_such_module\n", "ModuleNotFoundError: No module named 'no_such_module'"),
         ("py_no_user", "from wasmload import HttpUser\nx = 1\n", "defines no user class"),
+        (
+            "py_fixed_count",
+            "from wasmload import HttpUser, task\nclass U(HttpUser):\n    fixed_count = 2\n    @task\n    def t(self):\n        pass\n",
+            "wasmload does not support Locust's fixed_count (on U)",
+        ),
     ];
     for (test, body, expected) in cases {
         let path = write_script(test, body);
