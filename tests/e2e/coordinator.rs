@@ -467,3 +467,40 @@ async fn a_shard_whose_run_never_starts_still_tears_down_what_its_setup_made() {
         &format!("shard 0's setup logged in and its teardown still ran: {logins:?}, {profiles:?}"),
     );
 }
+
+#[tokio::test]
+async fn shards_of_an_arrival_rate_create_their_pre_allocated_users_before_the_start() {
+    let server = demo_server().await;
+    let (coordinator, port) = coordinate("2", &[]).await;
+    let load = [
+        "--rate",
+        "20/s",
+        "--users",
+        "4",
+        "--max-users",
+        "6",
+        "--run-time",
+        "2s",
+    ];
+    let flags = [&load[..], &["--seed", "4"]].concat();
+    let shards = tokio::join!(
+        run_with_env(shard_args(&server.url(), port, "0/2", &flags), &[SECRET]),
+        run_with_env(shard_args(&server.url(), port, "1/2", &flags), &[SECRET]),
+    );
+    let whole = coordinator.finish(Duration::from_secs(60)).await;
+    let served = server.shutdown().await;
+    whole.assert(whole.code == 0, "the coordinated arrival-rate run passes");
+    for shard in [&shards.0, &shards.1] {
+        let created = shard.stderr.find("created 2 users ahead of the start");
+        let greeted = shard.stderr.find("waiting for every shard to join");
+        shard.assert(
+            shard.code == 0
+                && matches!((created, greeted), (Some(created), Some(greeted)) if created < greeted),
+            "each shard made its 2 pre-allocated users before it greeted the coordinator",
+        );
+    }
+    whole.assert(
+        whole.aggregated() == (served, 0) && served > 0,
+        &format!("the whole run's total is the server's count: {served}"),
+    );
+}

@@ -50,13 +50,15 @@ impl Model {
     }
 
     /// The users a coordinated shard creates before the start: every user the closed model
-    /// runs when that is known ahead (fixed users, stages, the dashboard's count); none when
-    /// a scenario's shape or an arrival rate decides as the run goes on.
+    /// runs when that is known ahead (fixed users, stages, the dashboard's count), and an
+    /// arrival rate's pre-allocated users; none when a scenario's shape decides as the run
+    /// goes on.
     pub fn users_ahead(&self, max_users: u32) -> u32 {
         match self {
             Model::Closed(ClosedShape::Host(shape)) => shape.peak_users(),
             Model::Closed(ClosedShape::Controlled(_)) => max_users,
-            Model::Closed(ClosedShape::Guest { .. }) | Model::Open(_) => 0,
+            Model::Closed(ClosedShape::Guest { .. }) => 0,
+            Model::Open(open) => open.pre_allocated.min(open.max_users),
         }
     }
 }
