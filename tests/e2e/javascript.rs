@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::support::{
-    demo_server, guest, run, run_script, scratch_dir, script, script_with, wasmload, Run,
+    guest, run_mixed, run_script, scratch_dir, script, script_with, wasmload, Run,
 };
 
 fn example(name: &str) -> PathBuf {
@@ -103,29 +103,13 @@ async fn a_failed_threshold_of_the_script_fails_the_run_unless_the_run_gives_its
 
 #[tokio::test]
 async fn rust_python_and_javascript_users_share_one_run() {
-    let server = demo_server().await;
     let scenarios = [
         script("examples/locust/flask_api.py"),
         example("health"),
         guest("status_checks"),
     ];
-    let mut args = vec!["run".to_string()];
-    args.extend(scenarios.iter().map(|path| path.display().to_string()));
-    args.extend(
-        [
-            "--host",
-            &server.url(),
-            "--users",
-            "6",
-            "--run-time",
-            "3s",
-            "--quiet",
-        ]
-        .map(String::from),
-    );
-    let result = run(args).await;
-    let routes = server.traffic().requests_by_route();
-    let served = server.shutdown().await;
+    let flags = ["--users", "6", "--run-time", "3s", "--quiet"];
+    let (result, served, routes) = run_mixed(&scenarios, &flags).await;
     result.assert(result.code == 0, "the three-language run passes");
     let health = routes.get("/health").copied().unwrap_or(0);
     result.assert(
@@ -174,30 +158,12 @@ fn a_script_with_an_error_is_refused_and_inspect_names_javascript() {
 async fn python_and_javascript_scenarios_import_a_library_written_in_rust() {
     let auth = guest("auth").display().to_string();
     let lib = ["--lib", auth.as_str()];
-    let server = demo_server().await;
     let scenarios = [
         script_with("examples/locust/library_login.py", &lib),
         script_with("examples/k6/library_login.js", &lib),
     ];
-    let mut args = vec!["run".to_string()];
-    args.extend(scenarios.iter().map(|path| path.display().to_string()));
-    args.extend(
-        [
-            "--lib",
-            &auth,
-            "--host",
-            &server.url(),
-            "--users",
-            "4",
-            "--run-time",
-            "3s",
-            "--quiet",
-        ]
-        .map(String::from),
-    );
-    let result = run(args).await;
-    let routes = server.traffic().requests_by_route();
-    let served = server.shutdown().await;
+    let flags = [&lib[..], &["--users", "4", "--run-time", "3s", "--quiet"]].concat();
+    let (result, served, routes) = run_mixed(&scenarios, &flags).await;
     result.assert(result.code == 0, "both scripts log in through auth.wasm");
     let logins = routes.get("/api/v1/auth/login").copied().unwrap_or(0);
     result.assert(

@@ -5,11 +5,7 @@
 
 use std::path::PathBuf;
 
-use demo_api::DemoConfig;
-
-use crate::support::{
-    demo_server_with, guest, run, run_script, scratch_dir, script, wasmload, Run,
-};
+use crate::support::{guest, run_mixed, run_script, scratch_dir, script, wasmload, Run};
 
 /// The seed guides' locustfiles, as `examples/locust` keeps them.
 const SEED_SCRIPTS: &[&str] = &[
@@ -176,16 +172,9 @@ async fn catch_response_decides_the_outcome_and_choices_follow_the_seed() {
 
 #[tokio::test]
 async fn a_python_scenario_runs_beside_a_rust_one() {
-    let server = demo_server_with(DemoConfig::default()).await;
-    let python = example("flask_api").display().to_string();
-    let rust = guest("status_checks").display().to_string();
-    let args: Vec<String> = ["run", &python, &rust, "--host", &server.url()]
-        .iter()
-        .chain(&["--users", "4", "--run-time", "3s", "--quiet"])
-        .map(ToString::to_string)
-        .collect();
-    let result = run(args).await;
-    let served = server.shutdown().await;
+    let scenarios = [example("flask_api"), guest("status_checks")];
+    let flags = ["--users", "4", "--run-time", "3s", "--quiet"];
+    let (result, served, _) = run_mixed(&scenarios, &flags).await;
     result.assert(result.code == 0, "the mixed run passes");
     result.assert(
         result.stdout.contains("flask_api.py (APIUser)") && result.aggregated() == (served, 0),

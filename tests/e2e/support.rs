@@ -503,8 +503,21 @@ pub async fn run_script(
     script: &Path,
     flags: &[&str],
 ) -> (Run, u64, std::collections::BTreeMap<String, u64>) {
+    run_mixed(&[script.to_path_buf()], flags).await
+}
+
+/// Runs `scenarios` together (a mixed run) with `flags` against a fresh demo API; the run,
+/// the server's count, and its requests by route.
+pub async fn run_mixed(
+    scenarios: &[PathBuf],
+    flags: &[&str],
+) -> (Run, u64, std::collections::BTreeMap<String, u64>) {
     let server = demo_server().await;
-    let result = run(run_args(script, &server.url(), flags)).await;
+    let mut args = vec!["run".to_string()];
+    args.extend(scenarios.iter().map(|path| path.display().to_string()));
+    args.extend(["--host".to_string(), server.url()]);
+    args.extend(flags.iter().map(ToString::to_string));
+    let result = run(args).await;
     let routes = server.traffic().requests_by_route();
     let served = server.shutdown().await;
     (result, served, routes)
