@@ -8,8 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::{
-    demo_server, eventually, free_port, guest, run, run_args, run_with_env, scratch_dir, try_http,
-    Background,
+    demo_server, eventually, free_port, guest, http_with, run, run_args, run_with_env, scratch_dir,
+    try_http, Background, Run,
 };
 
 const SECRET: (&str, &str) = ("WASMLOAD_RUN_SECRET", "e2e-secret");
@@ -45,6 +45,20 @@ async fn coordinate(shards: &str, extra: &[&str]) -> (Background, u16) {
     (coordinator, port)
 }
 
+/// Each of `shards` made `users` of its `what` before it greeted the coordinator.
+fn made_ahead(shards: &[&Run], users: u32, what: &str) {
+    for shard in shards {
+        let created = shard
+            .stderr
+            .find(&format!("created {users} users ahead of the start"));
+        let greeted = shard.stderr.find("waiting for every shard to join");
+        shard.assert(
+            matches!((created, greeted), (Some(created), Some(greeted)) if created < greeted),
+            &format!("each shard made its {users} {what} before it greeted the coordinator"),
+        );
+    }
+}
+
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("a summary")).expect("JSON")
 }
@@ -75,13 +89,8 @@ async fn three_shards_through_a_coordinator_add_up_exactly_to_what_the_server_co
     let served = server.shutdown().await;
     for shard in [&shards.0, &shards.1, &shards.2] {
         shard.assert(shard.code == 0, "each shard passes");
-        let created = shard.stderr.find("created 2 users ahead of the start");
-        let greeted = shard.stderr.find("waiting for every shard to join");
-        shard.assert(
-            matches!((created, greeted), (Some(created), Some(greeted)) if created < greeted),
-            "each shard made its 2 users before it greeted the coordinator",
-        );
     }
+    made_ahead(&[&shards.0, &shards.1, &shards.2], 2, "users");
     whole_run.assert(whole_run.code == 0, "the coordinated run passes");
     whole_run.assert(
         whole_run
@@ -491,16 +500,125 @@ async fn shards_of_an_arrival_rate_create_their_pre_allocated_users_before_the_s
     let served = server.shutdown().await;
     whole.assert(whole.code == 0, "the coordinated arrival-rate run passes");
     for shard in [&shards.0, &shards.1] {
-        let created = shard.stderr.find("created 2 users ahead of the start");
-        let greeted = shard.stderr.find("waiting for every shard to join");
-        shard.assert(
-            shard.code == 0
-                && matches!((created, greeted), (Some(created), Some(greeted)) if created < greeted),
-            "each shard made its 2 pre-allocated users before it greeted the coordinator",
-        );
+        shard.assert(shard.code == 0, "each shard passes");
     }
+    made_ahead(&[&shards.0, &shards.1], 2, "pre-allocated users");
     whole.assert(
         whole.aggregated() == (served, 0) && served > 0,
         &format!("the whole run's total is the server's count: {served}"),
+    );
+}
+
+/// A control of the coordinator's dashboard on `port`, as its page sends it.
+async fn dashboard_control(port: u16, path: &str, body: &str) -> u16 {
+    let headers = [("Host", "localhost"), ("Content-Type", "application/json")];
+    http_with(port, "POST", path, &headers, body).await.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_coordinators_dashboard_sets_the_whole_runs_user_count() {
+    let server = demo_server().await;
+    let web = free_port();
+    let web_addr = format!("127.0.0.1:{web}");
+    let (coordinator, port) = coordinate("2", &["--web", &web_addr]).await;
+    assert_eq!(
+        dashboard_control(web, "/users", r#"{"users": 3}"#).await,
+        409,
+        "before the shards have joined there is no user count to change"
+    );
+    let url = server.url();
+    let load = [
+        "--users",
+        "2",
+        "--max-users",
+        "6",
+        "--run-time",
+        "120s",
+        "--seed",
+        "3",
+    ];
+    let (first, second) = (
+        shard_args(&url, port, "0/2", &load),
+        shard_args(&url, port, "1/2", &load),
+    );
+    let shards = tokio::spawn(async move {
+        tokio::join!(
+            run_with_env(first, &[SECRET]),
+            run_with_env(second, &[SECRET])
+        )
+    });
+    let traffic = server.traffic();
+    eventually("the server sees 2 users", Duration::from_secs(60), || {
+        traffic.connections_open() == 2 && traffic.requests() > 0
+    })
+    .await;
+    let status = dashboard_control(web, "/users", r#"{"users": 5, "spawn_rate": 50}"#).await;
+    assert_eq!(status, 204, "the whole run's user count changes");
+    eventually("the server sees 5 users", Duration::from_secs(30), || {
+        traffic.connections_open() == 5
+    })
+    .await;
+    let status = dashboard_control(web, "/users", r#"{"users": 7}"#).await;
+    assert_eq!(status, 422, "no more than the shards' --max-users in all");
+    assert_eq!(dashboard_control(web, "/stop", "{}").await, 204);
+    let (first, second) = shards.await.expect("the shards");
+    let whole = coordinator.finish(Duration::from_secs(60)).await;
+    let peak = traffic.connections_peak();
+    let served = server.shutdown().await;
+    for shard in [&first, &second] {
+        shard.assert(shard.code == 0, "each shard stops by hand and passes");
+    }
+    whole.assert(whole.code == 0, "the coordinated run passes");
+    assert_eq!(
+        peak, 5,
+        "the server never saw more than the 5 users asked for"
+    );
+    assert_eq!(
+        (first.users_started(), second.users_started()),
+        (Some(3), Some(2)),
+        "each shard ran its share of 5: users 0, 2, 4 and 1, 3"
+    );
+    assert_eq!(
+        whole.aggregated().0,
+        served,
+        "the whole run's count is the server's"
+    );
+}
+
+#[tokio::test]
+async fn shards_of_a_scenarios_own_shape_create_the_users_of_its_first_step_before_the_start() {
+    let server = demo_server().await;
+    let (coordinator, port) = coordinate("2", &[]).await;
+    let coordinator_url = format!("http://127.0.0.1:{port}");
+    let shard = |index: &str| {
+        let flags = [
+            "--seed",
+            "6",
+            "--shard",
+            index,
+            "--coordinator",
+            &coordinator_url,
+            "-q",
+        ];
+        run_with_env(
+            run_args(&guest("staged_user"), &server.url(), &flags),
+            &[SECRET],
+        )
+    };
+    let shards = tokio::join!(shard("0/2"), shard("1/2"));
+    let whole = coordinator.finish(Duration::from_secs(60)).await;
+    let served = server.shutdown().await;
+    for shard in [&shards.0, &shards.1] {
+        shard.assert(shard.code == 0, "each shard follows the wave to its end");
+    }
+    made_ahead(&[&shards.0, &shards.1], 2, "users of the wave's first 4");
+    whole.assert(
+        whole.code == 0 && whole.stdout.contains("peak 8 running"),
+        "the shards together follow the wave up to 8 users",
+    );
+    assert_eq!(
+        whole.aggregated(),
+        (served, 0),
+        "the whole run's total is the server's"
     );
 }

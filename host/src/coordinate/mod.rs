@@ -94,7 +94,7 @@ impl Coordinator {
     /// returns the run's exit code. `gave_up` ends the wait for shards early (a local
     /// worker that failed), with its reason.
     pub async fn run(
-        self,
+        mut self,
         options: &CoordinateOptions,
         gave_up: impl std::future::Future<Output = Failure>,
     ) -> Result<u8, Failure> {
@@ -129,6 +129,7 @@ impl Coordinator {
             return Err(failure);
         }
         drop(phase);
+        self.views.offer_users(&self.room);
         let ended = self.watch(options, &mut signals).await;
         self.views.run_ended();
         self.server.close().await;

@@ -16,7 +16,7 @@ use crate::merge::check::{difference, RunIdentity};
 use crate::metrics::{LiveStats, RequestStats, RowCounts, RunStats, Second, Timeline};
 use crate::report::prometheus::PrometheusMetrics;
 use crate::report::LOCUST_PERCENTILES;
-use crate::shard_link::wire::{DoneIn, Hello, Reply, SecondsIn, Start};
+use crate::shard_link::wire::{DoneIn, Hello, Reply, SecondsIn, Start, UsersOffer, UsersStep};
 
 /// How long after the last greeting the shards start: time for the answer to reach them.
 const START_DELAY: Duration = Duration::from_millis(500);
@@ -46,6 +46,8 @@ pub struct Room {
     /// Every shard's seconds so far, for live views and `--abort-on-fail`.
     pub live: LiveStats,
     stop: Mutex<Option<&'static str>>,
+    /// The whole run's user count, once the dashboard has changed it.
+    users: Mutex<Option<UsersStep>>,
     exporter: Option<Arc<PrometheusMetrics>>,
 }
 
@@ -146,6 +148,7 @@ impl Room {
             phase: watch::Sender::new(Phase::Gathering),
             live,
             stop: Mutex::new(None),
+            users: Mutex::new(None),
             exporter,
         }
     }
@@ -312,8 +315,10 @@ impl Room {
             .iter()
             .fold((0, 0), |(i, d), &(si, sd)| (i + si, d + sd));
         self.live.gauges.set_iterations(iterations, dropped);
+        let users = *self.users.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(Reply {
             stop: self.stopping().map(str::to_string),
+            users,
         })
     }
 
@@ -342,6 +347,35 @@ impl Room {
     pub fn order_stop(&self, reason: &'static str) {
         let mut stop = self.stop.lock().unwrap_or_else(PoisonError::into_inner);
         stop.get_or_insert(reason);
+    }
+
+    /// The whole run's user count and the most users it can hold, when every shard's count
+    /// may change (each offers its own); none before every shard has greeted.
+    pub fn users_offer(&self) -> Option<UsersOffer> {
+        let state = self.lock();
+        let mut whole = UsersOffer {
+            step: UsersStep {
+                users: 0,
+                spawn_rate: Some(0.0),
+            },
+            max_users: 0,
+        };
+        for hello in &state.hellos {
+            let offer = hello.as_ref()?.adjustable?;
+            whole.step.users = whole.step.users.saturating_add(offer.step.users);
+            whole.max_users = whole.max_users.saturating_add(offer.max_users);
+            whole.step.spawn_rate = whole
+                .step
+                .spawn_rate
+                .zip(offer.step.spawn_rate)
+                .map(|(a, b)| a + b);
+        }
+        Some(whole)
+    }
+
+    /// Orders every shard to run its share of `users` from its next answer on.
+    pub fn order_users(&self, users: UsersStep) {
+        *self.users.lock().unwrap_or_else(PoisonError::into_inner) = Some(users);
     }
 
     fn stopping(&self) -> Option<&'static str> {
@@ -518,6 +552,16 @@ mod tests {
             scenarios: Vec::new(),
             config: serde_json::from_value(config).expect("a config"),
             setup: Vec::new(),
+            adjustable: None,
+        }
+    }
+
+    fn hello_of(shard: u32, shards: u32) -> Hello {
+        Hello {
+            shard,
+            shards,
+            instance: u64::from(shard) + 1,
+            ..hello()
         }
     }
 
@@ -590,6 +634,66 @@ mod tests {
             ended.lost[0].1.contains("its seconds 2..3 never arrived"),
             "{:?}",
             ended.lost
+        );
+    }
+
+    #[test]
+    fn the_whole_runs_user_count_may_change_only_when_every_shards_may() {
+        let (_, _, live) = metrics::channel(&[], usize::MAX).expect("a valid layout");
+        let room = Room::new(2, "s", live, None);
+        let offer = |users, spawn_rate| UsersOffer {
+            step: UsersStep { users, spawn_rate },
+            max_users: users * 2,
+        };
+        let mut first = hello();
+        first.shards = 2;
+        first.adjustable = Some(offer(3, Some(1.5)));
+        room.hello(first.clone()).expect("shard 0 joins");
+        assert_eq!(
+            room.users_offer(),
+            None,
+            "not before every shard has joined"
+        );
+        let mut second = Hello {
+            shard: 1,
+            instance: 2,
+            ..first.clone()
+        };
+        second.adjustable = Some(offer(2, Some(1.0)));
+        room.hello(second.clone()).expect("shard 1 joins");
+        let whole = room.users_offer().expect("every shard's count may change");
+        assert_eq!(
+            whole.step,
+            UsersStep {
+                users: 5,
+                spawn_rate: Some(2.5)
+            }
+        );
+        assert_eq!(whole.max_users, 10);
+
+        let (_, _, live) = metrics::channel(&[], usize::MAX).expect("a valid layout");
+        let room = Room::new(2, "s", live, None);
+        room.hello(first).expect("shard 0 joins");
+        second.adjustable = Some(offer(2, None));
+        room.hello(second.clone()).expect("shard 1 joins");
+        let at_once = room.users_offer().expect("an offer");
+        assert_eq!(
+            at_once.step.spawn_rate, None,
+            "one shard starting all at once makes the whole"
+        );
+
+        let (_, _, live) = metrics::channel(&[], usize::MAX).expect("a valid layout");
+        let room = Room::new(2, "s", live, None);
+        room.hello(Hello {
+            adjustable: None,
+            ..second
+        })
+        .expect("shard 1 joins");
+        room.hello(hello_of(0, 2)).expect("shard 0 joins");
+        assert_eq!(
+            room.users_offer(),
+            None,
+            "a shard that follows a shape keeps the count"
         );
     }
 

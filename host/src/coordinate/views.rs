@@ -1,9 +1,11 @@
 //! What shows a coordinated run while it goes on, besides the live terminal view: the
 //! Prometheus endpoint (every shard's rows, labelled by scenario and shard) and the web
-//! dashboard, whose Stop button stops every shard.
+//! dashboard, whose Stop button stops every shard and whose user count, when every shard's
+//! may change, sets the whole run's.
 
 use std::sync::Arc;
 
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -12,7 +14,8 @@ use crate::config::Outputs;
 use crate::error::Failure;
 use crate::metrics::LiveStats;
 use crate::report::prometheus::{self, PrometheusMetrics};
-use crate::web::Dashboard;
+use crate::shard_link::wire::UsersStep;
+use crate::web::{Dashboard, UsersControl};
 
 /// The endpoint's metrics, when `--prometheus` asks for them; the room feeds them.
 pub fn exporter_metrics(
@@ -30,7 +33,8 @@ pub fn exporter_metrics(
 pub struct CoordinatorViews {
     exporter: Option<JoinHandle<()>>,
     dashboard: Option<Dashboard>,
-    stop_relay: Option<JoinHandle<()>>,
+    /// Carry the dashboard's Stop and user counts to the room.
+    relays: Vec<JoinHandle<()>>,
 }
 
 impl CoordinatorViews {
@@ -50,12 +54,12 @@ impl CoordinatorViews {
             }
             _ => None,
         };
-        let (dashboard, stop_relay) = match outputs.web {
+        let (dashboard, relays) = match outputs.web {
             Some(addr) => {
                 let stop = CancellationToken::new();
                 let auth = outputs.web_auth.as_deref();
                 let live = room.live.clone();
-                let dashboard = Dashboard::start(addr, auth, live, None, 0, stop.clone())
+                let dashboard = Dashboard::start(addr, auth, live, None, stop.clone())
                     .await
                     .map_err(Failure::bad_input)?;
                 tracing::info!("live dashboard at http://{}/", dashboard.addr);
@@ -64,15 +68,36 @@ impl CoordinatorViews {
                     stop.cancelled().await;
                     room.order_stop("stopped");
                 });
-                (Some(dashboard), Some(relay))
+                (Some(dashboard), vec![relay])
             }
-            None => (None, None),
+            None => (None, Vec::new()),
         };
         Ok(Self {
             exporter,
             dashboard,
-            stop_relay,
+            relays,
         })
+    }
+
+    /// Once every shard has joined: lets the dashboard change the whole run's user count,
+    /// if every shard's may change; each change reaches the shards with their next answer.
+    pub fn offer_users(&mut self, room: &Arc<Room>) {
+        let (Some(dashboard), Some(offer)) = (&self.dashboard, room.users_offer()) else {
+            return;
+        };
+        let (users, mut changes) = watch::channel(offer.step.step());
+        dashboard.offer_users(UsersControl {
+            users,
+            max_users: offer.max_users,
+        });
+        let room = Arc::clone(room);
+        self.relays.push(tokio::spawn(async move {
+            while changes.changed().await.is_ok() {
+                let step = *changes.borrow_and_update();
+                tracing::info!("the dashboard asks for {} users in all", step.users);
+                room.order_users(UsersStep::of(step));
+            }
+        }));
     }
 
     /// The run has ended: the dashboard shows it as finished.
@@ -80,7 +105,7 @@ impl CoordinatorViews {
         if let Some(dashboard) = &self.dashboard {
             dashboard.finished();
         }
-        if let Some(relay) = &self.stop_relay {
+        for relay in &self.relays {
             relay.abort();
         }
     }

@@ -5,18 +5,19 @@
 use std::time::SystemTime;
 
 use anyhow::anyhow;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::config::RunConfig;
 use crate::error::Failure;
 use crate::metrics::{Aggregator, Interval, RunStats};
+use crate::plan::Step;
 use crate::report::json_summary::outcome_entry;
 use crate::report::summary_in::ScenarioIn;
 use crate::report::ScenarioLabel;
 use crate::scheduler::{RunOutcome, Swarm};
-use crate::shard_link::wire::{DoneOut, Hello, SECRET_ENV};
-use crate::shard_link::{skew_ms, ShardLink, StopOrders};
+use crate::shard_link::wire::{DoneOut, Hello, UsersOffer, UsersStep, SECRET_ENV};
+use crate::shard_link::{skew_ms, Orders, ShardLink};
 
 use super::outputs;
 
@@ -38,13 +39,15 @@ pub struct Uploading {
 
 impl Joined {
     /// Greets the coordinator `config` names, if any, and waits until every shard has; the
-    /// scenarios are described by `labels` and weighed by `weights`, and `setup` is what
-    /// their setups returned on this shard (shard 0's go to every shard).
+    /// scenarios are described by `labels` and weighed by `weights`, `setup` is what their
+    /// setups returned on this shard (shard 0's go to every shard), and `users` the shard's
+    /// user count if it may change.
     pub async fn join(
         config: &RunConfig,
         labels: &[ScenarioLabel],
         weights: &[u32],
         setup: Vec<Option<String>>,
+        users: Option<Step>,
     ) -> Result<Option<Self>, Failure> {
         let Some(url) = &config.coordinator else {
             return Ok(None);
@@ -71,6 +74,10 @@ impl Joined {
         let mut hello = Hello::new(config.vu.seed, config.host.to_string(), scenarios, &summary)
             .map_err(Failure::from)?;
         hello.setup = setup;
+        hello.adjustable = users.map(|step| UsersOffer {
+            step: UsersStep::of(step),
+            max_users: config.max_users(),
+        });
         tracing::info!("waiting for every shard to join the coordinator at {url}");
         let (start, setup) = link.join(&hello).await.map_err(Failure::bad_input)?;
         Ok(Some(Self {
@@ -102,11 +109,13 @@ impl Joined {
         self.skew_ms = skew_ms(self.start, SystemTime::now());
     }
 
-    /// Starts sending seconds; the coordinator's stop orders stop `swarm`.
-    pub fn upload(self, swarm: &Swarm) -> Uploading {
-        let stop = StopOrders {
+    /// Starts sending seconds; the coordinator's stop orders stop `swarm`, and its user
+    /// counts go to `users`, if this shard's count may change.
+    pub fn upload(self, swarm: &Swarm, users: Option<watch::Sender<Step>>) -> Uploading {
+        let stop = Orders {
             halt: swarm.halt.clone(),
             abort: swarm.abort.clone(),
+            users: users.map(|users| (users, swarm.shard)),
         };
         let (link, seconds) = (self.link, self.seconds);
         let task = tokio::spawn(async move {

@@ -60,8 +60,8 @@ pub async fn run_scenarios(
     mut config: RunConfig,
 ) -> Result<Finished, Failure> {
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
-    let prepared = prepare(scenarios, &mut config).await?;
-    let (mut joined, runs_hooks, warm) = set_up_and_join(&config, &prepared, &weights).await?;
+    let mut prepared = prepare(scenarios, &mut config).await?;
+    let (mut joined, runs_hooks, warm) = set_up_and_join(&config, &mut prepared, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
     let names = prepared.labels.iter().map(|l| l.user.clone()).collect();
@@ -83,8 +83,8 @@ pub async fn run_scenarios(
         shard,
         warm,
     ));
-    let uploading = joined.map(|joined| joined.upload(&swarm));
     let control = prepared.users_control;
+    let uploading = joined.map(|joined| joined.upload(&swarm, control.clone()));
     let mut views = Views::start(&config, &live, &swarm, control, &mut signals).await?;
     let labels = prepared.labels;
     let plan = Plan {
@@ -143,7 +143,7 @@ pub async fn run_scenarios(
 /// runs the hooks, and gives the users made ahead.
 async fn set_up_and_join(
     config: &RunConfig,
-    prepared: &Prepared,
+    prepared: &mut Prepared,
     weights: &[u32],
 ) -> Result<(Option<coordinated::Joined>, bool, WarmUsers), Failure> {
     let coordinated = config.coordinator.is_some();
@@ -156,12 +156,17 @@ async fn set_up_and_join(
         }
     }
     let warm = if coordinated {
-        let ahead = prepared.model.users_ahead(config.max_users());
+        let ahead = prepared
+            .model
+            .users_ahead(config.max_users(), config.shard)
+            .await;
         WarmUsers::create(&prepared.slots, &prepared.ctx, config.shard, weights, ahead).await
     } else {
         WarmUsers::default()
     };
-    let joined = match coordinated::Joined::join(config, &prepared.labels, weights, setup).await {
+    let users = prepared.users_control.as_ref().map(|users| *users.borrow());
+    let labels = &prepared.labels;
+    let joined = match coordinated::Joined::join(config, labels, weights, setup, users).await {
         Ok(joined) => joined,
         Err(failure) => {
             // The setup ran; what it made is undone even though the run never started.
@@ -228,7 +233,8 @@ async fn prepare(
         });
         slots.push(ScenarioSlot::new(loaded, user));
     }
-    let adjustable = config.outputs.web.is_some();
+    // The dashboard's, or a coordinator's, user count.
+    let adjustable = config.outputs.web.is_some() || config.coordinator.is_some();
     let (model, users_control) =
         scheduler::model_for(&config.model, &slots, &ctx, config.max_users(), adjustable).await?;
     let peak_users = model.peak_users(config.max_users());

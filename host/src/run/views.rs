@@ -15,7 +15,7 @@ use crate::report::live::{LiveView, Progress};
 use crate::report::prometheus::{self, PrometheusMetrics};
 use crate::scheduler::{StopSignals, Swarm};
 use crate::thresholds;
-use crate::web::Dashboard;
+use crate::web::{Dashboard, UsersControl};
 
 /// Starts `/metrics` when `--prometheus` asks for it, fed by `aggregator`, its `scenario`
 /// label naming `scenarios`; returns the aggregator to run and the endpoint's task.
@@ -59,11 +59,13 @@ impl Views {
             Some(addr) => {
                 let halt = swarm.halt.clone();
                 let auth = config.outputs.web_auth.as_deref();
-                let max_users = config.max_users();
-                let dashboard =
-                    Dashboard::start(addr, auth, live.clone(), users_control, max_users, halt)
-                        .await
-                        .map_err(Failure::bad_input)?;
+                let control = users_control.map(|users| UsersControl {
+                    users,
+                    max_users: config.max_users(),
+                });
+                let dashboard = Dashboard::start(addr, auth, live.clone(), control, halt)
+                    .await
+                    .map_err(Failure::bad_input)?;
                 tracing::info!("live dashboard at http://{}/", dashboard.addr);
                 if config.run_time.is_none() {
                     wait_for_start(&dashboard, swarm, signals).await;

@@ -50,14 +50,18 @@ impl Model {
     }
 
     /// The users a coordinated shard creates before the start: every user the closed model
-    /// runs when that is known ahead (fixed users, stages, the dashboard's count), and an
-    /// arrival rate's pre-allocated users; none when a scenario's shape decides as the run
-    /// goes on.
-    pub fn users_ahead(&self, max_users: u32) -> u32 {
+    /// runs when that is known ahead (fixed users, stages, the count a dashboard or
+    /// coordinator starts with), this shard's share of the first step of a scenario's own
+    /// shape (asked at second 0; the users it adds later are made as they start), and an
+    /// arrival rate's pre-allocated users.
+    pub async fn users_ahead(&mut self, max_users: u32, shard: Shard) -> u32 {
         match self {
             Model::Closed(ClosedShape::Host(shape)) => shape.peak_users(),
-            Model::Closed(ClosedShape::Controlled(_)) => max_users,
-            Model::Closed(ClosedShape::Guest { .. }) => 0,
+            Model::Closed(ClosedShape::Controlled(users)) => users.borrow().users.min(max_users),
+            Model::Closed(ClosedShape::Guest { vu, max_users }) => match vu.shape(0).await {
+                Ok(Some(step)) => shard.share_users(step.users).min(*max_users),
+                _ => 0,
+            },
             Model::Open(open) => open.pre_allocated.min(open.max_users),
         }
     }

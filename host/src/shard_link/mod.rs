@@ -1,6 +1,6 @@
 //! A shard's line to its coordinator (`--coordinator URL`): it greets the coordinator and
 //! waits for the agreed start, sends every second's exact statistics as the run goes, obeys
-//! a stop the coordinator orders, and says how its run went. Every call carries the run's
+//! a stop or a user count the coordinator orders, and says how its run went. Every call carries the run's
 //! secret; the coordinator's side is `coordinate`.
 
 pub mod wire;
@@ -16,10 +16,11 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 use crate::metrics::Interval;
+use crate::plan::{Shard, Step};
 use wire::{
     DoneOut, Hello, Reply, SecondOut, SecondsOut, Start, DONE_PATH, READY_PATH, SECONDS_PATH,
 };
@@ -33,13 +34,15 @@ const SECONDS_PER_CALL: usize = 20;
 /// How long one call of seconds or of the end may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What a shard's run is stopped with when its coordinator says so.
+/// What a shard's run is stopped or steered with when its coordinator says so.
 #[derive(Debug, Clone)]
-pub struct StopOrders {
+pub struct Orders {
     /// Cancelled when the coordinator stops the run by hand.
     pub halt: CancellationToken,
     /// Cancelled when a threshold failed on the whole run (`--abort-on-fail`).
     pub abort: CancellationToken,
+    /// The shard's user count, when it may change, and which shard it is.
+    pub users: Option<(watch::Sender<Step>, Shard)>,
 }
 
 /// A shard's connection to its coordinator.
@@ -111,7 +114,7 @@ impl ShardLink {
     pub async fn upload(
         &self,
         mut seconds: mpsc::UnboundedReceiver<Interval>,
-        stop: StopOrders,
+        stop: Orders,
     ) -> u32 {
         let mut pending: Vec<SecondOut> = Vec::new();
         let (mut open, mut made) = (true, 0u32);
@@ -248,12 +251,21 @@ impl ShardLink {
     }
 }
 
-/// Stops the run as the coordinator's `reply` says, if it does.
-fn obey(reply: &Reply, stop: &StopOrders) {
+/// Stops the run, or sets this shard's share of the run's users, as the coordinator's
+/// `reply` says, if it does.
+fn obey(reply: &Reply, orders: &Orders) {
     match reply.stop.as_deref() {
-        Some("aborted") => stop.abort.cancel(),
-        Some(_) => stop.halt.cancel(),
+        Some("aborted") => orders.abort.cancel(),
+        Some(_) => orders.halt.cancel(),
         None => {}
+    }
+    if let (Some(whole), Some((users, shard))) = (reply.users, &orders.users) {
+        let share = shard.step(whole.step());
+        users.send_if_modified(|current| {
+            let changed = *current != share;
+            *current = share;
+            changed
+        });
     }
 }
 

@@ -8,6 +8,7 @@ use anyhow::bail;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::{FailureKey, Interval, RequestKey, RequestStats, RowCounts, RunStats};
+use crate::plan::Step;
 use crate::report::custom_metrics::{self, MetricEntry};
 use crate::report::json_summary::{Outcome, SummaryConfig};
 use crate::report::summary_in::{ConfigIn, OutcomeIn, ScenarioIn};
@@ -43,6 +44,46 @@ pub struct Hello {
     /// of the whole run; empty from the others).
     #[serde(default)]
     pub setup: Vec<Option<String>>,
+    /// This shard's user count, when it may change while the run goes on (a fixed count
+    /// of the closed model).
+    #[serde(default)]
+    pub adjustable: Option<UsersOffer>,
+}
+
+/// A user count, and the spawn rate on the way to it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UsersStep {
+    /// Users to run.
+    pub users: u32,
+    /// Users started or stopped per second; none: all at once.
+    pub spawn_rate: Option<f64>,
+}
+
+impl UsersStep {
+    /// `step`, as it travels.
+    pub fn of(step: Step) -> Self {
+        Self {
+            users: step.users,
+            spawn_rate: step.spawn_rate.is_finite().then_some(step.spawn_rate),
+        }
+    }
+
+    /// The step it carries.
+    pub fn step(self) -> Step {
+        Step {
+            users: self.users,
+            spawn_rate: self.spawn_rate.unwrap_or(f64::INFINITY),
+        }
+    }
+}
+
+/// A shard's user count that may change, and the most users it can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct UsersOffer {
+    /// Its users now, and their spawn rate.
+    pub step: UsersStep,
+    /// The most users it can hold.
+    pub max_users: u32,
 }
 
 impl Hello {
@@ -63,6 +104,7 @@ impl Hello {
             scenarios,
             config,
             setup: Vec::new(),
+            adjustable: None,
         })
     }
 }
@@ -101,6 +143,10 @@ pub struct SecondsIn {
 pub struct Reply {
     /// Set when the run must stop: `stopped` (by hand) or `aborted` (a threshold failed).
     pub stop: Option<String>,
+    /// The whole run's user count, once the coordinator's dashboard has changed it: each
+    /// shard runs its share.
+    #[serde(default)]
+    pub users: Option<UsersStep>,
 }
 
 /// A shard's last word, after its last second.

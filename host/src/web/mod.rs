@@ -10,7 +10,7 @@ use access::Access;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -60,14 +60,22 @@ impl Phase {
 struct Shared {
     live: LiveStats,
     phase: watch::Sender<Phase>,
-    /// The user count the page may change (closed model with a fixed count only).
-    users: Option<watch::Sender<Step>>,
-    /// The most users the page may ask for (the engine is sized for them).
-    max_users: u32,
+    /// The user count the page may change (closed model with a fixed count only), once
+    /// the run offers it.
+    users: OnceLock<UsersControl>,
     /// Cancelled by the Stop button.
     stop: CancellationToken,
     /// Who may use the dashboard.
     access: Access,
+}
+
+/// The user count a page may change, and the most it may ask for (the engine is sized for
+/// them).
+pub struct UsersControl {
+    /// Where a new count goes.
+    pub users: watch::Sender<Step>,
+    /// The most users a control may ask for.
+    pub max_users: u32,
 }
 
 /// A running dashboard.
@@ -85,8 +93,7 @@ impl Dashboard {
         addr: SocketAddr,
         auth: Option<&str>,
         live: LiveStats,
-        users: Option<watch::Sender<Step>>,
-        max_users: u32,
+        users: Option<UsersControl>,
         stop: CancellationToken,
     ) -> anyhow::Result<Self> {
         let access = Access::new(addr, auth)?;
@@ -98,8 +105,7 @@ impl Dashboard {
         let shared = Arc::new(Shared {
             live,
             phase,
-            users,
-            max_users,
+            users: users.map(OnceLock::from).unwrap_or_default(),
             stop,
             access,
         });
@@ -130,12 +136,18 @@ impl Dashboard {
                 changed = phase.changed() => {
                     changed.ok()?;
                     if *phase.borrow() == Phase::Running {
-                        return self.shared.users.as_ref().map(|users| *users.borrow());
+                        return self.shared.users.get().map(|control| *control.users.borrow());
                     }
                 }
                 _ = self.shared.stop.cancelled() => return None,
             }
         }
+    }
+
+    /// Lets the page change the user count from now on (a coordinator learns whether its
+    /// shards' count can change only once they have joined); a second offer is ignored.
+    pub fn offer_users(&self, control: UsersControl) {
+        let _ = self.shared.users.set(control);
     }
 
     /// Shows the run as finished; the page keeps its last numbers.
@@ -158,7 +170,7 @@ fn snapshot(shared: &Shared) -> Snapshot {
     Snapshot::take(
         &shared.live,
         shared.phase.borrow().name(),
-        shared.users.is_some(),
+        shared.users.get().is_some(),
     )
 }
 
@@ -220,7 +232,7 @@ async fn set_users(State(shared): State<Arc<Shared>>, Json(form): Json<UsersForm
 type Refusal = (StatusCode, String);
 
 fn change_users(shared: &Shared, form: &UsersForm) -> Result<(), Refusal> {
-    let Some(users) = &shared.users else {
+    let Some(UsersControl { users, max_users }) = shared.users.get() else {
         return Err((
             StatusCode::CONFLICT,
             "this run's user count follows its load shape or arrival rate".into(),
@@ -234,13 +246,10 @@ fn change_users(shared: &Shared, form: &UsersForm) -> Result<(), Refusal> {
             "users must be at least 1 and the spawn rate above 0".into(),
         ));
     }
-    if form.users > shared.max_users {
+    if form.users > *max_users {
         return Err((
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "at most {} users (raise --max-users for more)",
-                shared.max_users
-            ),
+            format!("at most {max_users} users (raise --max-users for more)"),
         ));
     }
     users.send_replace(Step {
