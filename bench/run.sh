@@ -17,20 +17,27 @@
 #   8. per language (Rust, Python, JavaScript): component size, first and cached start, instantiation
 #      per user, resident memory per idle and per active user, CPU per request (bench/languages.sh)
 # Usage: bash bench/run.sh   (ROUNDS=5 throughput rounds and BUDGET_ROUNDS=9 budget rounds of
-#                             DURATION=10 seconds by default; all traffic stays on 127.0.0.1)
+#                             DURATION=10 seconds by default; SECTIONS="3 4" runs only those;
+#                             all traffic stays on 127.0.0.1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
+# Whether section $1 runs: all of them, or those SECTIONS lists (SECTIONS="3 4").
+wants() { [ -z "${SECTIONS:-}" ] || [[ " $SECTIONS " == *" $1 "* ]]; }
 command -v oha >/dev/null || cargo install oha --locked
 
 # --- 1. instantiation --------------------------------------------------------------------
+if wants 1; then
 echo "== instantiation"
 cargo bench -q -p wasmload --bench instantiate -- "$GUESTS/one_request.wasm" 2000 | tee "$OUT/instantiate.txt"
 # A scenario of the same size with a library linked in: what the library adds to each user.
 cargo bench -q -p wasmload --bench instantiate -- "$GUESTS/uses_auth.wasm" 2000 "$GUESTS/auth_library.wasm" \
   | tee -a "$OUT/instantiate.txt"
 
+fi
+
 # --- 2. memory per idle user ----------------------------------------------------------------
+if wants 2; then
 rss_with_users() {  # rss_with_users USERS CONNECT [GUEST FLAGS...]: the RSS in KiB of USERS sleeping users
   local users=$1 connect=$2 guest=${3:-idle_user}
   shift $(( $# < 3 ? $# : 3 ))
@@ -73,10 +80,16 @@ done | median | awk '{ printf "one call from a scenario into a library (a short 
     --connections shared --run-time 1s 2>&1 || true; } | grep -oE 'can hold about [0-9]+ users' \
   | head -1 | sed 's/^/one process /' | tee -a "$OUT/memory.txt"
 
+fi
+
 # --- 3. throughput against nginx, generator on core 0 --------------------------------------
+if wants 3; then
 # The machine is shared and single runs swing by a third, so oha and wasmload alternate for
 # ROUNDS rounds and the medians are compared.
 echo "== throughput, 50 users, ${ROUNDS} rounds of ${DURATION}s each"
+# A generator that sends less often pays more per request in the kernel (each write must wake
+# a server that has gone to sleep), so each round also runs oha paced (-q) at the rate
+# wasmload reached: the same work at the same rate, the cost of the generator's own code.
 : >"$OUT/rounds.txt"
 for round in $(seq "$ROUNDS"); do
   OHA_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c 50 --no-tui "http://127.0.0.1:$PORT/")
@@ -85,14 +98,18 @@ for round in $(seq "$ROUNDS"); do
     --users 50 --run-time "${DURATION}s" --log-level warn)
   WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
   WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
+  PACE=$(awk -v reqs="$WL_REQS" -v secs="$WL_SECS" 'BEGIN { printf "%d", reqs / secs }')
+  PACED_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c 50 -q "$PACE" --no-tui "http://127.0.0.1:$PORT/")
+  PACED_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
   # round, oha req/s, oha CPU-s/100k, wasmload req/s, wasmload CPU-s/100k, wasmload % of oha,
-  # wasmload's CPU per request over oha's
+  # wasmload's CPU per request over oha's, paced oha's CPU-s/100k, wasmload's over paced oha's
   awk -v r="$round" -v orps="$OHA_RPS" -v ocpu="$OHA_CPU" -v secs="$DURATION" \
-    -v reqs="$WL_REQS" -v wcpu="$WL_CPU" -v wsecs="$WL_SECS" 'BEGIN {
+    -v reqs="$WL_REQS" -v wcpu="$WL_CPU" -v wsecs="$WL_SECS" -v prps="$PACED_RPS" -v pcpu="$PACED_CPU" 'BEGIN {
     wrps = reqs / wsecs; o = ocpu / (orps * secs) * 100000; w = wcpu / reqs * 100000
-    printf "%d %.0f %.2f %.0f %.2f %.0f %.2f\n", r, orps, o, wrps, w, wrps / orps * 100, w / o }' \
+    p = pcpu / (prps * secs) * 100000
+    printf "%d %.0f %.2f %.0f %.2f %.0f %.2f %.2f %.2f\n", r, orps, o, wrps, w, wrps / orps * 100, w / o, p, w / p }' \
     | tee -a "$OUT/rounds.txt" \
-    | awk '{ printf "round %d: oha %6d req/s, %.2f CPU-s/100k | wasmload %6d req/s, %.2f CPU-s/100k (%d%% of oha, %.2fx its CPU per request)\n", $1, $2, $3, $4, $5, $6, $7 }'
+    | awk '{ printf "round %d: oha %6d req/s, %.2f CPU-s/100k | wasmload %6d req/s, %.2f CPU-s/100k (%d%% of oha, %.2fx its CPU per request) | oha paced to that rate %.2f CPU-s/100k (wasmload %.2fx)\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
 done
 column_median() { awk -v c="$1" '{ print $c }' "$OUT/rounds.txt" | median; }
 {
@@ -102,15 +119,21 @@ column_median() { awk -v c="$1" '{ print $c }' "$OUT/rounds.txt" | median; }
     "$(column_median 4)" "$(column_median 5)" "$(column_median 6)"
   printf "wasmload's CPU per request over oha's, median of the rounds: %.2fx (target <= 1.25x)\n" \
     "$(column_median 7)"
+  printf "the same over oha paced to wasmload's rate (%.2f CPU-s per 100k), median of the rounds: %.2fx\n" \
+    "$(column_median 8)" "$(column_median 9)"
 } | tee "$OUT/throughput.txt"
 
+fi
+
 # --- 4. arrival-rate accuracy at 10,000 iterations/s -------------------------------------------
+if wants 4; then
 # Targets on this machine: the achieved rate within 1% of the requested one, and iterations
 # starting at most 5 ms late at p99 (the async runtime's timers tick every millisecond).
 RATE=10000
 echo "== arrival-rate accuracy, ${RATE} iterations/s for ${DURATION}s"
 taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
-  --rate "${RATE}/s" --run-time "${DURATION}s" --max-users 1000 --log-level warn >"$OUT/arrival.out"
+  --rate "${RATE}/s" --run-time "${DURATION}s" --max-users 1000 --log-level warn \
+  --json "$OUT/arrival.json" >"$OUT/arrival.out"
 STARTED=$(grep -oE '[0-9]+ iterations started' "$OUT/arrival.out" | grep -oE '^[0-9]+')
 DROPPED=$(grep -oE '[0-9]+ dropped' "$OUT/arrival.out" | grep -oE '^[0-9]+')
 P99=$(sed -nE 's/^iteration start lateness.* p99 ([0-9.]+),.*/\1/p' "$OUT/arrival.out")
@@ -118,8 +141,19 @@ awk -v started="$STARTED" -v dropped="$DROPPED" -v p99="$P99" -v rate="$RATE" -v
   achieved = started / secs
   printf "requested %d/s, achieved %.0f/s (%.2f%% of requested; target 99-101%%), %d dropped\n", rate, achieved, achieved / rate * 100, dropped
   printf "iteration start lateness p99: %.2f ms (target <= 5 ms)\n", p99 }' | tee "$OUT/arrival-rate.txt"
+# The first second, while users open their connections, apart from the seconds after it.
+python3 - "$OUT/arrival.json" "$RATE" <<'PY' | tee -a "$OUT/arrival-rate.txt"
+import json, sys
+seconds = [p["requests"] for p in json.load(open(sys.argv[1]))["timeline"]]
+rate, rest = int(sys.argv[2]), seconds[1:-1] or seconds
+print(f"requests in the first second: {seconds[0]}; in each full second after it: "
+      f"{min(rest)}-{max(rest)} ({sum(rest) / len(rest) / rate * 100:.2f}% of requested)")
+PY
+
+fi
 
 # --- 5. the cost of the budgets on the normal path ----------------------------------------------
+if wants 5; then
 # Target: with the budgets on, at most 3% fewer requests/s than with them off (--no-budgets).
 BUDGET_ROUNDS=${BUDGET_ROUNDS:-9}
 echo "== budget overhead, 50 users, ${BUDGET_ROUNDS} rounds of ${DURATION}s each way"
@@ -146,7 +180,10 @@ awk -v on="$(awk '{ print $2 }' "$OUT/budgets.txt" | median)" \
   printf "budget overhead: median of the rounds %.1f%% (medians: %.0f req/s on, %.0f off; target <= 3%%)\n", overhead, on, off }' \
   | tee "$OUT/budget-overhead.txt"
 
+fi
+
 # --- 6. 100,000 idle users in local worker processes ----------------------------------------
+if wants 6; then
 # More users than one process holds: wasmload picks the worker processes itself. Printed: the
 # time from the command to every user running (read from the coordinator's Prometheus
 # gauge), and the resident memory of all wasmload processes together then.
@@ -173,7 +210,10 @@ kill -INT "$SCALE_PID"; wait "$SCALE_PID" || true
       users, want, secs, kib / 1024, kib / users }'
 } | tee "$OUT/scale.txt"
 
+fi
+
 # --- 7. one coordinator under 1,000 shards ---------------------------------------------------
+if wants 7; then
 # 1,000 simulated shards post a second each per wall second (10 rows, 200 requests a second
 # each, histograms exact) to one `wasmload coordinate`; printed: its CPU per wall second
 # (target < 100 ms) and its resident memory over the run (target: flat).
@@ -188,5 +228,9 @@ cargo bench -q -p wasmload --bench coordinator_load -- "$COORD_PORT" "$COORD_PID
   | tee "$OUT/coordinator.txt"
 kill -9 "$COORD_PID" 2>/dev/null || true
 
+fi
+
 # --- 8. languages ---------------------------------------------------------------------------
+if wants 8; then
 . bench/languages.sh
+fi
