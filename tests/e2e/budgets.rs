@@ -1,7 +1,7 @@
 //! Budgets and hostile guests: a guest that outgrows `--vu-memory` or floods the log harms
 //! only itself, and every request is still counted once.
 
-use crate::support::{paced_beside, run_against_demo, Run};
+use crate::support::{paced_beside, run, run_against_demo, scratch_dir, Run};
 
 #[tokio::test]
 async fn a_memory_bomb_hits_its_budget_and_restarts() {
@@ -78,9 +78,11 @@ async fn a_guest_flooding_the_log_only_slows_itself() {
 
 #[tokio::test]
 async fn distinct_urls_share_an_overflow_row_and_memory_stays_bounded() {
+    let summary = scratch_dir("distinct_urls").join("summary.json");
+    let json = format!("--json={}", summary.display());
     let (result, served) = run_against_demo(
         "distinct_urls",
-        &["--users", "20", "--iterations", "2000", "--quiet"],
+        &["--users", "20", "--iterations", "2000", "--quiet", &json],
     )
     .await;
     let (requests, _) = result.aggregated();
@@ -102,8 +104,26 @@ async fn distinct_urls_share_an_overflow_row_and_memory_stays_bounded() {
     result.assert(
         result
             .stdout
-            .contains("1000 requests had names past --max-rows 1000"),
-        "the report says how many requests overflowed",
+            .contains("1000 requests had names past --max-rows 1000")
+            && result
+                .stdout
+                .contains("1000 values of custom metrics or groups had names past --max-rows 1000"),
+        "the report says how many requests and metric values overflowed",
+    );
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).expect("a summary")).expect("JSON");
+    crate::outputs::assert_follows_the_schema(&written);
+    assert_eq!(written["past_the_cap"]["metric_values"], 1000);
+    let merged = run(vec!["merge".into(), summary.display().to_string()]).await;
+    merged.assert(
+        merged.code == result.code
+            && merged
+                .stdout
+                .contains("1000 requests had names past --max-rows (such as /api/v1/products/")
+            && merged.stdout.contains(
+                "1000 values of custom metrics or groups had names past --max-rows (such as product ",
+            ),
+        "the run's summary carries what overflowed into a merge",
     );
     let peak_mib: f64 = result
         .stdout

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Context};
 
 use crate::metrics::{
-    CheckCount, FailureKey, RequestKey, RequestStats, RowCounts, RunStats, Second, TimePoint,
-    Timeline, GROUP_METHOD,
+    CheckCount, FailureKey, Overflow, RequestKey, RequestStats, RowCounts, RunStats, Second,
+    TimePoint, Timeline, GROUP_METHOD,
 };
 use crate::report::custom_metrics;
-use crate::report::summary_in::{decode_histogram, StatsIn, SummaryFile};
+use crate::report::summary_in::{decode_histogram, PastTheCapIn, StatsIn, SummaryFile};
 use crate::report::LOCUST_PERCENTILES;
 
 /// Significant digits of every histogram wasmload writes.
@@ -68,6 +68,7 @@ pub fn merged(files: &[SummaryFile]) -> anyhow::Result<RunStats> {
             .max(summary.cpu.generator_peak_rss_bytes);
         *stats.tasks_cut_short.entry(0).or_default() += summary.outcome.tasks_cut_short;
         custom_metrics::add_entries(&mut stats.custom, &summary.metrics).with_context(label)?;
+        add_past_the_cap(&mut stats, &summary.past_the_cap);
     }
     let summaries = || files.iter().map(|file| &file.summary);
     stats.failures = add_up(summaries().flat_map(|summary| {
@@ -98,6 +99,21 @@ pub fn merged(files: &[SummaryFile]) -> anyhow::Result<RunStats> {
 }
 
 /// Counts of the same key added up, in key order.
+/// Adds what one summary counted past its cap on names: the requests of its overflow row
+/// and the custom-metric values it did not keep, with their first names.
+fn add_past_the_cap(stats: &mut RunStats, cap: &PastTheCapIn) {
+    stats.overflow.absorb(&Overflow {
+        requests: cap.requests,
+        examples: cap.request_names.clone(),
+        ..Overflow::default()
+    });
+    stats.custom.dropped.absorb(&Overflow {
+        requests: cap.metric_values,
+        examples: cap.metric_names.clone(),
+        ..Overflow::default()
+    });
+}
+
 fn add_up<K: Ord>(pairs: impl IntoIterator<Item = (K, u64)>) -> BTreeMap<K, u64> {
     let mut sums = BTreeMap::new();
     for (key, count) in pairs {

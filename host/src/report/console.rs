@@ -129,12 +129,16 @@ pub fn notes(report: &RunReport<'_>) -> Vec<String> {
         ));
     }
     let overflow = &report.stats.overflow;
+    // A merged or coordinated run has no cap of its own: each shard kept to its own.
+    let cap = match overflow.max_rows {
+        usize::MAX => "--max-rows".to_string(),
+        max_rows => format!("--max-rows {max_rows}"),
+    };
     if overflow.requests > 0 {
         notes.push(format!(
-            "{} requests had names past --max-rows {} (such as {}) and were counted under `{}`: \
+            "{} requests had names past {cap} (such as {}) and were counted under `{}`: \
              give URLs with ids one .name(..)",
             overflow.requests,
-            overflow.max_rows,
             overflow.examples.join(", "),
             crate::metrics::OVERFLOW_ROW
         ));
@@ -142,9 +146,8 @@ pub fn notes(report: &RunReport<'_>) -> Vec<String> {
     let custom = &report.stats.custom;
     if custom.dropped.requests > 0 {
         notes.push(format!(
-            "{} values of custom metrics or groups had names past --max-rows {} (such as {}) and were not kept: give them fewer, fixed names",
+            "{} values of custom metrics or groups had names past {cap} (such as {}) and were not kept: give them fewer, fixed names",
             custom.dropped.requests,
-            report.stats.overflow.max_rows,
             custom.dropped.examples.join(", ")
         ));
     }

@@ -83,10 +83,23 @@ struct Summary<'a> {
     checks: Vec<CheckEntry<'a>>,
     /// The scenario's own metrics.
     metrics: Vec<MetricEntry>,
+    /// Names past `--max-rows`, when there were any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    past_the_cap: Option<PastTheCap<'a>>,
     thresholds: &'a [Verdict],
     start_lateness: Option<Stats>,
     timeline: &'a [TimePoint],
     cpu: Cpu,
+}
+
+/// What did not get a row of its own because `--max-rows` names were taken: requests
+/// counted under the overflow row, custom-metric values not kept, and the first such names.
+#[derive(Serialize)]
+struct PastTheCap<'a> {
+    requests: u64,
+    request_names: &'a [String],
+    metric_values: u64,
+    metric_names: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -247,6 +260,14 @@ fn summary<'a>(
             })
             .collect(),
         metrics: custom_metrics::entries(&stats.custom, report.outcome.elapsed)?,
+        past_the_cap: (stats.overflow.requests > 0 || stats.custom.dropped.requests > 0).then(
+            || PastTheCap {
+                requests: stats.overflow.requests,
+                request_names: &stats.overflow.examples,
+                metric_values: stats.custom.dropped.requests,
+                metric_names: &stats.custom.dropped.examples,
+            },
+        ),
         thresholds: verdicts,
         start_lateness,
         timeline: stats.timeline.points(),

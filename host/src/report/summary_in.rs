@@ -51,6 +51,9 @@ pub struct SummaryIn {
     /// The scenario's own metrics (none in a summary from before they existed).
     #[serde(default)]
     pub metrics: Vec<super::custom_metrics::MetricEntry>,
+    /// Names past `--max-rows` (none when every name had its row).
+    #[serde(default)]
+    pub past_the_cap: PastTheCapIn,
     /// How late arrival-rate iterations started.
     pub start_lateness: Option<StatsIn>,
     /// The run second by second.
@@ -279,4 +282,17 @@ pub fn decode_histogram(encoded: &str) -> anyhow::Result<Histogram<u64>> {
 /// Milliseconds (as the summary writes a whole number of microseconds) back to microseconds.
 fn micros(ms: f64) -> u64 {
     (ms * 1000.0).round().max(0.0) as u64
+}
+
+/// What did not get a row of its own because `--max-rows` names were taken.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PastTheCapIn {
+    /// Requests counted under the overflow row.
+    pub requests: u64,
+    /// The first of their names.
+    pub request_names: Vec<String>,
+    /// Custom-metric values not kept.
+    pub metric_values: u64,
+    /// The first of their names.
+    pub metric_names: Vec<String>,
 }

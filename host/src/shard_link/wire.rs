@@ -192,6 +192,9 @@ pub struct SecondOut {
     pub rows: Vec<RowOut>,
     /// Requests past the row cap, and the first names that did not fit.
     pub overflow: (u64, Vec<String>),
+    /// Custom-metric values whose names were past the cap, and the first such names.
+    #[serde(default)]
+    pub metrics_dropped: (u64, Vec<String>),
     /// Failures by scenario, method, name and message.
     pub failures: Vec<(u16, String, String, String, u64)>,
     /// Exceptions by message.
@@ -270,6 +273,10 @@ impl SecondOut {
             iterations: interval.iterations,
             rows,
             overflow: (stats.overflow.requests, stats.overflow.examples.clone()),
+            metrics_dropped: (
+                stats.custom.dropped.requests,
+                stats.custom.dropped.examples.clone(),
+            ),
             failures: failures.collect(),
             exceptions: pairs(&stats.exceptions),
             tasks_cut_short: pairs(&stats.tasks_cut_short),
@@ -339,6 +346,7 @@ impl SecondOut {
             count.failed += failed;
         }
         custom_metrics::add_entries(&mut stats.custom, &self.metrics)?;
+        (stats.custom.dropped.requests, stats.custom.dropped.examples) = self.metrics_dropped;
         stats.guest_time_us = self.guest_us.into_iter().collect();
         stats.start_lateness = self.start_lateness.to_stats()?;
         stats.generator_cpu_peak = self.cpu;
@@ -487,6 +495,7 @@ mod tests {
             name: "checkout".into(),
             micros: 1_500,
         });
+        stats.custom.dropped.note("order 7".into());
         Interval {
             second: 3,
             users: 5,
@@ -506,6 +515,21 @@ mod tests {
             assert_eq!(stats.failures, interval.stats.failures);
             assert_eq!(stats.checks, interval.stats.checks);
             assert_eq!(stats.custom.counters, interval.stats.custom.counters);
+            assert_eq!(
+                (
+                    stats.custom.dropped.requests,
+                    &stats.custom.dropped.examples
+                ),
+                (1, &vec!["order 7".to_string()]),
+                "a value whose name was past the cap is counted, with its name"
+            );
+            assert_eq!(
+                (stats.overflow.requests, &stats.overflow.examples),
+                (
+                    interval.stats.overflow.requests,
+                    &interval.stats.overflow.examples
+                )
+            );
             let groups = |stats: &RunStats| {
                 let rows = stats.groups.iter();
                 rows.map(|(key, row)| (key.name.clone(), row.counts()))
