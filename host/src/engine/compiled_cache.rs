@@ -24,16 +24,22 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
         // SAFETY: the entry was written by `Component::serialize` of this same engine
         // configuration (its compatibility hash is in the name), into the user's own cache.
         if let Ok(component) = unsafe { Component::deserialize_file(engine, &entry) } {
+            cache::touch(&entry);
             return Ok(component);
         }
     }
     let component = Component::new(engine, bytes)?;
     if let Ok(serialized) = component.serialize() {
-        if let Err(err) = cache::write_atomically(&entry, &serialized) {
-            tracing::debug!(
+        match cache::write_atomically(&entry, &serialized) {
+            Ok(()) => {
+                if let Some(dir) = entry.parent() {
+                    cache::prune(dir, &entry);
+                }
+            }
+            Err(err) => tracing::debug!(
                 "cannot keep the compiled component in {}: {err}",
                 entry.display()
-            );
+            ),
         }
     }
     Ok(component)

@@ -140,7 +140,9 @@ pub fn build<L: Language>(script: &Path, libraries: &LibraryWit) -> Result<PathB
         .join(L::NAME)
         .join(&key[..24])
         .join(format!("{stem}.{}.wasm", L::EXTENSIONS[0]));
+    let entry = built.parent().map(Path::to_path_buf).unwrap_or_default();
     if built.is_file() {
+        cache::touch(&built);
         return Ok(built);
     }
     let work = built.with_extension(format!("build-{}", std::process::id()));
@@ -154,6 +156,9 @@ pub fn build<L: Language>(script: &Path, libraries: &LibraryWit) -> Result<PathB
                 .map_err(|err| anyhow!("cannot keep the component: {err}"))
         });
     let _ = std::fs::remove_dir_all(&work);
+    if result.is_ok() {
+        cache::prune(&cache::dir().join(L::NAME), &entry);
+    }
     result
         .map(|()| built.clone())
         .map_err(|err| match err.downcast::<Failure>() {
