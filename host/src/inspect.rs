@@ -70,7 +70,7 @@ async fn describe(
 
 fn render(given: &Path, loaded: &LoadedScenario, user: &UserInfo) -> String {
     let mut out = String::new();
-    let bytes = std::fs::read(&loaded.path).unwrap_or_default();
+    let bytes = crate::engine::parts::read(&loaded.path).unwrap_or_default();
     let _ = writeln!(
         out,
         "{} ({} bytes): a {CONTRACT}@{} scenario written in {}",

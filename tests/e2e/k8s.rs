@@ -11,12 +11,18 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use crate::support::{
-    demo_server, guest, library_flags, run, run_with_env, scratch_dir, workspace, Background,
+    demo_server, guest, library_flags, run, run_with_env, scratch_dir, script, workspace,
+    Background, Run,
 };
 
-/// `wasmload k8s render` of `scenario` with `flags`; returns the manifests' text.
+/// `wasmload k8s render` of guest `scenario` with `flags`; returns the manifests' text.
 async fn render(scenario: &str, host: &str, flags: &[&str]) -> String {
-    let component = guest(scenario);
+    render_file(&guest(scenario), host, flags).await
+}
+
+/// `wasmload k8s render` of the scenario at `component` with `flags`.
+async fn render_file(component: &Path, host: &str, flags: &[&str]) -> String {
+    let component = component.to_path_buf();
     let mut args = vec!["k8s".to_string(), "render".to_string()];
     args.push(component.display().to_string());
     args.extend(["--host".to_string(), host.to_string()]);
@@ -75,6 +81,21 @@ fn kubernetes_validate() -> PathBuf {
     tool
 }
 
+/// Whether `kubernetes-validate --strict` passes the manifests `yaml` (written into `dir`),
+/// and what it said.
+fn validated(dir: &Path, yaml: &str) -> (bool, String) {
+    let path = dir.join("run.yaml");
+    std::fs::write(&path, yaml).expect("write the manifests");
+    let checked = Command::new(kubernetes_validate())
+        .args(["--strict", "-k", "1.31.0"])
+        .arg(&path)
+        .output()
+        .expect("kubernetes-validate runs");
+    let said = String::from_utf8_lossy(&checked.stdout).into_owned()
+        + &String::from_utf8_lossy(&checked.stderr);
+    (checked.status.success(), said)
+}
+
 #[tokio::test]
 async fn rendered_manifests_pass_the_kubernetes_schemas_strictly() {
     let dir = scratch_dir("k8s-validate");
@@ -93,16 +114,8 @@ async fn rendered_manifests_pass_the_kubernetes_schemas_strictly() {
         ],
     )
     .await;
-    let path = dir.join("run.yaml");
-    std::fs::write(&path, &yaml).expect("write the manifests");
-    let checked = Command::new(kubernetes_validate())
-        .args(["--strict", "-k", "1.31.0"])
-        .arg(&path)
-        .output()
-        .expect("kubernetes-validate runs");
-    let said = String::from_utf8_lossy(&checked.stdout).into_owned()
-        + &String::from_utf8_lossy(&checked.stderr);
-    assert!(checked.status.success(), "the manifests validate:\n{said}");
+    let (valid, said) = validated(&dir, &yaml);
+    assert!(valid, "the manifests validate:\n{said}");
     assert_eq!(said.matches("passed for resource").count(), 5, "{said}");
     let objects = objects(&yaml);
     let shards = object(&objects, "Job", "-shards");
@@ -114,14 +127,8 @@ async fn rendered_manifests_pass_the_kubernetes_schemas_strictly() {
         "a re-run shard would count twice"
     );
     let broken = yaml.replace("completions: 4", "completions: 4\n  retries: 2");
-    std::fs::write(&path, broken).expect("write the broken manifests");
-    let refused = Command::new(kubernetes_validate())
-        .args(["--strict", "-k", "1.31.0"])
-        .arg(&path)
-        .output()
-        .expect("kubernetes-validate runs");
     assert!(
-        !refused.status.success(),
+        !validated(&dir, &broken).0,
         "the check refuses a field Kubernetes does not know"
     );
 }
@@ -136,13 +143,37 @@ async fn the_rendered_pod_commands_run_here_make_one_run_the_server_counted() {
         &["--users", "4", "--iterations", "40", "--shards", "2"],
     )
     .await;
-    let objects = objects(&yaml);
-    let config_map = object(&objects, "ConfigMap", "-components");
-    for (key, encoded) in config_map["binaryData"].as_object().expect("binary data") {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded.as_str().expect("a base64 string"))
-            .expect("base64");
-        std::fs::write(dir.join(key), bytes).expect("write a mounted file");
+    let (whole, first, second) = run_pods(&yaml, &dir).await;
+    let served = server.shutdown().await;
+    first.assert(first.code == 0, "pod 0 runs its shard");
+    second.assert(second.code == 0, "pod 1 runs its shard");
+    whole.assert(whole.code == 0, "the coordinator's run passes");
+    assert_eq!(
+        whole.aggregated(),
+        (40, 0),
+        "the pods' shards add up to the run"
+    );
+    assert_eq!(served, 40, "the server saw every request once");
+}
+
+/// Runs the coordinator and two shard pods of the manifests `yaml` here, as Kubernetes would:
+/// every ConfigMap's files written into `dir`, each pod with its `JOB_COMPLETION_INDEX`;
+/// returns the coordinator's run and the two pods'.
+async fn run_pods(yaml: &str, dir: &Path) -> (Run, Run, Run) {
+    let objects = objects(yaml);
+    let config_maps = objects.iter().filter(|o| {
+        o["kind"] == "ConfigMap"
+            && o["metadata"]["name"]
+                .as_str()
+                .is_some_and(|name| name.contains("-components"))
+    });
+    for config_map in config_maps {
+        for (key, encoded) in config_map["binaryData"].as_object().expect("binary data") {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded.as_str().expect("a base64 string"))
+                .expect("base64");
+            std::fs::write(dir.join(key), bytes).expect("write a mounted file");
+        }
     }
     let secret = object(&objects, "Secret", "-secret")["stringData"]["WASMLOAD_RUN_SECRET"]
         .as_str()
@@ -174,7 +205,7 @@ async fn the_rendered_pod_commands_run_here_make_one_run_the_server_counted() {
     let local_url = format!("http://127.0.0.1:{port}");
     let pod_args: Vec<String> = shard_command[1..]
         .iter()
-        .map(|arg| here(arg, &dir, &local_url))
+        .map(|arg| here(arg, dir, &local_url))
         .collect();
     let pod = |index: &'static str| {
         let secret = secret.clone();
@@ -192,16 +223,7 @@ async fn the_rendered_pod_commands_run_here_make_one_run_the_server_counted() {
     };
     let (first, second) = tokio::join!(pod("0"), pod("1"));
     let whole = coordinator.finish(Duration::from_secs(60)).await;
-    let served = server.shutdown().await;
-    first.assert(first.code == 0, "pod 0 runs its shard");
-    second.assert(second.code == 0, "pod 1 runs its shard");
-    whole.assert(whole.code == 0, "the coordinator's run passes");
-    assert_eq!(
-        whole.aggregated(),
-        (40, 0),
-        "the pods' shards add up to the run"
-    );
-    assert_eq!(served, 40, "the server saw every request once");
+    (whole, first, second)
 }
 
 /// A pod's argument as it reads here: the mounted files from `dir`, and the coordinator's
@@ -246,5 +268,37 @@ async fn data_sets_travel_in_the_config_map_to_every_shard() {
         csv,
         std::fs::read(data.join("products.csv")).expect("the file"),
         "the ConfigMap holds the data file as it is"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_scenario_too_big_for_one_config_map_travels_in_parts() {
+    let dir = scratch_dir("k8s-python");
+    let server = demo_server().await;
+    let script = script("examples/locust/flask_basic.py");
+    let flags = ["--users", "4", "--iterations", "40", "--shards", "2"];
+    let yaml = render_file(&script, &server.url(), &flags).await;
+    let objects = objects(&yaml);
+    let maps = objects.iter().filter(|o| o["kind"] == "ConfigMap").count();
+    assert!(
+        maps > 1,
+        "an 18 MiB component takes several ConfigMaps: {maps}"
+    );
+    let shards = object(&objects, "Job", "-shards");
+    let sources = &shards["spec"]["template"]["spec"]["volumes"][0]["projected"]["sources"];
+    assert_eq!(
+        sources.as_array().map(Vec::len),
+        Some(maps),
+        "the shards see every ConfigMap in one directory"
+    );
+    let (valid, said) = validated(&dir, &yaml);
+    assert!(valid, "the manifests validate:\n{said}");
+    let (whole, first, second) = run_pods(&yaml, &dir).await;
+    let served = server.shutdown().await;
+    first.assert(first.code == 0, "pod 0 joins the parts and runs its shard");
+    second.assert(second.code == 0, "pod 1 does too");
+    whole.assert(
+        whole.code == 0 && whole.aggregated() == (served, 0) && served == 40,
+        &format!("the pods' shards add up to the run the server saw: {served}"),
     );
 }

@@ -29,7 +29,7 @@ impl Library {
     /// Reads a library and the names of its imports and exports, or says in one line why it
     /// cannot be one.
     pub fn read(path: &Path) -> anyhow::Result<Self> {
-        let bytes = std::fs::read(path)
+        let bytes = super::parts::read(path)
             .map_err(|err| anyhow!("cannot read the library {}: {err}", path.display()))?;
         super::check_header(path, &bytes)?;
         let (imports, exports) = interface_names(&bytes)

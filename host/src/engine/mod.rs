@@ -7,6 +7,7 @@ mod compiled_cache;
 mod compose;
 mod language;
 mod needs;
+pub mod parts;
 
 pub use code_owner::LibraryCode;
 pub use compose::{is_host_import, read_libraries, Library, Link};
@@ -118,7 +119,7 @@ pub struct Compiled {
 /// SHA-256 of the file at `path`, in hex; empty if it cannot be read.
 pub fn file_digest(path: &Path) -> String {
     use sha2::{Digest, Sha256};
-    std::fs::read(path)
+    parts::read(path)
         .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
         .unwrap_or_default()
 }
@@ -140,7 +141,7 @@ pub struct Prepared {
 /// Reads a component and links the `libraries` it imports; or says in one line why it
 /// cannot (not a component, an import no library provides, versions that do not match).
 pub fn prepare(path: &Path, libraries: &[Library]) -> Result<Prepared, Failure> {
-    let bytes = std::fs::read(path)
+    let bytes = parts::read(path)
         .map_err(|err| Failure::bad_input(anyhow!("cannot read {}: {err}", path.display())))?;
     check_header(path, &bytes).map_err(Failure::bad_input)?;
     let scenario = (!libraries.is_empty()).then(|| bytes.clone());

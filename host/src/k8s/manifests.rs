@@ -5,7 +5,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::MOUNT;
+use super::{CONFIG_MAP_LIMIT, MOUNT};
 use crate::shard_link::wire::SECRET_ENV;
 
 /// The port the coordinator listens on, in its pod and its Service.
@@ -53,13 +53,9 @@ pub struct Manifests {
 impl Manifests {
     /// Every object, as YAML documents.
     pub fn to_yaml(&self) -> anyhow::Result<String> {
-        let objects = [
-            self.secret_object(),
-            self.config_map(),
-            self.service(),
-            self.coordinator_job(),
-            self.shards_job(),
-        ];
+        let mut objects = vec![self.secret_object()];
+        objects.extend(self.config_maps());
+        objects.extend([self.service(), self.coordinator_job(), self.shards_job()]);
         let mut yaml = String::new();
         for object in objects {
             yaml.push_str("---\n");
@@ -93,21 +89,61 @@ impl Manifests {
         })
     }
 
-    fn config_map(&self) -> Value {
-        let data: serde_json::Map<String, Value> = self
-            .files
-            .iter()
-            .map(|file| {
-                let encoded = base64::engine::general_purpose::STANDARD.encode(&file.bytes);
-                (file.key.clone(), json!(encoded))
+    /// The mounted files in base64, packed in order into ConfigMaps of at most
+    /// [`CONFIG_MAP_LIMIT`] each.
+    fn packed_files(&self) -> Vec<serde_json::Map<String, Value>> {
+        let mut maps = vec![serde_json::Map::new()];
+        let mut size = 0;
+        for file in &self.files {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(&file.bytes);
+            let bytes = (file.key.len() + encoded.len()) as u64;
+            if size + bytes > CONFIG_MAP_LIMIT && size > 0 {
+                maps.push(serde_json::Map::new());
+                size = 0;
+            }
+            size += bytes;
+            if let Some(map) = maps.last_mut() {
+                map.insert(file.key.clone(), json!(encoded));
+            }
+        }
+        maps
+    }
+
+    /// The name of the `index`-th ConfigMap of mounted files.
+    fn config_map_name(&self, index: usize) -> String {
+        match index {
+            0 => "components".to_string(),
+            index => format!("components-{}", index + 1),
+        }
+    }
+
+    fn config_maps(&self) -> Vec<Value> {
+        self.packed_files()
+            .into_iter()
+            .enumerate()
+            .map(|(index, data)| {
+                json!({
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": self.metadata(&self.config_map_name(index), None),
+                    "binaryData": data,
+                })
             })
+            .collect()
+    }
+
+    /// The volume the shards find the files in: the one ConfigMap, or all of them in one
+    /// directory.
+    fn components_volume(&self) -> Value {
+        let maps = self.packed_files().len();
+        let name = |index| format!("{}-{}", self.name, self.config_map_name(index));
+        if maps == 1 {
+            return json!({ "name": "components", "configMap": { "name": name(0) } });
+        }
+        let sources: Vec<Value> = (0..maps)
+            .map(|index| json!({ "configMap": { "name": name(index) } }))
             .collect();
-        json!({
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": self.metadata("components", None),
-            "binaryData": data,
-        })
+        json!({ "name": "components", "projected": { "sources": sources } })
     }
 
     fn service(&self) -> Value {
@@ -183,10 +219,7 @@ impl Manifests {
             "parallelism": self.shards,
             "backoffLimitPerIndex": 0,
         });
-        let volumes = json!([{
-            "name": "components",
-            "configMap": { "name": format!("{}-components", self.name) },
-        }]);
+        let volumes = json!([self.components_volume()]);
         self.job("shards", spec, container, Some(volumes))
     }
 

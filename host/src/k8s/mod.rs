@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::anyhow;
 
+use crate::engine::parts;
 use crate::error::Failure;
 use crate::plan::args::{without_flags, FlagSpec};
 use crate::plan::parse_scenario_arg;
@@ -19,8 +20,13 @@ use manifests::{Manifests, MountedFile};
 
 /// Where pods find the components, the plan and the data files.
 pub const MOUNT: &str = "/components";
-/// The most a ConfigMap holds, less room for its own fields.
-const CONFIG_MAP_LIMIT: u64 = 1_000_000;
+/// The most base64 one ConfigMap holds, less room for its own fields.
+pub const CONFIG_MAP_LIMIT: u64 = 1_000_000;
+/// A file bigger than this travels gzipped in parts of this size (`engine::parts`), each
+/// fitting a ConfigMap in base64.
+const PART_BYTES: usize = 700_000;
+/// The most the mounted files may take in all: more belongs in an image.
+const MOUNTED_LIMIT: u64 = 64 << 20;
 
 /// Flags `render` takes out of the shards' command line: its own, those whose files it
 /// mounts (their paths then point into the ConfigMap), and the whole run's files and views,
@@ -128,9 +134,9 @@ pub fn render(options: &RenderOptions) -> Result<String, Failure> {
         .iter()
         .map(|file| file.bytes.len() as u64 * 4 / 3)
         .sum();
-    if size > CONFIG_MAP_LIMIT {
+    if size > MOUNTED_LIMIT {
         return Err(Failure::bad_input(anyhow!(
-            "the components take {size} bytes in base64, more than a ConfigMap holds ({CONFIG_MAP_LIMIT}): build an image with them instead"
+            "the components take {size} bytes in base64 even gzipped, more than {MOUNTED_LIMIT} in ConfigMaps: build an image with them instead"
         )));
     }
     let (kept, removed) = without_flags(&options.args, &RENDER_FLAGS);
@@ -186,9 +192,11 @@ fn other_options(kept: &[OsString], scenarios: &[(PathBuf, u32)]) -> Vec<String>
         .collect()
 }
 
-/// Adds `path` to the files mounted in pods, under a key of its own; returns the key.
+/// Adds `path` to the files mounted in pods, under a key of its own (a file too big for a
+/// ConfigMap in gzipped parts beside that key, which the pods' wasmload joins); returns the
+/// key.
 fn mount(files: &mut Vec<MountedFile>, path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path)
+    let bytes = parts::read(path)
         .map_err(|err| Failure::bad_input(anyhow!("cannot read {}: {err}", path.display())))?;
     let name: String = path
         .file_name()
@@ -203,15 +211,25 @@ fn mount(files: &mut Vec<MountedFile>, path: &Path) -> Result<String, Failure> {
             }
         })
         .collect();
-    let key = if files.iter().any(|file| file.key == name) {
+    let part_of_it = format!("{name}.gz.");
+    let taken = |file: &MountedFile| file.key == name || file.key.starts_with(&part_of_it);
+    let key = if files.iter().any(taken) {
         format!("{}-{name}", files.len())
     } else {
         name
     };
-    files.push(MountedFile {
-        key: key.clone(),
-        bytes,
-    });
+    if bytes.len() <= PART_BYTES {
+        files.push(MountedFile {
+            key: key.clone(),
+            bytes,
+        });
+        return Ok(key);
+    }
+    let split = parts::split(&bytes, PART_BYTES).map_err(|err| Failure::from(anyhow!(err)))?;
+    for (index, bytes) in split.into_iter().enumerate() {
+        let key = parts::part_name(&key, index);
+        files.push(MountedFile { key, bytes });
+    }
     Ok(key)
 }
 
