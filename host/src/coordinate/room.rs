@@ -645,8 +645,7 @@ mod tests {
             step: UsersStep { users, spawn_rate },
             max_users: users * 2,
         };
-        let mut first = hello();
-        first.shards = 2;
+        let mut first = hello_of(0, 2);
         first.adjustable = Some(offer(3, Some(1.5)));
         room.hello(first.clone()).expect("shard 0 joins");
         assert_eq!(
@@ -654,11 +653,7 @@ mod tests {
             None,
             "not before every shard has joined"
         );
-        let mut second = Hello {
-            shard: 1,
-            instance: 2,
-            ..first.clone()
-        };
+        let mut second = hello_of(1, 2);
         second.adjustable = Some(offer(2, Some(1.0)));
         room.hello(second.clone()).expect("shard 1 joins");
         let whole = room.users_offer().expect("every shard's count may change");

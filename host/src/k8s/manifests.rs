@@ -53,9 +53,15 @@ pub struct Manifests {
 impl Manifests {
     /// Every object, as YAML documents.
     pub fn to_yaml(&self) -> anyhow::Result<String> {
+        let packed = self.packed_files();
+        let maps = packed.len();
         let mut objects = vec![self.secret_object()];
-        objects.extend(self.config_maps());
-        objects.extend([self.service(), self.coordinator_job(), self.shards_job()]);
+        objects.extend(self.config_maps(packed));
+        objects.extend([
+            self.service(),
+            self.coordinator_job(),
+            self.shards_job(maps),
+        ]);
         let mut yaml = String::new();
         for object in objects {
             yaml.push_str("---\n");
@@ -117,8 +123,9 @@ impl Manifests {
         }
     }
 
-    fn config_maps(&self) -> Vec<Value> {
-        self.packed_files()
+    /// A ConfigMap for each of the `packed` sets of files.
+    fn config_maps(&self, packed: Vec<serde_json::Map<String, Value>>) -> Vec<Value> {
+        packed
             .into_iter()
             .enumerate()
             .map(|(index, data)| {
@@ -132,10 +139,9 @@ impl Manifests {
             .collect()
     }
 
-    /// The volume the shards find the files in: the one ConfigMap, or all of them in one
-    /// directory.
-    fn components_volume(&self) -> Value {
-        let maps = self.packed_files().len();
+    /// The volume the shards find the files in: the one ConfigMap, or all `maps` of them in
+    /// one directory.
+    fn components_volume(&self, maps: usize) -> Value {
         let name = |index| format!("{}-{}", self.name, self.config_map_name(index));
         if maps == 1 {
             return json!({ "name": "components", "configMap": { "name": name(0) } });
@@ -191,7 +197,7 @@ impl Manifests {
         self.job("coordinator", json!({ "backoffLimit": 0 }), container, None)
     }
 
-    fn shards_job(&self) -> Value {
+    fn shards_job(&self, maps: usize) -> Value {
         let mut command = self.shard_command.clone();
         command.extend([
             "--shard".to_string(),
@@ -219,7 +225,7 @@ impl Manifests {
             "parallelism": self.shards,
             "backoffLimitPerIndex": 0,
         });
-        let volumes = json!([self.components_volume()]);
+        let volumes = json!([self.components_volume(maps)]);
         self.job("shards", spec, container, Some(volumes))
     }
 

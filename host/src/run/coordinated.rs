@@ -112,7 +112,7 @@ impl Joined {
     /// Starts sending seconds; the coordinator's stop orders stop `swarm`, and its user
     /// counts go to `users`, if this shard's count may change.
     pub fn upload(self, swarm: &Swarm, users: Option<watch::Sender<Step>>) -> Uploading {
-        let stop = Orders {
+        let orders = Orders {
             halt: swarm.halt.clone(),
             abort: swarm.abort.clone(),
             users: users.map(|users| (users, swarm.shard)),
@@ -120,7 +120,7 @@ impl Joined {
         let (link, seconds) = (self.link, self.seconds);
         let task = tokio::spawn(async move {
             let sent = match seconds {
-                Some(seconds) => link.upload(seconds, stop).await,
+                Some(seconds) => link.upload(seconds, orders).await,
                 None => 0,
             };
             (link, sent)

@@ -1,7 +1,7 @@
 //! A shard's line to its coordinator (`--coordinator URL`): it greets the coordinator and
 //! waits for the agreed start, sends every second's exact statistics as the run goes, obeys
-//! a stop or a user count the coordinator orders, and says how its run went. Every call carries the run's
-//! secret; the coordinator's side is `coordinate`.
+//! a stop or a user count the coordinator orders, and says how its run went. Every call
+//! carries the run's secret; the coordinator's side is `coordinate`.
 
 pub mod wire;
 
@@ -114,7 +114,7 @@ impl ShardLink {
     pub async fn upload(
         &self,
         mut seconds: mpsc::UnboundedReceiver<Interval>,
-        stop: Orders,
+        orders: Orders,
     ) -> u32 {
         let mut pending: Vec<SecondOut> = Vec::new();
         let (mut open, mut made) = (true, 0u32);
@@ -161,7 +161,7 @@ impl ShardLink {
                 Ok(reply) => {
                     pending.drain(..batch);
                     unreachable_since = None;
-                    obey(&reply, &stop);
+                    obey(&reply, &orders);
                 }
                 Err(CallError::Retry(err) | CallError::Refused(err)) => {
                     let since = *unreachable_since.get_or_insert_with(tokio::time::Instant::now);
@@ -172,7 +172,7 @@ impl ShardLink {
                             pending.len(),
                             PATIENCE.as_secs()
                         );
-                        stop.halt.cancel();
+                        orders.halt.cancel();
                         return made;
                     }
                     tokio::time::sleep(RETRY_EVERY).await;
