@@ -83,9 +83,10 @@ pub struct RenderArgs {
     #[arg(required = true, value_name = "SCENARIO[:WEIGHT]", value_parser = parse_scenario_arg)]
     pub scenarios: Vec<(PathBuf, u32)>,
 
-    /// The base URL, as for `run`.
+    /// The base URL, as for `run` (else the plan's `host`, else the scenario's default);
+    /// every shard is given it.
     #[arg(short = 'H', long)]
-    pub host: String,
+    pub host: Option<String>,
 
     /// How many shards (pods) make the run.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]

@@ -110,7 +110,7 @@ async fn execute(command: Command) -> Result<u8, Failure> {
         }
         Command::K8s(cli::K8sArgs {
             command: cli::K8sCommand::Render(args),
-        }) => return render_manifests(args),
+        }) => return render_manifests(args).await,
         Command::Demo(args) => {
             let plan = read_plan(args.load.plan.as_deref())?;
             demo::run_demo(&LoadOptions::from(args.load), &plan).await?
@@ -203,7 +203,7 @@ fn coordinate_options(args: cli::CoordinateArgs) -> Result<coordinate::Coordinat
 }
 
 /// `wasmload k8s render`: the manifests on stdout.
-fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
+async fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
     if args.load.shard.is_some() {
         return Err(Failure::bad_input(anyhow::anyhow!(
             "k8s render gives each pod its shard: leave --shard out, give --shards N"
@@ -211,8 +211,9 @@ fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
     }
     let plan = read_plan(args.load.plan.as_deref())?;
     let load = LoadOptions::from(args.load.clone());
-    let config = RunConfig::resolve(Some(&args.host), &load, &plan, RUN_DEFAULTS)
+    let mut config = RunConfig::resolve(args.host.as_deref(), &load, &plan, RUN_DEFAULTS)
         .map_err(Failure::bad_input)?;
+    run::settle_host(&args.scenarios, &mut config).await?;
     let mut coordinator_flags = vec![
         "--abort-grace".to_string(),
         format!("{}ms", config.abort_grace.as_millis()),
@@ -229,7 +230,7 @@ fn render_manifests(args: cli::RenderArgs) -> Result<u8, Failure> {
         .collect();
     let yaml = k8s::render(&k8s::RenderOptions {
         scenarios: args.scenarios,
-        host: args.host,
+        host: config.host.to_string(),
         shards: args.shards,
         image: args.image,
         name: args.name,

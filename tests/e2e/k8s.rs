@@ -22,15 +22,21 @@ async fn render(scenario: &str, host: &str, flags: &[&str]) -> String {
 
 /// `wasmload k8s render` of the scenario at `component` with `flags`.
 async fn render_file(component: &Path, host: &str, flags: &[&str]) -> String {
-    let component = component.to_path_buf();
-    let mut args = vec!["k8s".to_string(), "render".to_string()];
-    args.push(component.display().to_string());
-    args.extend(["--host".to_string(), host.to_string()]);
-    args.extend(library_flags(&component));
-    args.extend(flags.iter().map(|flag| flag.to_string()));
-    let rendered = run(args).await;
+    let mut flags = flags.to_vec();
+    flags.extend(["--host", host]);
+    let rendered = render_as_given(component, &flags).await;
     rendered.assert(rendered.code == 0, "the manifests render");
     rendered.stdout
+}
+
+/// `wasmload k8s render` of the scenario at `component` with `flags` (and its libraries),
+/// however it ends.
+async fn render_as_given(component: &Path, flags: &[&str]) -> Run {
+    let mut args = vec!["k8s".to_string(), "render".to_string()];
+    args.push(component.display().to_string());
+    args.extend(library_flags(component));
+    args.extend(flags.iter().map(|flag| flag.to_string()));
+    run(args).await
 }
 
 /// The objects of the manifests, by kind and name.
@@ -131,6 +137,27 @@ async fn rendered_manifests_pass_the_kubernetes_schemas_strictly() {
         !validated(&dir, &broken).0,
         "the check refuses a field Kubernetes does not know"
     );
+}
+
+#[tokio::test]
+async fn without_host_every_shard_is_given_the_scenarios_own() {
+    let flags = ["--users", "2", "--shards", "2"];
+    let own = render_as_given(&guest("login_flow"), &flags).await;
+    own.assert(
+        own.code == 0,
+        "a scenario naming its host renders without --host",
+    );
+    let shards = command_of(object(&objects(&own.stdout), "Job", "-shards"));
+    assert_eq!(value_after(&shards, "--host"), "http://127.0.0.1:8000/");
+    let none = render_as_given(&guest("seeded_choices"), &flags).await;
+    none.assert(none.code == 2, "a run with no host anywhere is bad input");
+    assert!(
+        none.stderr
+            .contains("no host to send requests to: give --host URL"),
+        "{}",
+        none.stderr
+    );
+    assert!(none.stdout.is_empty(), "no manifests: {}", none.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

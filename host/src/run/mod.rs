@@ -193,14 +193,7 @@ async fn prepare(
     config
         .adopt_scenario_thresholds(&thresholds)
         .map_err(Failure::bad_input)?;
-    let defaults: Vec<Option<String>> = users.iter().map(|user| user.host.clone()).collect();
-    config.set_host(&defaults).map_err(Failure::bad_input)?;
-    if config.host_source == Some(HostSource::Scenario) {
-        tracing::info!(
-            "requests go to {}, the scenario's default host (--host overrides it)",
-            config.host
-        );
-    }
+    set_host_from(&users, config)?;
     let data = DataSets::load(&config.data, config.shard).map_err(Failure::bad_input)?;
     for user in &users {
         data.check_needs(&user.name, &user.data)
@@ -256,6 +249,36 @@ async fn prepare(
         aggregator,
         live,
     })
+}
+
+/// Settles the host of a run that neither `--host` nor the plan gave one: the scenarios'
+/// own default, read from an instance of each (`k8s render` hands it to every shard).
+pub async fn settle_host(
+    scenarios: &[(PathBuf, u32)],
+    config: &mut RunConfig,
+) -> Result<(), Failure> {
+    if config.host_source.is_some() {
+        return Ok(());
+    }
+    // Only described here: an engine for one user, however many the run has.
+    let mut probe = config.clone();
+    probe.engine.max_users = 1;
+    let loaded = load_scenarios(scenarios, &probe)?;
+    let (users, _) = describe_all(&loaded, &probe).await?;
+    set_host_from(&users, config)
+}
+
+/// Sets the host from the scenarios' defaults when the run has none yet, and says so.
+fn set_host_from(users: &[UserInfo], config: &mut RunConfig) -> Result<(), Failure> {
+    let defaults: Vec<Option<String>> = users.iter().map(|user| user.host.clone()).collect();
+    config.set_host(&defaults).map_err(Failure::bad_input)?;
+    if config.host_source == Some(HostSource::Scenario) {
+        tracing::info!(
+            "requests go to {}, the scenario's default host (--host overrides it)",
+            config.host
+        );
+    }
+    Ok(())
 }
 
 /// Each scenario's user, as it describes itself, in an instance of a run of its own (the
