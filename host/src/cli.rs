@@ -414,7 +414,7 @@ pub struct LoadArgs {
     pub rate_stages: Option<RateStagesArg>,
 
     /// Open model: the most users in the pool (default 1000); iterations that find them all
-    /// busy are dropped. Also caps a scenario's own load shape, and the user count a
+    /// busy are dropped (or queued, `--max-queue`). Also caps a scenario's own load shape, and the user count a
     /// dashboard (`--web`, a coordinator's) may ask for (1000, or `--users` if more).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_users: Option<u32>,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use demo_api::DemoConfig;
 
-use crate::support::{demo_server_with, guest, run, run_against_demo, run_args, Run};
+use crate::support::{demo_server, demo_server_with, guest, run, run_against_demo, run_args, Run};
 
 /// The number before `label` on the report's "arrival rate:" line.
 fn arrival_number(run: &Run, label: &str) -> u64 {
@@ -193,6 +193,58 @@ async fn a_full_pool_drops_iterations_and_counts_them() {
     run.assert(
         run.aggregated().0 == served && served == started,
         &format!("{served} served: one request per started iteration, none for a dropped one"),
+    );
+}
+
+#[tokio::test]
+async fn the_pool_grows_to_the_users_slow_iterations_need() {
+    // Every call stalls 200 ms, so 50 iterations a second keep about 10 users busy at once;
+    // the pool starts with one.
+    let server = demo_server().await;
+    let flags = [
+        "--rate",
+        "50/s",
+        "--run-time",
+        "3s",
+        "--users",
+        "1",
+        "--max-users",
+        "40",
+        "--env",
+        "EVERY=1",
+        "--env",
+        "STALL_MS=200",
+        "--quiet",
+    ];
+    let run = run(run_args(&guest("slow_calls"), &server.url(), &flags)).await;
+    let (served, connections) = (
+        server.requests_served(),
+        server.traffic().connections_peak(),
+    );
+    server.shutdown().await;
+    run.assert(run.code == 0, "the run succeeds");
+    let started = arrival_number(&run, " iterations started");
+    run.assert(
+        (147..=151).contains(&started) && arrival_number(&run, " dropped") == 0,
+        &format!("{started} iterations started of 150, none dropped"),
+    );
+    run.assert(
+        served == started,
+        "one request per iteration reached the server",
+    );
+    let pool = arrival_number(&run, " users in the pool");
+    run.assert(
+        (10..=20).contains(&pool),
+        &format!("the pool grew to {pool} users, about the 10 the stalls keep busy"),
+    );
+    run.assert(
+        (9..=pool).contains(&connections),
+        &format!("the server had {connections} connections open at once, one per busy user"),
+    );
+    let (_, p99) = reported_lateness(&run);
+    run.assert(
+        p99 <= 100.0,
+        &format!("iterations waited for the pool to grow: p99 {p99} ms late"),
     );
 }
 

@@ -1,17 +1,30 @@
 //! The open model: iterations arrive on a schedule whether or not earlier ones finished, and
 //! a pool of users (at most `--max-users`) runs them. An iteration that finds every user busy
-//! and the pool full waits in a bounded queue (`--max-queue`) or is dropped and counted.
+//! waits for the first to be free. While iterations keep waiting, the pool grows every
+//! [`GROWTH_DELAY`] by up to a tenth (at least one user, up to `--max-users`); with the pool
+//! full, they wait in a bounded queue (`--max-queue`) or are dropped and counted.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio::time::{sleep_until, Instant};
 
-use super::user_loop::{run_user, Cadence, IdleUser, Ticket};
+use super::user_loop::{run_user, Cadence, IdleUser, StartingGuard, Ticket};
 use super::{report_panic, Ending, RunOutcome, StopReason, Swarm};
 use crate::plan::OpenPlan;
+
+/// How long iterations wait for a busy user to be free before the pool grows for them, and
+/// between two steps of growth. A new user costs an instance and a connection, more than a
+/// brief backlog (a hiccup of the machine, users opening their first connections) takes to
+/// clear: growing at once, for every waiting iteration, would spend the time the busy users
+/// need to finish, make more iterations wait, and so grow the pool to its limit.
+pub const GROWTH_DELAY: Duration = Duration::from_millis(10);
+/// The most the pool grows by in one step: a tenth of its size (at least one user).
+const GROWTH_STEP: u32 = 10;
 
 /// Dispatches iterations on schedule until it ends or the run must stop.
 pub(super) async fn run(
@@ -25,7 +38,7 @@ pub(super) async fn run(
     let mut pool = Pool::new(swarm, plan.max_users, plan.max_queue, idle_tx);
     for _ in 0..plan.pre_allocated.min(plan.max_users) {
         let scenario = swarm.slot_for(swarm.shard.global(u64::from(pool.size)));
-        pool.start_user(swarm, users, scenario, None);
+        pool.start_user(swarm, users, scenario);
     }
     if let Some(reason) = warm_up(&mut pool, &mut idle_rx, ending, users).await {
         return RunOutcome {
@@ -67,6 +80,9 @@ pub(super) async fn run(
                 }
             }
             Some(user) = idle_rx.recv() => pool.idle(user),
+            _ = sleep_until(pool.grows_at().unwrap_or(started)), if pool.grows_at().is_some() => {
+                pool.grow(swarm, users);
+            }
             reason = ending.reached() => break reason,
             Some(joined) = users.join_next(), if !users.is_empty() => {
                 pool.size = pool.size.saturating_sub(1);
@@ -123,6 +139,12 @@ struct Pool {
     idle: Vec<Vec<mpsc::Sender<Ticket>>>,
     /// Iterations waiting for a user, oldest first.
     queue: VecDeque<(u16, Ticket)>,
+    /// How many of them wait, by scenario.
+    queued: Vec<u32>,
+    /// Users starting, not yet ready for an iteration, by scenario.
+    starting: Vec<Arc<AtomicU32>>,
+    /// While iterations wait: when they began to, or the pool last grew for them.
+    growth_clock: Option<Instant>,
     idle_tx: mpsc::UnboundedSender<IdleUser>,
     size: u32,
     started: u32,
@@ -141,6 +163,9 @@ impl Pool {
         Self {
             idle: vec![Vec::new(); swarm.slots.len()],
             queue: VecDeque::new(),
+            queued: vec![0; swarm.slots.len()],
+            starting: (0..swarm.slots.len()).map(|_| Arc::default()).collect(),
+            growth_clock: None,
             idle_tx,
             size: 0,
             started: 0,
@@ -160,20 +185,30 @@ impl Pool {
 
     /// A user is free: give it the oldest queued iteration of its scenario, or keep it.
     fn idle(&mut self, (scenario, address): IdleUser) {
-        if let Some(position) = self.queue.iter().position(|(s, _)| *s == scenario) {
-            if let Some((_, ticket)) = self.queue.remove(position) {
-                if address.try_send(ticket).is_ok() {
+        let index = usize::from(scenario);
+        if self.queued.get(index).is_some_and(|&queued| queued > 0) {
+            if let Some(position) = self.queue.iter().position(|(s, _)| *s == scenario) {
+                if let Some((_, ticket)) = self.queue.remove(position) {
+                    if address.try_send(ticket).is_ok() {
+                        self.queued[index] -= 1;
+                        if self.queue.is_empty() {
+                            self.growth_clock = None;
+                        }
+                        return;
+                    }
+                    self.queue.push_front((scenario, ticket));
                     return;
                 }
-                self.queue.push_front((scenario, ticket));
-                return;
             }
         }
-        if let Some(idle) = self.idle.get_mut(usize::from(scenario)) {
+        if let Some(idle) = self.idle.get_mut(index) {
             idle.push(address);
         }
     }
 
+    /// Hands `ticket` to an idle user of its scenario; else it waits for the first user to be
+    /// free (one that finishes, or one the pool grows by), or, with the pool full and the
+    /// queue too, is dropped.
     fn dispatch(
         &mut self,
         swarm: &Arc<Swarm>,
@@ -181,33 +216,74 @@ impl Pool {
         scenario: u16,
         ticket: Ticket,
     ) {
-        if let Some(idle) = self.idle.get_mut(usize::from(scenario)) {
+        let index = usize::from(scenario);
+        if let Some(idle) = self.idle.get_mut(index) {
             while let Some(address) = idle.pop() {
                 if address.try_send(ticket).is_ok() {
                     return;
                 }
             }
         }
-        if self.size < self.max_users {
-            self.start_user(swarm, users, scenario, Some(ticket));
-        } else if self.queue.len() < self.max_queue {
-            self.queue.push_back((scenario, ticket));
+        if self.size < self.max_users || self.queue.len() < self.max_queue + self.starting_users() {
+            self.enqueue(scenario, ticket);
+            if self.grows_at().is_some_and(|at| at <= Instant::now()) {
+                self.grow(swarm, users);
+            }
         } else {
             self.dropped += 1;
             swarm.gauges.drop_iteration();
         }
     }
 
-    fn start_user(
-        &mut self,
-        swarm: &Arc<Swarm>,
-        users: &mut JoinSet<()>,
-        scenario: u16,
-        first: Option<Ticket>,
-    ) {
+    fn enqueue(&mut self, scenario: u16, ticket: Ticket) {
+        if self.queue.is_empty() {
+            self.growth_clock = Some(Instant::now());
+        }
+        self.queue.push_back((scenario, ticket));
+        self.queued[usize::from(scenario)] += 1;
+    }
+
+    /// Users of `scenario` starting now.
+    fn starting_of(&self, scenario: usize) -> u32 {
+        self.starting[scenario].load(Ordering::Relaxed)
+    }
+
+    /// When the pool grows for the iterations waiting: [`GROWTH_DELAY`] after they began to
+    /// wait or it last grew; `None` if it is full or users already starting take every one.
+    fn grows_at(&self) -> Option<Instant> {
+        let since = self.growth_clock?;
+        let short = (0..self.queued.len()).any(|s| self.queued[s] > self.starting_of(s));
+        (short && self.size < self.max_users).then_some(since + GROWTH_DELAY)
+    }
+
+    /// Starts a user for each waiting iteration that no starting user will take, up to a
+    /// step; the next step waits [`GROWTH_DELAY`] more.
+    fn grow(&mut self, swarm: &Arc<Swarm>, users: &mut JoinSet<()>) {
+        let mut step = (self.size / GROWTH_STEP).max(1);
+        for scenario in 0..self.queued.len() {
+            while step > 0
+                && self.size < self.max_users
+                && self.queued[scenario] > self.starting_of(scenario)
+            {
+                self.start_user(swarm, users, scenario as u16);
+                step -= 1;
+            }
+        }
+        self.growth_clock = Some(Instant::now());
+    }
+
+    /// Users of every scenario starting now.
+    fn starting_users(&self) -> usize {
+        self.starting
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed) as usize)
+            .sum()
+    }
+
+    fn start_user(&mut self, swarm: &Arc<Swarm>, users: &mut JoinSet<()>, scenario: u16) {
         let (address, inbox) = mpsc::channel(1);
         let cadence = Cadence::Open {
-            first,
+            starting: Some(StartingGuard::new(&self.starting[usize::from(scenario)])),
             inbox,
             address,
             idle: self.idle_tx.clone(),

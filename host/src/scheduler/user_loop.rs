@@ -2,6 +2,7 @@
 //! or handed out by the arrival-rate dispatcher), `on-stop`; after a trap, the same user goes
 //! on in a fresh instance.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,8 +38,8 @@ pub enum Cadence {
     },
     /// Open model: run one task per ticket, with no wait, and report back as idle.
     Open {
-        /// A ticket to run first, for a user started to take it.
-        first: Option<Ticket>,
+        /// Held while the user starts: counts it among those the dispatcher awaits.
+        starting: Option<StartingGuard>,
         /// Where the dispatcher sends tickets.
         inbox: mpsc::Receiver<Ticket>,
         /// This user's address, as given to the dispatcher.
@@ -65,13 +66,14 @@ impl Cadence {
                 (!leave.is_cancelled() && swarm.claim_iteration()).then_some(None)
             }
             Cadence::Open {
-                first,
+                starting,
                 inbox,
                 address,
                 idle,
             } => {
+                *starting = None;
                 // A ticket handed out before the stop is run: it is counted as started.
-                let ticket = match first.take().or_else(|| inbox.try_recv().ok()) {
+                let ticket = match inbox.try_recv().ok() {
                     Some(ticket) => ticket,
                     None if swarm.stop.is_cancelled() => return None,
                     None => {
@@ -112,6 +114,25 @@ impl Cadence {
             Cadence::Closed { leave } => leave.is_cancelled(),
             Cadence::Open { .. } => swarm.stop.is_cancelled(),
         }
+    }
+}
+
+/// Counts a user among those starting (instantiating, running `on-start`) until it is
+/// ready for its first iteration, or ends before it.
+#[derive(Debug)]
+pub struct StartingGuard(Arc<AtomicU32>);
+
+impl StartingGuard {
+    /// Counts one more user starting in `count`.
+    pub fn new(count: &Arc<AtomicU32>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(count))
+    }
+}
+
+impl Drop for StartingGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
