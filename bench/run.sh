@@ -16,6 +16,7 @@
 #   7. one coordinator under 1,000 simulated shards: its CPU per wall second and its memory
 #   8. per language (Rust, Python, JavaScript): component size, first and cached start, instantiation
 #      per user, resident memory per idle and per active user, CPU per request (bench/languages.sh)
+#   9. section 3's load with 200 and 1,000 users beside oha with as many connections
 # Usage: bash bench/run.sh   (ROUNDS=5 throughput rounds and BUDGET_ROUNDS=9 budget rounds of
 #                             DURATION=10 seconds by default; SECTIONS="3 4" runs only those;
 #                             all traffic stays on 127.0.0.1)
@@ -233,4 +234,25 @@ fi
 # --- 8. languages ---------------------------------------------------------------------------
 if wants 8; then
 . bench/languages.sh
+fi
+
+# --- 9. throughput with more users, each its own connection ----------------------------------
+if wants 9; then
+# The same load as section 3 with 200 and 1,000 users (oha with as many connections), one
+# round each: what each user's own instance, stacks and connection cost as they multiply.
+echo "== throughput with more users, one round of ${DURATION}s each"
+for users in 200 1000; do
+  OHA_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c "$users" --no-tui "http://127.0.0.1:$PORT/")
+  OHA_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
+  WL_CPU=$(cpu_of taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
+    --users "$users" --spawn-rate 100000 --run-time "${DURATION}s" --log-level warn)
+  WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
+  WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
+  awk -v users="$users" -v orps="$OHA_RPS" -v ocpu="$OHA_CPU" -v secs="$DURATION" \
+    -v reqs="$WL_REQS" -v wcpu="$WL_CPU" -v wsecs="$WL_SECS" 'BEGIN {
+    o = ocpu / (orps * secs) * 100000; w = wcpu / reqs * 100000
+    printf "%d users: oha %.0f req/s, %.2f CPU-s/100k | wasmload %.0f req/s, %.2f CPU-s/100k (%.0f%% of oha, %.2fx its CPU per request)\n",
+      users, orps, o, reqs / wsecs, w, reqs / wsecs / orps * 100, w / o }'
+done | tee "$OUT/more-users.txt"
+
 fi
