@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::support::{run_all_status_endpoints, scratch_dir, workspace};
+use sha2::Digest as _;
+
+use crate::support::{guest, run_all_status_endpoints, scratch_dir, workspace};
 
 /// Locust's documented CSV headers (locust/stats.py: `StatsCSV`, `StatsCSVFileWriter`).
 const LOCUST_STATS: &str = "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%";
@@ -114,6 +116,12 @@ async fn csv_and_json_agree_and_follow_their_formats() {
         serde_json::from_str(&std::fs::read_to_string(&json_path).expect("the summary"))
             .expect("valid JSON");
     assert_follows_the_schema(&summary);
+    let component = std::fs::read(guest("status_checks")).expect("the component");
+    assert_eq!(
+        summary["scenarios"][0]["sha256"],
+        format!("{:x}", sha2::Sha256::digest(component)),
+        "the summary names the component by its SHA-256"
+    );
 
     // The CSV rows and the JSON rows are the same numbers.
     let stats = rows(&stats_path);

@@ -104,6 +104,8 @@ pub fn build_engine(options: EngineOptions) -> anyhow::Result<Engine> {
 pub struct Compiled {
     /// Where it came from.
     pub path: PathBuf,
+    /// SHA-256 of the file, in hex.
+    pub sha256: String,
     /// The engine it was compiled with.
     pub engine: Engine,
     /// The compiled component.
@@ -116,18 +118,18 @@ pub struct Compiled {
     pub library_code: Vec<LibraryCode>,
 }
 
-/// SHA-256 of the file at `path`, in hex; empty if it cannot be read.
-pub fn file_digest(path: &Path) -> String {
+/// SHA-256 of a file's `bytes`, in hex, as `sha256sum` prints it.
+fn file_digest(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    parts::read(path)
-        .map(|bytes| format!("{:x}", Sha256::digest(bytes)))
-        .unwrap_or_default()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// A component read and linked with its libraries, not compiled yet.
 pub struct Prepared {
     /// Where it came from.
     pub path: PathBuf,
+    /// SHA-256 of the file, in hex.
+    sha256: String,
     /// The component, libraries included.
     bytes: Vec<u8>,
     /// The scenario's imports that libraries provide, and which.
@@ -144,6 +146,7 @@ pub fn prepare(path: &Path, libraries: &[Library]) -> Result<Prepared, Failure> 
     let bytes = parts::read(path)
         .map_err(|err| Failure::bad_input(anyhow!("cannot read {}: {err}", path.display())))?;
     check_header(path, &bytes).map_err(Failure::bad_input)?;
+    let sha256 = file_digest(&bytes);
     let scenario = (!libraries.is_empty()).then(|| bytes.clone());
     let composed = compose::compose(path, bytes, libraries).map_err(Failure::bad_input)?;
     let library_code = match scenario {
@@ -166,6 +169,7 @@ pub fn prepare(path: &Path, libraries: &[Library]) -> Result<Prepared, Failure> 
     })?;
     Ok(Prepared {
         path: path.to_path_buf(),
+        sha256,
         bytes: composed.bytes,
         links: composed.links,
         needs,
@@ -186,6 +190,7 @@ pub fn needs_of(prepared: &[Prepared]) -> Needs {
 pub fn compile(engine: &Engine, prepared: Prepared) -> Result<Compiled, Failure> {
     let Prepared {
         path,
+        sha256,
         bytes,
         links,
         needs,
@@ -200,6 +205,7 @@ pub fn compile(engine: &Engine, prepared: Prepared) -> Result<Compiled, Failure>
     })?;
     Ok(Compiled {
         path,
+        sha256,
         engine: engine.clone(),
         component,
         links,

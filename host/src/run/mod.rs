@@ -222,7 +222,7 @@ async fn prepare(
                 .iter()
                 .map(|code| code.label.clone())
                 .collect(),
-            sha256: engine::file_digest(&loaded.path),
+            sha256: loaded.sha256.clone(),
         });
         slots.push(ScenarioSlot::new(loaded, user));
     }

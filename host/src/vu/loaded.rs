@@ -39,6 +39,8 @@ impl ScenarioPre {
 pub struct LoadedScenario {
     /// Where it came from.
     pub path: PathBuf,
+    /// SHA-256 of the file, in hex.
+    pub sha256: String,
     /// The engine it was compiled with.
     pub engine: Engine,
     /// Its pre-instantiation, shared by all users.
@@ -64,6 +66,7 @@ impl LoadedScenario {
     pub fn link(compiled: Compiled) -> Result<Self, Failure> {
         let Compiled {
             path,
+            sha256,
             engine,
             component,
             links,
@@ -103,6 +106,7 @@ impl LoadedScenario {
         };
         Ok(Self {
             path,
+            sha256,
             engine,
             pre,
             component,
