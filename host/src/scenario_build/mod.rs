@@ -59,11 +59,15 @@ pub fn resolve_components(
                 library.display()
             )));
         }
-        components.libraries.push(resolve_scenario(&library, &[])?);
+        components
+            .libraries
+            .push(resolve_scenario(&library, &[], &mut None)?);
         pending.extend(declared_libraries(&library)?);
     }
+    // The libraries' interfaces, read when the first script needs them, once for all.
+    let mut library_wit = None;
     for scenario in scenarios {
-        let component = resolve_scenario(scenario, &components.libraries)?;
+        let component = resolve_scenario(scenario, &components.libraries, &mut library_wit)?;
         components.scenarios.push(component);
     }
     Ok(components)
@@ -76,19 +80,27 @@ fn is_script(path: &Path) -> bool {
 }
 
 /// The component file for `scenario`, building it first when it is a crate directory or a
-/// script (against the interfaces `libraries` export, which it may import).
-pub fn resolve_scenario(scenario: &Path, libraries: &[PathBuf]) -> Result<PathBuf, Failure> {
+/// script (against the interfaces `libraries` export, which it may import: read into
+/// `library_wit` unless an earlier script read them).
+fn resolve_scenario(
+    scenario: &Path,
+    libraries: &[PathBuf],
+    library_wit: &mut Option<LibraryWit>,
+) -> Result<PathBuf, Failure> {
     if scenario.is_dir() {
         return build_crate(scenario);
     }
     if !is_script(scenario) {
         return Ok(scenario.to_path_buf());
     }
-    let library_wit = LibraryWit::of(libraries).map_err(Failure::bad_input)?;
+    let library_wit = match library_wit {
+        Some(read) => read,
+        None => library_wit.insert(LibraryWit::of(libraries).map_err(Failure::bad_input)?),
+    };
     if scenario.extension().is_some_and(|ext| ext == "py") {
-        python::build(scenario, &library_wit)
+        python::build(scenario, library_wit)
     } else {
-        javascript::build(scenario, &library_wit)
+        javascript::build(scenario, library_wit)
     }
 }
 
