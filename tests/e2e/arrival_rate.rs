@@ -249,6 +249,40 @@ async fn the_pool_grows_to_the_users_slow_iterations_need() {
 }
 
 #[tokio::test]
+async fn iterations_still_waiting_when_the_schedule_ends_run() {
+    // 10 iterations a second for a second, then a ramp to 200/s over 100 ms: 21 in all, each
+    // stalling 200 ms. The ramp's come due faster than the pool grows, and the last of them
+    // still wait for a user when the schedule ends.
+    let (run, served) = run_against_demo(
+        "slow_calls",
+        &[
+            "--rate",
+            "10/s",
+            "--rate-stages",
+            "1s:10/s,100ms:200/s",
+            "--users",
+            "1",
+            "--env",
+            "EVERY=1",
+            "--env",
+            "STALL_MS=200",
+            "--quiet",
+        ],
+    )
+    .await;
+    run.assert(run.code == 0, "the run succeeds");
+    let (started, dropped) = (
+        arrival_number(&run, " iterations started"),
+        arrival_number(&run, " dropped"),
+    );
+    run.assert(
+        (started, dropped) == (21, 0),
+        &format!("{started} started and {dropped} dropped of the 21 due"),
+    );
+    run.assert(served == 21, &format!("the server saw {served} of the 21"));
+}
+
+#[tokio::test]
 async fn rate_stages_ramp_the_arrival_rate() {
     // 0 → 100/s over 1 s (50 iterations), then 100/s for 1 s (100): 150 in all.
     let server = demo_server_with(DemoConfig {

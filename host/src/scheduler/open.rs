@@ -90,6 +90,15 @@ pub(super) async fn run(
             }
         }
     };
+    // The schedule is done, but iterations it made due may still wait for a user.
+    let reason = match reason {
+        StopReason::Completed | StopReason::ShapeEnded => {
+            hand_out_the_rest(swarm, &mut pool, &mut idle_rx, ending, users)
+                .await
+                .unwrap_or(reason)
+        }
+        stopped => stopped,
+    };
     if !pool.queue.is_empty() {
         tracing::warn!(
             "{} queued iterations never started before the run stopped; counted as dropped",
@@ -106,6 +115,31 @@ pub(super) async fn run(
         warm_up,
         ..RunOutcome::default()
     }
+}
+
+/// Hands the iterations still waiting to users as they come free (growing the pool as the
+/// schedule did). Returns a reason if the run must stop first.
+async fn hand_out_the_rest(
+    swarm: &Arc<Swarm>,
+    pool: &mut Pool,
+    idle_rx: &mut mpsc::UnboundedReceiver<IdleUser>,
+    ending: &mut Ending<'_>,
+    users: &mut JoinSet<()>,
+) -> Option<StopReason> {
+    while let Some(grows_at) = (!pool.queue.is_empty()).then(|| pool.grows_at()) {
+        tokio::select! {
+            Some(user) = idle_rx.recv() => pool.idle(user),
+            _ = sleep_until(grows_at.unwrap_or_else(Instant::now)), if grows_at.is_some() => {
+                pool.grow(swarm, users);
+            }
+            reason = ending.reached() => return Some(reason),
+            Some(joined) = users.join_next(), if !users.is_empty() => {
+                pool.size = pool.size.saturating_sub(1);
+                report_panic(swarm, joined);
+            }
+        }
+    }
+    None
 }
 
 /// Waits until every pre-allocated user has started (run `on-start`) and reported idle, so
