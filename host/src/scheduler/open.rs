@@ -50,9 +50,46 @@ pub(super) async fn run(
     }
     let warm_up = started.elapsed();
     ending.restart_clock();
+    let reason = follow_schedule(swarm, &plan, &mut pool, &mut idle_rx, ending, users).await;
+    // The schedule is done, but iterations it made due may still wait for a user.
+    let reason = match reason {
+        StopReason::Completed | StopReason::ShapeEnded => {
+            hand_out_the_rest(swarm, &mut pool, &mut idle_rx, ending, users)
+                .await
+                .unwrap_or(reason)
+        }
+        stopped => stopped,
+    };
+    if !pool.queue.is_empty() {
+        tracing::warn!(
+            "{} queued iterations never started before the run stopped; counted as dropped",
+            pool.queue.len()
+        );
+        pool.dropped += pool.queue.len() as u64;
+    }
+    RunOutcome {
+        reason,
+        users_spawned: pool.started,
+        peak_users: pool.started.min(plan.max_users),
+        dropped_iterations: pool.dropped,
+        open_model: true,
+        warm_up,
+        ..RunOutcome::default()
+    }
+}
+
+/// Hands out iterations as the schedule makes them due, until it ends or the run must stop.
+async fn follow_schedule(
+    swarm: &Arc<Swarm>,
+    plan: &OpenPlan,
+    pool: &mut Pool,
+    idle_rx: &mut mpsc::UnboundedReceiver<IdleUser>,
+    ending: &mut Ending<'_>,
+    users: &mut JoinSet<()>,
+) -> StopReason {
     let started = Instant::now();
     let mut next = 0u64;
-    let reason = loop {
+    loop {
         // This shard's `next`-th iteration is the run's `global(next)`-th.
         let Some(due) = plan.schedule.due(swarm.shard.global(next)) else {
             break StopReason::ShapeEnded;
@@ -60,7 +97,7 @@ pub(super) async fn run(
         tokio::select! {
             _ = sleep_until(started + due) => {
                 let now = Instant::now();
-                pool.take_idle(&mut idle_rx);
+                pool.take_idle(idle_rx);
                 let mut exhausted = false;
                 while let Some(due) = plan
                     .schedule
@@ -89,31 +126,6 @@ pub(super) async fn run(
                 report_panic(swarm, joined);
             }
         }
-    };
-    // The schedule is done, but iterations it made due may still wait for a user.
-    let reason = match reason {
-        StopReason::Completed | StopReason::ShapeEnded => {
-            hand_out_the_rest(swarm, &mut pool, &mut idle_rx, ending, users)
-                .await
-                .unwrap_or(reason)
-        }
-        stopped => stopped,
-    };
-    if !pool.queue.is_empty() {
-        tracing::warn!(
-            "{} queued iterations never started before the run stopped; counted as dropped",
-            pool.queue.len()
-        );
-        pool.dropped += pool.queue.len() as u64;
-    }
-    RunOutcome {
-        reason,
-        users_spawned: pool.started,
-        peak_users: pool.started.min(plan.max_users),
-        dropped_iterations: pool.dropped,
-        open_model: true,
-        warm_up,
-        ..RunOutcome::default()
     }
 }
 
