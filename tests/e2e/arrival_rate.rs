@@ -24,6 +24,14 @@ fn arrival_number(run: &Run, label: &str) -> u64 {
         .unwrap_or_else(|| panic!("no number before `{label}` in {line}"))
 }
 
+/// The iterations the run started and dropped, from its report's "arrival rate:" line.
+fn started_and_dropped(run: &Run) -> (u64, u64) {
+    (
+        arrival_number(run, " iterations started"),
+        arrival_number(run, " dropped"),
+    )
+}
+
 /// The service and response percentiles (ms) of the Aggregated row of the open-model table:
 /// svc 50/95/99/max then resp 50/95/99/max.
 fn intended_start_row(run: &Run) -> Vec<f64> {
@@ -178,10 +186,7 @@ async fn a_full_pool_drops_iterations_and_counts_them() {
     )
     .await;
     run.assert(run.code == 0, "the run succeeds");
-    let (started, dropped) = (
-        arrival_number(&run, " iterations started"),
-        arrival_number(&run, " dropped"),
-    );
+    let (started, dropped) = started_and_dropped(&run);
     run.assert(
         dropped >= 50,
         "iterations due while the only user stalls are dropped",
@@ -223,9 +228,9 @@ async fn the_pool_grows_to_the_users_slow_iterations_need() {
     );
     server.shutdown().await;
     run.assert(run.code == 0, "the run succeeds");
-    let started = arrival_number(&run, " iterations started");
+    let (started, dropped) = started_and_dropped(&run);
     run.assert(
-        (147..=151).contains(&started) && arrival_number(&run, " dropped") == 0,
+        (147..=151).contains(&started) && dropped == 0,
         &format!("{started} iterations started of 150, none dropped"),
     );
     run.assert(
@@ -271,10 +276,7 @@ async fn iterations_still_waiting_when_the_schedule_ends_run() {
     )
     .await;
     run.assert(run.code == 0, "the run succeeds");
-    let (started, dropped) = (
-        arrival_number(&run, " iterations started"),
-        arrival_number(&run, " dropped"),
-    );
+    let (started, dropped) = started_and_dropped(&run);
     run.assert(
         (started, dropped) == (21, 0),
         &format!("{started} started and {dropped} dropped of the 21 due"),

@@ -109,21 +109,17 @@ async fn follow_schedule(
                         break;
                     }
                     let scenario = swarm.slot_for(swarm.shard.global(next));
-                    pool.dispatch(swarm, users, scenario, Ticket { intended: started + due });
+                    pool.dispatch(swarm, scenario, Ticket { intended: started + due });
                     next += 1;
                 }
                 if exhausted {
                     break StopReason::Completed;
                 }
             }
-            Some(user) = idle_rx.recv() => pool.idle(user),
-            _ = sleep_until(pool.grows_at().unwrap_or(started)), if pool.grows_at().is_some() => {
-                pool.grow(swarm, users);
-            }
-            reason = ending.reached() => break reason,
-            Some(joined) = users.join_next(), if !users.is_empty() => {
-                pool.size = pool.size.saturating_sub(1);
-                report_panic(swarm, joined);
+            stop = tend(swarm, pool, idle_rx, ending, users) => {
+                if let Some(reason) = stop {
+                    break reason;
+                }
             }
         }
     }
@@ -138,17 +134,34 @@ async fn hand_out_the_rest(
     ending: &mut Ending<'_>,
     users: &mut JoinSet<()>,
 ) -> Option<StopReason> {
-    while let Some(grows_at) = (!pool.queue.is_empty()).then(|| pool.grows_at()) {
-        tokio::select! {
-            Some(user) = idle_rx.recv() => pool.idle(user),
-            _ = sleep_until(grows_at.unwrap_or_else(Instant::now)), if grows_at.is_some() => {
-                pool.grow(swarm, users);
-            }
-            reason = ending.reached() => return Some(reason),
-            Some(joined) = users.join_next(), if !users.is_empty() => {
-                pool.size = pool.size.saturating_sub(1);
-                report_panic(swarm, joined);
-            }
+    while !pool.queue.is_empty() {
+        if let Some(reason) = tend(swarm, pool, idle_rx, ending, users).await {
+            return Some(reason);
+        }
+    }
+    None
+}
+
+/// Waits for the pool's next event and handles it: a user free (it takes the oldest waiting
+/// iteration), a step of growth due, a user gone. Returns the reason if the run must stop.
+/// Dropped before an event, it has done nothing.
+async fn tend(
+    swarm: &Arc<Swarm>,
+    pool: &mut Pool,
+    idle_rx: &mut mpsc::UnboundedReceiver<IdleUser>,
+    ending: &mut Ending<'_>,
+    users: &mut JoinSet<()>,
+) -> Option<StopReason> {
+    let grows_at = pool.grows_at();
+    tokio::select! {
+        Some(user) = idle_rx.recv() => pool.idle(user),
+        _ = sleep_until(grows_at.unwrap_or_else(Instant::now)), if grows_at.is_some() => {
+            pool.grow(swarm, users);
+        }
+        reason = ending.reached() => return Some(reason),
+        Some(joined) = users.join_next(), if !users.is_empty() => {
+            pool.size = pool.size.saturating_sub(1);
+            report_panic(swarm, joined);
         }
     }
     None
@@ -255,13 +268,7 @@ impl Pool {
     /// Hands `ticket` to an idle user of its scenario; else it waits for the first user to be
     /// free (one that finishes, or one the pool grows by), or, with the pool full and the
     /// queue too, is dropped.
-    fn dispatch(
-        &mut self,
-        swarm: &Arc<Swarm>,
-        users: &mut JoinSet<()>,
-        scenario: u16,
-        ticket: Ticket,
-    ) {
+    fn dispatch(&mut self, swarm: &Swarm, scenario: u16, ticket: Ticket) {
         let index = usize::from(scenario);
         if let Some(idle) = self.idle.get_mut(index) {
             while let Some(address) = idle.pop() {
@@ -272,9 +279,6 @@ impl Pool {
         }
         if self.size < self.max_users || self.queue.len() < self.max_queue + self.starting_users() {
             self.enqueue(scenario, ticket);
-            if self.grows_at().is_some_and(|at| at <= Instant::now()) {
-                self.grow(swarm, users);
-            }
         } else {
             self.dropped += 1;
             swarm.gauges.drop_iteration();
