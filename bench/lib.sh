@@ -51,12 +51,13 @@ cpu_of() {  # runs "$@" and prints "user+sys" CPU seconds of it and its children
   { time "$@" >"$OUT/last.out" 2>/dev/null; } 2>&1 | awk '{ print $1 + $2 }'
 }
 
-# Runs COMPONENT with USERS sleeping users (and FLAGS) until all run; prints the process's RSS in KiB.
+# Runs COMPONENT with USERS sleeping users (and FLAGS) in one process until all run; prints
+# that process's RSS in KiB.
 rss_of_users() {  # rss_of_users COMPONENT USERS LOG [FLAGS...]
   local component=$1 users=$2 log=$3
   shift 3
   "$WASMLOAD" run "$component" "$@" --host "http://127.0.0.1:$PORT" \
-    --users "$users" --spawn-rate 20000 --stop-timeout 1s >/dev/null 2>"$log" &
+    --users "$users" --spawn-rate 20000 --stop-timeout 1s --processes 1 >/dev/null 2>"$log" &
   local pid=$!
   for _ in $(seq 600); do grep -q "$users users running" "$log" 2>/dev/null && break; sleep 0.2; done
   grep -q "$users users running" "$log" || { echo "the $users users did not start; see $log" >&2; exit 1; }

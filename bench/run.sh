@@ -78,7 +78,7 @@ done | median | awk '{ printf "one call from a scenario into a library (a short 
   | tee -a "$OUT/memory.txt"
 # How many users one process can hold: asking for far more names the ceiling.
 { "$WASMLOAD" run "$GUESTS/idle_user.wasm" --host "http://127.0.0.1:$PORT" --users 1000000 \
-    --connections shared --run-time 1s 2>&1 || true; } | grep -oE 'can hold about [0-9]+ users' \
+    --connections shared --run-time 1s --processes 1 2>&1 || true; } | grep -oE 'can hold about [0-9]+ users' \
   | head -1 | sed 's/^/one process /' | tee -a "$OUT/memory.txt"
 
 fi

@@ -9,6 +9,7 @@ use ::http::Method as HttpMethod;
 use wasmtime::component::Resource;
 
 use super::responses::{PendingResponse, Verdict};
+use super::shared_stack::OnSharedStack;
 use super::state::VuState;
 use crate::bindings::http::{self, Response};
 use crate::bindings::{session, HttpError, Method, Request};
@@ -28,8 +29,8 @@ impl http::Host for VuState {
         let tag = self.sample_tag();
         let Self { ctx, agent, .. } = self;
         let in_flight = InFlight::new(&ctx.recorder, method_label, name, tag);
-        // Boxed, so the host call's own future stays small to move.
-        let (result, elapsed) = Box::pin(ctx.broker.execute(agent, outgoing)).await;
+        // Polled on the thread's shared stack, not this user's fiber stack (see shared_stack).
+        let (result, elapsed) = OnSharedStack::new(ctx.broker.execute(agent, outgoing)).await;
         let landed = in_flight.landed();
         self.guest_since = Instant::now();
         Ok(self.answer(landed, result, elapsed))
@@ -40,7 +41,7 @@ impl http::Host for VuState {
         requests: Vec<Request>,
     ) -> wasmtime::Result<Vec<Result<Resource<Response>, HttpError>>> {
         self.leave_guest();
-        let answers = Box::pin(self.send_all(requests)).await;
+        let answers = OnSharedStack::new(self.send_all(requests)).await;
         self.guest_since = Instant::now();
         Ok(answers)
     }

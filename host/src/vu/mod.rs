@@ -14,6 +14,7 @@ mod pacing;
 mod probe;
 mod responses;
 mod runtime_host;
+mod shared_stack;
 mod state;
 #[cfg(test)]
 mod testing;
