@@ -1,25 +1,24 @@
 //! Compiled components kept on disk by content hash (`Engine::precompile_component`), so a
-//! large component (an 18 MB Python scenario) compiles once and later runs start in about a
-//! second. Entries carry the engine's compatibility hash: another engine configuration or
-//! wasmtime version compiles afresh.
+//! component compiles once: a later run of an 18 MB Python scenario starts in about a second,
+//! and of a 0.1 MB Rust one in milliseconds instead of 0.1 s. Entries carry the engine's
+//! compatibility hash: another engine configuration or wasmtime version compiles afresh.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use wasmtime::component::Component;
 use wasmtime::Engine;
 
 use crate::cache;
 
-/// Components smaller than this compile faster than a cache entry is worth.
-const WORTH_CACHING: usize = 1 << 20;
-
 /// Compiles `bytes`, or loads the compilation a previous run kept.
 pub fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
-    if bytes.len() < WORTH_CACHING {
-        return Component::new(engine, bytes);
-    }
-    let entry = entry_for(engine, bytes);
+    compile_in(&cache::dir(), engine, bytes)
+}
+
+/// [`compile`], with the cache in `cache_dir`.
+fn compile_in(cache_dir: &Path, engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
+    let entry = entry_for(cache_dir, engine, bytes);
     if entry.is_file() {
         // SAFETY: the entry was written by `Component::serialize` of this same engine
         // configuration (its compatibility hash is in the name), into the user's own cache.
@@ -46,12 +45,31 @@ pub fn compile(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Component> {
 }
 
 /// The cache file of `bytes` compiled by `engine`.
-fn entry_for(engine: &Engine, bytes: &[u8]) -> PathBuf {
+fn entry_for(cache_dir: &Path, engine: &Engine, bytes: &[u8]) -> PathBuf {
     let mut hasher = DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut hasher);
     let engine_hash = format!("{:016x}", hasher.finish());
     let key = cache::digest([bytes, engine_hash.as_bytes()]);
-    cache::dir()
+    cache_dir
         .join("compiled")
         .join(format!("{}.cwasm", &key[..32]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The smallest component: the preamble of the component binary format.
+    const EMPTY_COMPONENT: &[u8] = b"\0asm\x0d\x00\x01\x00";
+
+    #[test]
+    fn a_small_component_is_kept_and_loaded_again() {
+        let dir = std::env::temp_dir().join(format!("wasmload-compiled-{}", std::process::id()));
+        let engine = Engine::default();
+        compile_in(&dir, &engine, EMPTY_COMPONENT).expect("the empty component compiles");
+        let entry = entry_for(&dir, &engine, EMPTY_COMPONENT);
+        assert!(entry.is_file(), "{} is kept", entry.display());
+        compile_in(&dir, &engine, EMPTY_COMPONENT).expect("the kept compilation loads");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
