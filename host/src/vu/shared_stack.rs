@@ -15,8 +15,9 @@ use corosensei::stack::DefaultStack;
 const SHARED_STACK_BYTES: usize = 2 << 20;
 
 thread_local! {
-    /// This thread's shared stack, made on first use; `None` inside if it could not be mapped.
-    static SHARED_STACK: RefCell<Option<Option<DefaultStack>>> = const { RefCell::new(None) };
+    /// This thread's shared stack, mapped on first use; `None` if it could not be.
+    static SHARED_STACK: RefCell<Option<DefaultStack>> =
+        RefCell::new(DefaultStack::new(SHARED_STACK_BYTES).ok());
 }
 
 /// A boxed future whose every poll runs on its thread's shared stack.
@@ -36,11 +37,10 @@ impl<F: Future> Future for OnSharedStack<F> {
         let inner = self.0.as_mut();
         SHARED_STACK.with(|cell| {
             // A poll nested in another (never expected) runs where it is.
-            let Ok(mut slot) = cell.try_borrow_mut() else {
+            let Ok(mut stack) = cell.try_borrow_mut() else {
                 return inner.poll(cx);
             };
-            let stack = slot.get_or_insert_with(|| DefaultStack::new(SHARED_STACK_BYTES).ok());
-            match stack {
+            match stack.as_mut() {
                 // Panics inside are carried back to this stack and resumed here.
                 Some(stack) => corosensei::on_stack(stack, || inner.poll(cx)),
                 None => inner.poll(cx),
