@@ -15,10 +15,13 @@ if ! command -v nginx >/dev/null; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-cargo build --release -q -p wasmload -p demo-api
+# wasmload as users install it (`--profile dist`: whole-program optimisation), not the
+# test suite's quicker `--release` build.
+cargo build --profile dist -q -p wasmload
+cargo build --release -q -p demo-api
 cargo build --release -q --target wasm32-wasip2 -p one_request -p idle_user -p uses_auth -p auth_library \
   -p library_calls -p echo_library
-WASMLOAD=$PWD/target/release/wasmload
+WASMLOAD=$PWD/target/dist/wasmload
 GUESTS=$PWD/target/wasm32-wasip2/release
 
 # The median of numbers on stdin, one per line.
