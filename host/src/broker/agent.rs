@@ -149,7 +149,9 @@ impl UserAgent {
                 Some(index) => index,
                 None => {
                     reused = false;
-                    links.push(Link::open(&factory.local, factory.version, url).await?);
+                    // Boxed: connecting is rare, and its large future would otherwise be
+                    // moved with every request's.
+                    links.push(Box::pin(Link::open(&factory.local, factory.version, url)).await?);
                     links.len() - 1
                 }
             };
@@ -246,6 +248,19 @@ mod tests {
 
     use super::super::{BrokerOptions, HttpBroker};
     use super::*;
+
+    #[test]
+    fn a_requests_future_stays_small_to_move() {
+        // Every request's future is moved into its caller's; connecting, which is rare, is
+        // boxed so that its futures (7 KiB of them) do not ride along.
+        let url = Url::parse("http://127.0.0.1:9/").expect("a URL");
+        let broker = HttpBroker::new(&BrokerOptions::new(url.clone())).expect("a broker");
+        let mut agent = broker.new_agent();
+        let request = Request::new(Body::new(bytes::Bytes::new()));
+        let send = agent.send(&broker.factory, &url, request, 1024);
+        let size = std::mem::size_of_val(&send);
+        assert!(size < 4096, "a request's future takes {size} bytes");
+    }
 
     #[test]
     fn a_batch_sibling_starts_with_the_users_cookies_and_hands_back_the_new_ones() {
