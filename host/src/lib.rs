@@ -14,6 +14,7 @@ pub mod data;
 pub mod demo;
 pub mod engine;
 pub mod error;
+pub mod in_place;
 pub mod inspect;
 pub mod k8s;
 pub mod merge;

@@ -18,38 +18,65 @@ use super::agent::UserAgent;
 use super::net::wall_nanos;
 use super::wire::display_size;
 use super::{BrokerError, HttpBroker, OriginPolicy, Outgoing, Received};
+use crate::in_place::boxed_future;
 
 /// The `User-Agent` sent unless the scenario sets its own.
 const DEFAULT_USER_AGENT: &str = concat!("wasmload/", env!("CARGO_PKG_VERSION"));
 
+/// What one exchange came to.
+#[derive(Debug)]
+pub struct Exchanged {
+    /// The whole response, or why there is none.
+    pub result: Result<Received, BrokerError>,
+    /// From the send to the answer's last byte (or to the error).
+    pub latency: Duration,
+    /// When the broker was done with it, on the clock the exchange started by.
+    pub finished: Instant,
+}
+
 impl HttpBroker {
-    /// Sends a request on `agent`'s connections, follows allowed redirects and reads the
-    /// whole response; returns the outcome and the time from send to the last body byte (or
-    /// to the error).
+    /// Sends a request on `agent`'s connections from `started`, follows allowed redirects
+    /// and reads the whole response. `started` is the caller's reading of the clock, so the
+    /// hot path reads it no more often than it must.
     pub async fn execute(
         &self,
         agent: &mut UserAgent,
         outgoing: Outgoing,
-    ) -> (Result<Received, BrokerError>, Duration) {
+        started: Instant,
+    ) -> Exchanged {
         let timeout = outgoing.timeout.unwrap_or(self.timeout);
-        let started = Instant::now();
-        let exchange = Box::pin(self.follow(agent, outgoing, started, wall_nanos()));
-        match tokio::time::timeout(timeout, exchange).await {
-            Ok(Ok((received, elapsed))) => (Ok(received), elapsed),
-            Ok(Err(err)) => (Err(err), started.elapsed()),
-            Err(_) => (Err(BrokerError::Timeout), started.elapsed()),
+        let deadline = started.checked_add(timeout).unwrap_or_else(far_future);
+        let exchange = boxed_future(|| self.follow(agent, outgoing, started, wall_nanos()));
+        let failed = |err| {
+            let finished = Instant::now();
+            (
+                Err(err),
+                finished.saturating_duration_since(started),
+                finished,
+            )
+        };
+        let (result, latency, finished) =
+            match tokio::time::timeout_at(deadline.into(), exchange).await {
+                Ok(Ok((received, latency, finished))) => (Ok(received), latency, finished),
+                Ok(Err(err)) => failed(err),
+                Err(_) => failed(BrokerError::Timeout),
+            };
+        Exchanged {
+            result,
+            latency,
+            finished,
         }
     }
 
-    /// The exchange, and the time from `started` (`started_wall` on the wall clock) to the
-    /// arrival of the answer's last byte, read off the connection's clock.
+    /// The exchange, the time from `started` (`started_wall` on the wall clock) to the
+    /// arrival of the answer's last byte, read off the connection's clock, and when it ended.
     async fn follow(
         &self,
         agent: &mut UserAgent,
         outgoing: Outgoing,
         started: Instant,
         started_wall: u64,
-    ) -> Result<(Received, Duration), BrokerError> {
+    ) -> Result<(Received, Duration, Instant), BrokerError> {
         let Outgoing {
             mut method,
             mut url,
@@ -81,17 +108,16 @@ impl HttpBroker {
             agent.store_cookies(&url, &hop.headers);
             let status = hop.status;
             let Some(next) = redirect_target(status, &hop.headers, &url) else {
-                let waited = started.elapsed();
-                let arrived = hop
-                    .clock
-                    .as_ref()
-                    .and_then(|clock| clock.since(started_wall));
+                let finished = Instant::now();
+                let waited = finished.saturating_duration_since(started);
+                let arrived = hop.arrived_since(started_wall);
                 let received = Received {
                     status: status.as_u16(),
                     headers: hop.headers,
                     body: hop.body,
                 };
-                return Ok((received, arrived.map_or(waited, |read| read.min(waited))));
+                let latency = arrived.map_or(waited, |read| read.min(waited));
+                return Ok((received, latency, finished));
             };
             if !self.origins.allows(&next) {
                 return Err(BrokerError::Refused(format!(
@@ -114,6 +140,11 @@ impl HttpBroker {
             self.max_redirects
         )))
     }
+}
+
+/// A deadline no run reaches, for a timeout too long to add to the clock.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
 /// The scenario's headers that later hops of a redirect no longer carry.
@@ -172,17 +203,19 @@ fn becomes_get(status: StatusCode, method: &Method) -> bool {
     }
 }
 
+/// The request of one hop, boxed, its parts set in place (a builder moves them at every
+/// step).
 fn build_request(
     method: &Method,
     url: &Url,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<http::Request<Full<Bytes>>, BrokerError> {
-    let mut request = http::Request::builder()
-        .method(method.clone())
-        .uri(url.as_str())
-        .body(Full::new(body))
+) -> Result<Box<http::Request<Full<Bytes>>>, BrokerError> {
+    let uri = http::Uri::try_from(url.as_str())
         .map_err(|err| BrokerError::InvalidRequest(err.to_string()))?;
+    let mut request = Box::new(http::Request::new(Full::new(body)));
+    *request.method_mut() = method.clone();
+    *request.uri_mut() = uri;
     *request.headers_mut() = headers;
     Ok(request)
 }

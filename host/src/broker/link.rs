@@ -134,7 +134,7 @@ impl Link {
     /// Sends `request` (absolute URI) and reads its whole answer.
     pub async fn round_trip(
         &mut self,
-        request: Request<Body>,
+        request: Box<Request<Body>>,
         max_body: usize,
     ) -> Result<Hop, LinkError> {
         self.interrupted = true;
@@ -152,7 +152,7 @@ impl Link {
             status: parts.status,
             headers: parts.headers,
             body,
-            clock: self.clock.clone(),
+            arrived: self.clock.as_ref().and_then(ReadClock::last_read),
         })
     }
 }
@@ -163,7 +163,7 @@ async fn http1_round_trip(
     sender: &mut http1::SendRequest<Body>,
     connection: &mut Option<Http1Connection>,
     host: &HeaderValue,
-    mut request: Request<Body>,
+    mut request: Box<Request<Body>>,
     max_body: usize,
 ) -> Result<(Parts, Bytes), LinkError> {
     request
@@ -174,9 +174,9 @@ async fn http1_round_trip(
         *request.uri_mut() = Uri::from(target);
     }
     if drive(connection, sender.ready()).await.is_err() {
-        return Err(LinkError::Unsent(Box::new(request)));
+        return Err(LinkError::Unsent(request));
     }
-    let response = drive(connection, sender.try_send_request(request))
+    let response = drive(connection, sender.try_send_request(*request))
         .await
         .map_err(unsent_or_failed)?;
     let (parts, body) = response.into_parts();
@@ -189,14 +189,14 @@ async fn http1_round_trip(
 /// An HTTP/2 exchange on a connection whose task runs elsewhere.
 async fn http2_round_trip(
     sender: &mut http2::SendRequest<Body>,
-    request: Request<Body>,
+    request: Box<Request<Body>>,
     max_body: usize,
 ) -> Result<(Parts, Bytes), LinkError> {
     if sender.ready().await.is_err() {
-        return Err(LinkError::Unsent(Box::new(request)));
+        return Err(LinkError::Unsent(request));
     }
     let response = sender
-        .try_send_request(request)
+        .try_send_request(*request)
         .await
         .map_err(unsent_or_failed)?;
     let (parts, body) = response.into_parts();

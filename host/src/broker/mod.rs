@@ -16,6 +16,7 @@ mod tls;
 mod wire;
 
 pub use agent::UserAgent;
+pub use exchange::Exchanged;
 pub use headers::{header_pair, DefaultHeaders, HeaderRecipe};
 pub use net::start as start_network;
 pub use origins::OriginPolicy;
@@ -267,6 +268,8 @@ fn is_origin_relative(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Instant;
+
     use super::*;
 
     fn options(host: &str) -> BrokerOptions {
@@ -348,7 +351,10 @@ mod tests {
             body: Some(b"payload".to_vec()),
             timeout: None,
         };
-        broker.execute(&mut broker.new_agent(), outgoing).await.0
+        broker
+            .execute(&mut broker.new_agent(), outgoing, Instant::now())
+            .await
+            .result
     }
 
     #[tokio::test]
@@ -404,7 +410,10 @@ mod tests {
             body: Some(vec![0; (1 << 20) + 1]),
             timeout: None,
         };
-        let upload = capped.execute(&mut capped.new_agent(), outgoing).await.0;
+        let upload = capped
+            .execute(&mut capped.new_agent(), outgoing, Instant::now())
+            .await
+            .result;
         assert!(
             matches!(&upload, Err(BrokerError::InvalidRequest(m)) if m.contains("--max-body")),
             "{upload:?}"
@@ -452,7 +461,10 @@ mod tests {
                 body: None,
                 timeout: None,
             };
-            let received = broker.execute(&mut agent, outgoing).await.0;
+            let received = broker
+                .execute(&mut agent, outgoing, Instant::now())
+                .await
+                .result;
             assert_eq!(&received.expect("answered").body[..], b"ok");
             closes
                 .recv()

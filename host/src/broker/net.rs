@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::task::{ready, Context, Poll};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper_util::client::legacy::connect::{Connected, Connection};
@@ -106,11 +106,9 @@ pub fn wall_nanos() -> u64 {
 pub struct ReadClock(Arc<AtomicU64>);
 
 impl ReadClock {
-    /// The time from `started` (wall nanoseconds) to the arrival of the connection's last
-    /// read, if that came after `started`.
-    pub fn since(&self, started: u64) -> Option<Duration> {
-        let read = self.0.load(Ordering::Acquire);
-        (read > started).then(|| Duration::from_nanos(read - started))
+    /// When the connection's last read arrived (wall nanoseconds), if it has read.
+    pub fn last_read(&self) -> Option<u64> {
+        Some(self.0.load(Ordering::Acquire)).filter(|&read| read > 0)
     }
 
     fn tick(&self, arrived: u64) {

@@ -1,12 +1,13 @@
 //! What every way of sending shares: one hop's answer, reading a whole body within
 //! `--max-body`, and the messages of transport errors.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 use http::header::HeaderMap;
 use http::StatusCode;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
-use super::net::ReadClock;
 use super::BrokerError;
 
 /// The body type requests are sent with.
@@ -21,8 +22,17 @@ pub struct Hop {
     pub headers: HeaderMap,
     /// The whole body.
     pub body: Bytes,
-    /// The clock of the connection it came on: when its last bytes arrived.
-    pub clock: Option<ReadClock>,
+    /// When its last bytes arrived (wall nanoseconds), as its connection's clock read it.
+    pub arrived: Option<u64>,
+}
+
+impl Hop {
+    /// The time from `started` (wall nanoseconds) to the arrival of the last bytes, if
+    /// they came after `started`.
+    pub fn arrived_since(&self, started: u64) -> Option<Duration> {
+        let arrived = self.arrived?;
+        (arrived > started).then(|| Duration::from_nanos(arrived - started))
+    }
 }
 
 /// Reads a whole response body, failing past `max_body` bytes.

@@ -5,6 +5,8 @@
 //! the cookies any of them is sent are the user's afterwards, and a stop cuts them off as it
 //! cuts off a single request.
 
+use std::time::Instant;
+
 use futures_util::future::join_all;
 use wasmtime::component::Resource;
 
@@ -58,12 +60,13 @@ impl VuState {
                 let mut guards = Vec::with_capacity(wave.len());
                 let mut calls = Vec::with_capacity(wave.len());
                 let agents = std::iter::once(agent).chain(batch_agents.iter_mut());
+                let started = Instant::now();
                 for ((index, (method, name, outgoing)), agent) in wave.into_iter().zip(agents) {
                     guards.push((
                         index,
-                        InFlight::new(&ctx.recorder, method, name, tag.clone()),
+                        InFlight::new(&ctx.recorder, method, name, tag.clone(), started),
                     ));
-                    calls.push(ctx.broker.execute(agent, outgoing));
+                    calls.push(ctx.broker.execute(agent, outgoing, started));
                 }
                 let results = join_all(calls).await;
                 let landed: Vec<_> = guards
@@ -75,8 +78,8 @@ impl VuState {
             for sibling in &mut self.batch_agents[..siblings] {
                 self.agent.adopt_cookies(sibling);
             }
-            for ((index, landed), (result, elapsed)) in landed.into_iter().zip(results) {
-                answers[index] = Some(self.answer(landed, result, elapsed));
+            for ((index, landed), exchanged) in landed.into_iter().zip(results) {
+                answers[index] = Some(self.answer(landed, exchanged.result, exchanged.latency));
             }
         }
         answers

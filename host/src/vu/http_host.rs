@@ -28,12 +28,13 @@ impl http::Host for VuState {
         };
         let tag = self.sample_tag();
         let Self { ctx, agent, .. } = self;
-        let in_flight = InFlight::new(&ctx.recorder, method_label, name, tag);
+        let started = Instant::now();
+        let in_flight = InFlight::new(&ctx.recorder, method_label, name, tag, started);
         // Polled on the thread's shared stack, not this user's fiber stack (see shared_stack).
-        let (result, elapsed) = OnSharedStack::new(ctx.broker.execute(agent, outgoing)).await;
+        let exchanged = OnSharedStack::new(|| ctx.broker.execute(agent, outgoing, started)).await;
         let landed = in_flight.landed();
-        self.guest_since = Instant::now();
-        Ok(self.answer(landed, result, elapsed))
+        self.guest_since = exchanged.finished;
+        Ok(self.answer(landed, exchanged.result, exchanged.latency))
     }
 
     async fn send_batch(
@@ -41,7 +42,7 @@ impl http::Host for VuState {
         requests: Vec<Request>,
     ) -> wasmtime::Result<Vec<Result<Resource<Response>, HttpError>>> {
         self.leave_guest();
-        let answers = OnSharedStack::new(self.send_all(requests)).await;
+        let answers = OnSharedStack::new(|| self.send_all(requests)).await;
         self.guest_since = Instant::now();
         Ok(answers)
     }
@@ -257,13 +258,14 @@ impl<'a> InFlight<'a> {
         method: Cow<'static, str>,
         name: String,
         tag: SampleTag,
+        started: Instant,
     ) -> Self {
         Self {
             recorder,
             method,
             name,
             tag,
-            started: Instant::now(),
+            started,
             landed: false,
         }
     }

@@ -37,14 +37,17 @@ use crate::engine::LibraryCode;
 const YIELD_AFTER: Duration = Duration::from_millis(2);
 
 /// Calls the `user` export `$call` of `$vu`'s guest with `$arg`s, with the guest-time clock
-/// running around it; a 0.1.0 guest's answer is read through `v1_map` (as it is without one),
-/// or, for an export 0.1.0 has not, is `not_in_v1`.
+/// running around it from `entered` (now, unless given); a 0.1.0 guest's answer is read
+/// through `v1_map` (as it is without one), or, for an export 0.1.0 has not, is `not_in_v1`.
 macro_rules! call_user {
     ($vu:ident, $call:ident($($arg:expr),*)) => {
         call_user!($vu, $call($($arg),*), v1_map: std::convert::identity)
     };
-    ($vu:ident, $call:ident($($arg:expr),*), v1_map: $read:expr) => {{
-        $vu.enter();
+    ($vu:ident, $call:ident($($arg:expr),*), v1_map: $read:expr) => {
+        call_user!($vu, $call($($arg),*), v1_map: $read, entered: std::time::Instant::now())
+    };
+    ($vu:ident, $call:ident($($arg:expr),*), v1_map: $read:expr, entered: $now:expr) => {{
+        $vu.enter($now);
         let result = match &$vu.scenario {
             Exports::V1(guest) => guest
                 .wasmload_scenario_user()
@@ -55,18 +58,18 @@ macro_rules! call_user {
                 guest.wasmload_scenario_user().$call(&mut $vu.store $(, $arg)*).await
             }
         };
-        $vu.store.data_mut().leave_guest();
+        $vu.returned = $vu.store.data_mut().leave_guest();
         result
     }};
     ($vu:ident, $call:ident($($arg:expr),*), not_in_v1: $answer:expr) => {{
-        $vu.enter();
+        $vu.enter(std::time::Instant::now());
         let result = match &$vu.scenario {
             Exports::V1(_) => $answer,
             Exports::V2(guest) => {
                 guest.wasmload_scenario_user().$call(&mut $vu.store $(, $arg)*).await
             }
         };
-        $vu.store.data_mut().leave_guest();
+        $vu.returned = $vu.store.data_mut().leave_guest();
         result
     }};
 }
@@ -83,6 +86,8 @@ pub struct Vu {
     scenario: Exports,
     /// The functions of the libraries linked in, to name one a trap happened in.
     libraries: Arc<[LibraryCode]>,
+    /// When the last call into the guest returned.
+    returned: Instant,
 }
 
 impl Vu {
@@ -105,6 +110,7 @@ impl Vu {
             store,
             scenario,
             libraries: Arc::clone(&loaded.library_code),
+            returned: Instant::now(),
         })
     }
 
@@ -146,8 +152,10 @@ impl Vu {
     /// Runs task `index`, counting it as this user's next iteration.
     pub async fn run_task(&mut self, index: u32) -> wasmtime::Result<Result<(), String>> {
         self.store.data_mut().identity.iteration += 1;
-        self.store.data_mut().begin_task();
-        call_user!(self, call_run_task(index))
+        // One reading of the clock starts both the task and the guest's time.
+        let now = Instant::now();
+        self.store.data_mut().begin_task(now);
+        call_user!(self, call_run_task(index), v1_map: std::convert::identity, entered: now)
     }
 
     /// Runs the scenario's test-wide `setup` (a 0.1.0 scenario has none).
@@ -194,9 +202,10 @@ impl Vu {
         self.store.data_mut().lateness_us = lateness_us;
     }
 
-    /// How long since the current task, or its latest step, began.
-    pub fn since_step(&self) -> Duration {
-        self.store.data().step_since.elapsed()
+    /// How long the last task took, from its start (or its latest step's) to its return.
+    pub fn task_took(&self) -> Duration {
+        self.returned
+            .saturating_duration_since(self.store.data().step_since)
     }
 
     /// Sets the user's wait policy, which `runtime.wait` waits by, and what cuts such a wait
@@ -258,8 +267,9 @@ impl Vu {
         }
     }
 
-    fn enter(&mut self) {
-        self.store.data_mut().guest_since = Instant::now();
+    /// The guest gets control `now`.
+    fn enter(&mut self, now: Instant) {
+        self.store.data_mut().guest_since = now;
     }
 }
 

@@ -11,6 +11,8 @@ use std::task::{Context, Poll};
 
 use corosensei::stack::DefaultStack;
 
+use crate::in_place::boxed_future;
+
 /// How deep the host's work may go on the shared stack: as deep as a worker thread's own.
 const SHARED_STACK_BYTES: usize = 2 << 20;
 
@@ -24,9 +26,10 @@ thread_local! {
 pub struct OnSharedStack<F>(Pin<Box<F>>);
 
 impl<F: Future> OnSharedStack<F> {
-    /// Wraps `future`, boxed so that the host call's own future stays small to move.
-    pub fn new(future: F) -> Self {
-        Self(Box::pin(future))
+    /// Wraps the future `make` returns, made in its box so that the host call's own future
+    /// stays small to move.
+    pub fn new(make: impl FnOnce() -> F) -> Self {
+        Self(boxed_future(make))
     }
 }
 
@@ -75,7 +78,7 @@ mod tests {
             });
             let mut cx = Context::from_waker(Waker::noop());
             if shared {
-                let mut future = OnSharedStack::new(note);
+                let mut future = OnSharedStack::new(|| note);
                 assert!(Pin::new(&mut future).poll(&mut cx).is_ready());
             } else {
                 assert!(std::pin::pin!(note).poll(&mut cx).is_ready());
@@ -110,7 +113,7 @@ mod tests {
 
     #[test]
     fn a_panic_inside_reaches_the_poller() {
-        let mut future = OnSharedStack::new(poll_fn(|_| -> Poll<()> { panic!("inside") }));
+        let mut future = OnSharedStack::new(|| poll_fn(|_| -> Poll<()> { panic!("inside") }));
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let _ = Pin::new(&mut future).poll(&mut Context::from_waker(Waker::noop()));
         }));
@@ -120,8 +123,8 @@ mod tests {
 
     #[test]
     fn a_nested_poll_runs_in_place() {
-        let inner = OnSharedStack::new(async { 7 });
-        let mut outer = OnSharedStack::new(async { inner.await * 6 });
+        let inner = OnSharedStack::new(|| async { 7 });
+        let mut outer = OnSharedStack::new(|| async { inner.await * 6 });
         let polled = Pin::new(&mut outer).poll(&mut Context::from_waker(Waker::noop()));
         assert_eq!(polled, Poll::Ready(42));
     }

@@ -162,14 +162,16 @@ impl CpuWindow {
 
 impl VuState {
     /// The guest hands control to the host (a call returned, or an async host call began):
-    /// counts the time since it got control as guest time.
-    pub fn leave_guest(&mut self) {
-        let stretch = self.guest_since.elapsed();
+    /// counts the time since it got control as guest time, and returns the time it read.
+    pub fn leave_guest(&mut self) -> Instant {
+        let now = Instant::now();
+        let stretch = now.saturating_duration_since(self.guest_since);
         self.guest_time += stretch;
         self.cpu_window.used += stretch;
         if self.guest_time >= GUEST_TIME_SLICE {
             self.report_guest_time();
         }
+        now
     }
 
     /// With `--vu-cpu`, whether the guest, still computing, has used its share of the
@@ -206,13 +208,13 @@ impl VuState {
         self.guest_time = Duration::ZERO;
     }
 
-    /// A task begins: its failed-request count starts afresh, and with `--connections
+    /// A task begins `now`: its failed-request count starts afresh, and with `--connections
     /// per-iteration` its connections too.
-    pub fn begin_task(&mut self) {
+    pub fn begin_task(&mut self, now: Instant) {
         self.failed_sends = 0;
         self.data_ran_out = false;
         self.groups.clear();
-        self.step_since = Instant::now();
+        self.step_since = now;
         self.ctx.broker.begin_task(&mut self.agent);
         for sibling in &mut self.batch_agents {
             self.ctx.broker.begin_task(sibling);
