@@ -235,10 +235,11 @@ async fn pooled(
     })?;
     let clock = response.extensions().get::<ReadClock>().cloned();
     let (parts, body) = response.into_parts();
+    let body = read_body(body, max_body).await?;
     Ok(Hop {
         status: parts.status,
         headers: parts.headers,
-        body: read_body(body, max_body).await?,
+        body,
         // Read after the body: its last bytes are the last read.
         arrived: clock.as_ref().and_then(ReadClock::last_read),
     })

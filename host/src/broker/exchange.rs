@@ -30,14 +30,12 @@ pub struct Exchanged {
     pub result: Result<Received, BrokerError>,
     /// From the send to the answer's last byte (or to the error).
     pub latency: Duration,
-    /// When the broker was done with it, on the clock the exchange started by.
-    pub finished: Instant,
 }
 
 impl HttpBroker {
     /// Sends a request on `agent`'s connections from `started`, follows allowed redirects
-    /// and reads the whole response. `started` is the caller's reading of the clock, so the
-    /// hot path reads it no more often than it must.
+    /// and reads the whole response. `started` is the caller's reading of the clock, which
+    /// starts the request's timeout too.
     pub async fn execute(
         &self,
         agent: &mut UserAgent,
@@ -45,38 +43,35 @@ impl HttpBroker {
         started: Instant,
     ) -> Exchanged {
         let timeout = outgoing.timeout.unwrap_or(self.timeout);
-        let deadline = started.checked_add(timeout).unwrap_or_else(far_future);
         let exchange = boxed_future(|| self.follow(agent, outgoing, started, wall_nanos()));
-        let failed = |err| {
-            let finished = Instant::now();
-            (
-                Err(err),
-                finished.saturating_duration_since(started),
-                finished,
-            )
+        // A timeout too long to add to the clock is none, as with `tokio::time::timeout`.
+        let outcome = match started.checked_add(timeout) {
+            Some(deadline) => tokio::time::timeout_at(deadline.into(), exchange)
+                .await
+                .unwrap_or(Err(BrokerError::Timeout)),
+            None => exchange.await,
         };
-        let (result, latency, finished) =
-            match tokio::time::timeout_at(deadline.into(), exchange).await {
-                Ok(Ok((received, latency, finished))) => (Ok(received), latency, finished),
-                Ok(Err(err)) => failed(err),
-                Err(_) => failed(BrokerError::Timeout),
-            };
-        Exchanged {
-            result,
-            latency,
-            finished,
+        match outcome {
+            Ok((received, latency)) => Exchanged {
+                result: Ok(received),
+                latency,
+            },
+            Err(err) => Exchanged {
+                result: Err(err),
+                latency: started.elapsed(),
+            },
         }
     }
 
-    /// The exchange, the time from `started` (`started_wall` on the wall clock) to the
-    /// arrival of the answer's last byte, read off the connection's clock, and when it ended.
+    /// The exchange, and the time from `started` (`started_wall` on the wall clock) to the
+    /// arrival of the answer's last byte, read off the connection's clock.
     async fn follow(
         &self,
         agent: &mut UserAgent,
         outgoing: Outgoing,
         started: Instant,
         started_wall: u64,
-    ) -> Result<(Received, Duration, Instant), BrokerError> {
+    ) -> Result<(Received, Duration), BrokerError> {
         let Outgoing {
             mut method,
             mut url,
@@ -108,8 +103,7 @@ impl HttpBroker {
             agent.store_cookies(&url, &hop.headers);
             let status = hop.status;
             let Some(next) = redirect_target(status, &hop.headers, &url) else {
-                let finished = Instant::now();
-                let waited = finished.saturating_duration_since(started);
+                let waited = started.elapsed();
                 let arrived = hop.arrived_since(started_wall);
                 let received = Received {
                     status: status.as_u16(),
@@ -117,7 +111,7 @@ impl HttpBroker {
                     body: hop.body,
                 };
                 let latency = arrived.map_or(waited, |read| read.min(waited));
-                return Ok((received, latency, finished));
+                return Ok((received, latency));
             };
             if !self.origins.allows(&next) {
                 return Err(BrokerError::Refused(format!(
@@ -140,11 +134,6 @@ impl HttpBroker {
             self.max_redirects
         )))
     }
-}
-
-/// A deadline no run reaches, for a timeout too long to add to the clock.
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
 /// The scenario's headers that later hops of a redirect no longer carry.

@@ -101,7 +101,8 @@ pub fn wall_nanos() -> u64 {
         .map_or(0, |since| since.as_nanos().min(u128::from(u64::MAX)) as u64)
 }
 
-/// When a connection's last bytes arrived; a response carries its connection's clock.
+/// When a connection's last bytes arrived; a pooled response carries its connection's
+/// clock, and a user's own connection keeps it.
 #[derive(Debug, Clone, Default)]
 pub struct ReadClock(Arc<AtomicU64>);
 

@@ -242,13 +242,13 @@ async fn run_instance(
                 let reason = vu.explain_trap(&trap);
                 recorder.exception(format!("{}: {reason}", slot.picker.name(index)));
                 // As after any task, the user waits its wait time before the next one.
-                let wait = cadence.wait_after(slot, vu.task_took(), &mut vu);
+                let wait = cadence.wait_after(slot, vu.since_step(), &mut vu);
                 return trapped(&vu, wait);
             }
         }
         // Paced from the start of the task's last step (the task's own start, unless it ran
         // a sequence), as between the steps.
-        cadence.after_task(slot, vu.task_took(), &mut vu).await;
+        cadence.after_task(slot, vu.since_step(), &mut vu).await;
     }
     if let Err(trap) = vu.on_stop().await {
         recorder.exception(format!("on_stop: {}", vu.explain_trap(&trap)));

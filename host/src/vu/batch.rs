@@ -60,6 +60,8 @@ impl VuState {
                 let mut guards = Vec::with_capacity(wave.len());
                 let mut calls = Vec::with_capacity(wave.len());
                 let agents = std::iter::once(agent).chain(batch_agents.iter_mut());
+                // One start for the wave: each request's own wall-clock start, which its
+                // kernel stamps are measured from, is read when it is first polled.
                 let started = Instant::now();
                 for ((index, (method, name, outgoing)), agent) in wave.into_iter().zip(agents) {
                     guards.push((

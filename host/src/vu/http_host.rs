@@ -33,7 +33,7 @@ impl http::Host for VuState {
         // Polled on the thread's shared stack, not this user's fiber stack (see shared_stack).
         let exchanged = OnSharedStack::new(|| ctx.broker.execute(agent, outgoing, started)).await;
         let landed = in_flight.landed();
-        self.guest_since = exchanged.finished;
+        self.guest_since = Instant::now();
         Ok(self.answer(landed, exchanged.result, exchanged.latency))
     }
 

@@ -58,7 +58,7 @@ macro_rules! call_user {
                 guest.wasmload_scenario_user().$call(&mut $vu.store $(, $arg)*).await
             }
         };
-        $vu.returned = $vu.store.data_mut().leave_guest();
+        $vu.store.data_mut().leave_guest();
         result
     }};
     ($vu:ident, $call:ident($($arg:expr),*), not_in_v1: $answer:expr) => {{
@@ -69,7 +69,7 @@ macro_rules! call_user {
                 guest.wasmload_scenario_user().$call(&mut $vu.store $(, $arg)*).await
             }
         };
-        $vu.returned = $vu.store.data_mut().leave_guest();
+        $vu.store.data_mut().leave_guest();
         result
     }};
 }
@@ -86,8 +86,6 @@ pub struct Vu {
     scenario: Exports,
     /// The functions of the libraries linked in, to name one a trap happened in.
     libraries: Arc<[LibraryCode]>,
-    /// When the last call into the guest returned.
-    returned: Instant,
 }
 
 impl Vu {
@@ -110,7 +108,6 @@ impl Vu {
             store,
             scenario,
             libraries: Arc::clone(&loaded.library_code),
-            returned: Instant::now(),
         })
     }
 
@@ -153,8 +150,7 @@ impl Vu {
     pub async fn run_task(&mut self, index: u32) -> wasmtime::Result<Result<(), String>> {
         self.store.data_mut().identity.iteration += 1;
         // One reading of the clock starts both the task and the guest's time.
-        let now = Instant::now();
-        self.store.data_mut().begin_task(now);
+        let now = self.store.data_mut().begin_task();
         call_user!(self, call_run_task(index), v1_map: std::convert::identity, entered: now)
     }
 
@@ -202,10 +198,9 @@ impl Vu {
         self.store.data_mut().lateness_us = lateness_us;
     }
 
-    /// How long the last task took, from its start (or its latest step's) to its return.
-    pub fn task_took(&self) -> Duration {
-        self.returned
-            .saturating_duration_since(self.store.data().step_since)
+    /// How long since the current task, or its latest step, began.
+    pub fn since_step(&self) -> Duration {
+        self.store.data().step_since.elapsed()
     }
 
     /// Sets the user's wait policy, which `runtime.wait` waits by, and what cuts such a wait

@@ -208,17 +208,18 @@ impl VuState {
         self.guest_time = Duration::ZERO;
     }
 
-    /// A task begins `now`: its failed-request count starts afresh, and with `--connections
-    /// per-iteration` its connections too.
-    pub fn begin_task(&mut self, now: Instant) {
+    /// A task begins: its failed-request count starts afresh, and with `--connections
+    /// per-iteration` its connections too. Returns when it began, once they are closed.
+    pub fn begin_task(&mut self) -> Instant {
         self.failed_sends = 0;
         self.data_ran_out = false;
         self.groups.clear();
-        self.step_since = now;
         self.ctx.broker.begin_task(&mut self.agent);
         for sibling in &mut self.batch_agents {
             self.ctx.broker.begin_task(sibling);
         }
+        self.step_since = Instant::now();
+        self.step_since
     }
 
     /// What this user's samples carry besides their row.
