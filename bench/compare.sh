@@ -17,8 +17,7 @@ B=$(realpath "$2")
 # CPU-seconds per 100k requests of one run of the build $1.
 wasmload_cpu() {
   local cpu
-  cpu=$(cpu_of taskset -c 0 "$1" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
-    --users 50 --run-time "${DURATION}s" --log-level warn)
+  cpu=$(one_request_load "$1" 50)
   awk -v cpu="$cpu" -v reqs="$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")" \
     'BEGIN { printf "%.3f", cpu / reqs * 100000 }'
 }
@@ -28,7 +27,7 @@ echo "== CPU-s per 100k requests, 50 users, ${ROUNDS} alternating rounds of ${DU
 for round in $(seq "$ROUNDS"); do
   if (( round % 2 )); then a=$(wasmload_cpu "$A"); b=$(wasmload_cpu "$B")
   else b=$(wasmload_cpu "$B"); a=$(wasmload_cpu "$A"); fi
-  cpu=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c 50 --no-tui "http://127.0.0.1:$PORT/")
+  cpu=$(oha_load 50)
   rps=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
   o=$(awk -v cpu="$cpu" -v rps="$rps" -v secs="$DURATION" 'BEGIN { printf "%.3f", cpu / (rps * secs) * 100000 }')
   echo "$round $o $a $b" | tee -a "$OUT/compare.txt" | awk '{

@@ -54,6 +54,23 @@ cpu_of() {  # runs "$@" and prints "user+sys" CPU seconds of it and its children
   { time "$@" >"$OUT/last.out" 2>/dev/null; } 2>&1 | awk '{ print $1 + $2 }'
 }
 
+# The throughput load: USERS users with no wait run one_request.wasm from the build BINARY
+# on core 0 for DURATION (with FLAGS); prints its CPU seconds, its output in $OUT/last.out.
+one_request_load() {  # one_request_load BINARY USERS [FLAGS...]
+  local binary=$1 users=$2
+  shift 2
+  cpu_of taskset -c 0 "$binary" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
+    --users "$users" --run-time "${DURATION}s" --log-level warn "$@"
+}
+
+# oha beside it: CONNECTIONS connections on core 0 for DURATION (with FLAGS); prints its CPU
+# seconds, its output in $OUT/last.out.
+oha_load() {  # oha_load CONNECTIONS [FLAGS...]
+  local connections=$1
+  shift
+  cpu_of taskset -c 0 oha -z "${DURATION}s" -c "$connections" --no-tui "$@" "http://127.0.0.1:$PORT/"
+}
+
 # Runs COMPONENT with USERS sleeping users (and FLAGS) in one process until all run; prints
 # that process's RSS in KiB.
 rss_of_users() {  # rss_of_users COMPONENT USERS LOG [FLAGS...]

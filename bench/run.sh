@@ -93,14 +93,13 @@ echo "== throughput, 50 users, ${ROUNDS} rounds of ${DURATION}s each"
 # wasmload reached: the same work at the same rate, the cost of the generator's own code.
 : >"$OUT/rounds.txt"
 for round in $(seq "$ROUNDS"); do
-  OHA_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c 50 --no-tui "http://127.0.0.1:$PORT/")
+  OHA_CPU=$(oha_load 50)
   OHA_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
-  WL_CPU=$(cpu_of taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
-    --users 50 --run-time "${DURATION}s" --log-level warn)
+  WL_CPU=$(one_request_load "$WASMLOAD" 50)
   WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
   WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
   PACE=$(awk -v reqs="$WL_REQS" -v secs="$WL_SECS" 'BEGIN { printf "%d", reqs / secs }')
-  PACED_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c 50 -q "$PACE" --no-tui "http://127.0.0.1:$PORT/")
+  PACED_CPU=$(oha_load 50 -q "$PACE")
   PACED_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
   # round, oha req/s, oha CPU-s/100k, wasmload req/s, wasmload CPU-s/100k, wasmload % of oha,
   # wasmload's CPU per request over oha's, paced oha's CPU-s/100k, wasmload's over paced oha's
@@ -242,10 +241,9 @@ if wants 9; then
 # round each: what each user's own instance, stacks and connection cost as they multiply.
 echo "== throughput with more users, one round of ${DURATION}s each"
 for users in 200 1000; do
-  OHA_CPU=$(cpu_of taskset -c 0 oha -z "${DURATION}s" -c "$users" --no-tui "http://127.0.0.1:$PORT/")
+  OHA_CPU=$(oha_load "$users")
   OHA_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
-  WL_CPU=$(cpu_of taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
-    --users "$users" --spawn-rate 100000 --run-time "${DURATION}s" --log-level warn)
+  WL_CPU=$(one_request_load "$WASMLOAD" "$users" --spawn-rate 100000)
   WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
   WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
   awk -v users="$users" -v orps="$OHA_RPS" -v ocpu="$OHA_CPU" -v secs="$DURATION" \

@@ -162,16 +162,14 @@ impl CpuWindow {
 
 impl VuState {
     /// The guest hands control to the host (a call returned, or an async host call began):
-    /// counts the time since it got control as guest time, and returns the time it read.
-    pub fn leave_guest(&mut self) -> Instant {
-        let now = Instant::now();
-        let stretch = now.saturating_duration_since(self.guest_since);
+    /// counts the time since it got control as guest time.
+    pub fn leave_guest(&mut self) {
+        let stretch = self.guest_since.elapsed();
         self.guest_time += stretch;
         self.cpu_window.used += stretch;
         if self.guest_time >= GUEST_TIME_SLICE {
             self.report_guest_time();
         }
-        now
     }
 
     /// With `--vu-cpu`, whether the guest, still computing, has used its share of the
