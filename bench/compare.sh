@@ -18,7 +18,7 @@ B=$(realpath "$2")
 wasmload_cpu() {
   local cpu
   cpu=$(one_request_load "$1" 50)
-  awk -v cpu="$cpu" -v reqs="$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")" \
+  awk -v cpu="$cpu" -v reqs="$(last_requests)" \
     'BEGIN { printf "%.3f", cpu / reqs * 100000 }'
 }
 
@@ -28,7 +28,7 @@ for round in $(seq "$ROUNDS"); do
   if (( round % 2 )); then a=$(wasmload_cpu "$A"); b=$(wasmload_cpu "$B")
   else b=$(wasmload_cpu "$B"); a=$(wasmload_cpu "$A"); fi
   cpu=$(oha_load 50)
-  rps=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
+  rps=$(last_oha_rps)
   o=$(awk -v cpu="$cpu" -v rps="$rps" -v secs="$DURATION" 'BEGIN { printf "%.3f", cpu / (rps * secs) * 100000 }')
   echo "$round $o $a $b" | tee -a "$OUT/compare.txt" | awk '{
     printf "round %d: oha %.2f | A %.2f (%.2fx oha) | B %.2f (%.2fx oha) | B/A %.3f\n", $1, $2, $3, $3 / $2, $4, $4 / $2, $4 / $3 }'

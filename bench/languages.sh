@@ -48,7 +48,7 @@ for lang in rust python js; do
   busy_many=$(rss_of_users "$idle" "$many" "$OUT/lang-$lang-busy-$many.log" --env CONNECT=1)
   cpu=$(cpu_of taskset -c 0 "$WASMLOAD" run "$one" --host "http://127.0.0.1:$PORT" \
     --users 50 --run-time "${DURATION}s" --log-level warn)
-  reqs=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
+  reqs=$(last_requests)
   per100k=$(awk -v c="$cpu" -v r="$reqs" 'BEGIN { printf "%.2f", c / r * 100000 }')
   [ "$lang" = rust ] && RUST_CPU=$per100k
   awk -v lang="$lang" -v size="$size" -v first="$first" -v cached="$cached" -v inst="$inst" \

@@ -71,6 +71,12 @@ oha_load() {  # oha_load CONNECTIONS [FLAGS...]
   cpu_of taskset -c 0 oha -z "${DURATION}s" -c "$connections" --no-tui "$@" "http://127.0.0.1:$PORT/"
 }
 
+# What the last load printed to $OUT/last.out: wasmload's request count and the seconds its
+# tasks ran, and oha's requests per second.
+last_requests() { awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out"; }
+last_seconds() { grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1; }
+last_oha_rps() { awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out"; }
+
 # Runs COMPONENT with USERS sleeping users (and FLAGS) in one process until all run; prints
 # that process's RSS in KiB.
 rss_of_users() {  # rss_of_users COMPONENT USERS LOG [FLAGS...]

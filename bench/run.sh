@@ -94,13 +94,13 @@ echo "== throughput, 50 users, ${ROUNDS} rounds of ${DURATION}s each"
 : >"$OUT/rounds.txt"
 for round in $(seq "$ROUNDS"); do
   OHA_CPU=$(oha_load 50)
-  OHA_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
+  OHA_RPS=$(last_oha_rps)
   WL_CPU=$(one_request_load "$WASMLOAD" 50)
-  WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
-  WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
+  WL_REQS=$(last_requests)
+  WL_SECS=$(last_seconds)
   PACE=$(awk -v reqs="$WL_REQS" -v secs="$WL_SECS" 'BEGIN { printf "%d", reqs / secs }')
   PACED_CPU=$(oha_load 50 -q "$PACE")
-  PACED_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
+  PACED_RPS=$(last_oha_rps)
   # round, oha req/s, oha CPU-s/100k, wasmload req/s, wasmload CPU-s/100k, wasmload % of oha,
   # wasmload's CPU per request over oha's, paced oha's CPU-s/100k, wasmload's over paced oha's
   awk -v r="$round" -v orps="$OHA_RPS" -v ocpu="$OHA_CPU" -v secs="$DURATION" \
@@ -161,8 +161,8 @@ rps_of() {
   taskset -c 0 "$WASMLOAD" run "$GUESTS/one_request.wasm" --host "http://127.0.0.1:$PORT" \
     --users 50 --run-time "${DURATION}s" --log-level warn "$@" >"$OUT/last.out" 2>/dev/null || true
   local reqs secs
-  reqs=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
-  secs=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
+  reqs=$(last_requests)
+  secs=$(last_seconds)
   awk -v r="$reqs" -v s="$secs" 'BEGIN { printf "%.0f\n", r / s }'
 }
 : >"$OUT/budgets.txt"
@@ -242,10 +242,10 @@ if wants 9; then
 echo "== throughput with more users, one round of ${DURATION}s each"
 for users in 200 1000; do
   OHA_CPU=$(oha_load "$users")
-  OHA_RPS=$(awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out")
+  OHA_RPS=$(last_oha_rps)
   WL_CPU=$(one_request_load "$WASMLOAD" "$users" --spawn-rate 100000)
-  WL_REQS=$(awk '$1 == "Aggregated" { print $2; exit }' "$OUT/last.out")
-  WL_SECS=$(grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]+' | head -1)
+  WL_REQS=$(last_requests)
+  WL_SECS=$(last_seconds)
   awk -v users="$users" -v orps="$OHA_RPS" -v ocpu="$OHA_CPU" -v secs="$DURATION" \
     -v reqs="$WL_REQS" -v wcpu="$WL_CPU" -v wsecs="$WL_SECS" 'BEGIN {
     o = ocpu / (orps * secs) * 100000; w = wcpu / reqs * 100000
