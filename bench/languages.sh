@@ -42,22 +42,25 @@ for lang in rust python js; do
   size=$(stat -c %s "$built")
   read -r few many <<<"$(users_for "$lang")"
   inst=$(cargo bench -q -p wasmload --bench instantiate -- "$built" "$few" | grep -oE 'median [0-9.]+ us')
-  idle_few=$(rss_of_users "$idle" "$few" "$OUT/lang-$lang-idle-$few.log" --env CONNECT=0)
-  idle_many=$(rss_of_users "$idle" "$many" "$OUT/lang-$lang-idle-$many.log" --env CONNECT=0)
-  busy_few=$(rss_of_users "$idle" "$few" "$OUT/lang-$lang-busy-$few.log" --env CONNECT=1)
-  busy_many=$(rss_of_users "$idle" "$many" "$OUT/lang-$lang-busy-$many.log" --env CONNECT=1)
+  idle_mem=$(per_user_memory "$(memory_of_users "$idle" "$few" "$OUT/lang-$lang-idle-$few.log" --env CONNECT=0)" \
+    "$(memory_of_users "$idle" "$many" "$OUT/lang-$lang-idle-$many.log" --env CONNECT=0)" "$few" "$many")
+  busy_mem=$(per_user_memory "$(memory_of_users "$idle" "$few" "$OUT/lang-$lang-busy-$few.log" --env CONNECT=1)" \
+    "$(memory_of_users "$idle" "$many" "$OUT/lang-$lang-busy-$many.log" --env CONNECT=1)" "$few" "$many")
   cpu=$(cpu_of taskset -c 0 "$WASMLOAD" run "$one" --host "http://127.0.0.1:$PORT" \
     --users 50 --run-time "${DURATION}s" --log-level warn)
   reqs=$(last_requests)
   per100k=$(awk -v c="$cpu" -v r="$reqs" 'BEGIN { printf "%.2f", c / r * 100000 }')
   [ "$lang" = rust ] && RUST_CPU=$per100k
   awk -v lang="$lang" -v size="$size" -v first="$first" -v cached="$cached" -v inst="$inst" \
-    -v a="$few" -v b="$many" -v ia="$idle_few" -v ib="$idle_many" -v ba="$busy_few" -v bb="$busy_many" \
+    -v a="$few" -v b="$many" -v idle="$idle_mem" -v busy="$busy_mem" \
     -v reqs="$reqs" -v secs="$DURATION" -v cpu="$per100k" -v rust="$RUST_CPU" 'BEGIN {
     printf "%s: component %.1f MiB; start %.2f s with an empty cache, %.2f s cached; instantiate %s\n",
       lang, size / 1048576, first, cached, inst
+    split(idle, i, " "); split(busy, u, " ")
     printf "%s: resident per idle user %.0f KiB, per user after one request %.0f KiB (%d -> %d users)\n",
-      lang, (ib - ia) / (b - a), (bb - ba) / (b - a), a, b
+      lang, i[1], u[1], a, b
+    printf "%s: PSS, the pages users share counted once: %.0f KiB per idle user, %.0f KiB after one request\n",
+      lang, i[2], u[2]
     printf "%s: 50 users, no wait: %.0f req/s, %.2f CPU-s per 100k requests (%.2fx Rust'"'"'s)\n",
       lang, reqs / secs, cpu, cpu / rust }' | tee -a "$OUT/languages.txt"
 done

@@ -78,8 +78,10 @@ last_seconds() { grep -oE 'tasks in [0-9.]+s' "$OUT/last.out" | grep -oE '[0-9.]
 last_oha_rps() { awk '/Requests\/sec/ { print $2; exit }' "$OUT/last.out"; }
 
 # Runs COMPONENT with USERS sleeping users (and FLAGS) in one process until all run; prints
-# that process's RSS in KiB.
-rss_of_users() {  # rss_of_users COMPONENT USERS LOG [FLAGS...]
+# that process's RSS and PSS in KiB. RSS counts a page the users share (the component's
+# initial memory, mapped copy-on-write into every instance) once for each user that maps
+# it; PSS counts it once, as the machine holds it.
+memory_of_users() {  # memory_of_users COMPONENT USERS LOG [FLAGS...]
   local component=$1 users=$2 log=$3
   shift 3
   "$WASMLOAD" run "$component" "$@" --host "http://127.0.0.1:$PORT" \
@@ -88,8 +90,15 @@ rss_of_users() {  # rss_of_users COMPONENT USERS LOG [FLAGS...]
   for _ in $(seq 600); do grep -q "$users users running" "$log" 2>/dev/null && break; sleep 0.2; done
   grep -q "$users users running" "$log" || { echo "the $users users did not start; see $log" >&2; exit 1; }
   sleep 3   # let the last users instantiate and reach their wait
-  local rss
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  local memory
+  memory=$(awk '/^Rss:/ { rss = $2 } /^Pss:/ { pss = $2 } END { print rss, pss }' "/proc/$pid/smaps_rollup")
   kill -INT "$pid"; wait "$pid" || true
-  echo "$rss"
+  echo "$memory"
+}
+# Per user between two memory_of_users readings A and B taken with USERS_A and USERS_B users:
+# "RSS-KiB PSS-KiB".
+per_user_memory() {  # per_user_memory "A" "B" USERS_A USERS_B
+  awk -v a="$1" -v b="$2" -v na="$3" -v nb="$4" 'BEGIN {
+    split(a, x, " "); split(b, y, " "); n = nb - na
+    printf "%.1f %.1f\n", (y[1] - x[1]) / n, (y[2] - x[2]) / n }'
 }

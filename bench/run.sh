@@ -39,30 +39,36 @@ fi
 
 # --- 2. memory per idle user ----------------------------------------------------------------
 if wants 2; then
-rss_with_users() {  # rss_with_users USERS CONNECT [GUEST FLAGS...]: the RSS in KiB of USERS sleeping users
+memory_with_users() {  # memory_with_users USERS CONNECT [GUEST FLAGS...]: "RSS PSS" in KiB of USERS sleeping users
   local users=$1 connect=$2 guest=${3:-idle_user}
   shift $(( $# < 3 ? $# : 3 ))
-  rss_of_users "$GUESTS/$guest.wasm" "$users" "$OUT/idle-$users-$connect-$guest.log" --env "CONNECT=$connect" "$@"
+  memory_of_users "$GUESTS/$guest.wasm" "$users" "$OUT/idle-$users-$connect-$guest.log" --env "CONNECT=$connect" "$@"
+}
+# Prints a per-user "RSS PSS": "WHAT: RSS KiB TARGET (PART: its RSS over the idle user's
+# IDLE); PSS ...".
+per_user_line() {  # per_user_line WHAT "RSS PSS" [TARGET] [IDLE PART]
+  awk -v what="$1" -v m="$2" -v target="$3" -v idle="${4:-}" -v part="${5:-}" 'BEGIN {
+    split(m, x, " "); printf "%s: %.1f KiB%s", what, x[1], target
+    if (idle != "") { split(idle, i, " "); printf " (%s: %.1f KiB)", part, x[1] - i[1] }
+    printf "; PSS, the pages users share counted once: %.1f KiB\n", x[2] }'
 }
 echo "== memory per idle user"
-RSS_1K=$(rss_with_users 1000 0)
-RSS_10K=$(rss_with_users 10000 0)
-echo "RSS with 1,000 idle users: ${RSS_1K} KiB; with 10,000: ${RSS_10K} KiB" | tee "$OUT/memory.txt"
-awk -v a="$RSS_1K" -v b="$RSS_10K" 'BEGIN { printf "resident memory per idle user: %.1f KiB (target <= 48 KiB)\n", (b - a) / 9000 }' | tee -a "$OUT/memory.txt"
+MEM_1K=$(memory_with_users 1000 0)
+MEM_10K=$(memory_with_users 10000 0)
+echo "RSS and PSS with 1,000 idle users: ${MEM_1K} KiB; with 10,000: ${MEM_10K} KiB" | tee "$OUT/memory.txt"
+IDLE=$(per_user_memory "$MEM_1K" "$MEM_10K" 1000 10000)
+per_user_line "resident memory per idle user" "$IDLE" " (target <= 48 KiB)" | tee -a "$OUT/memory.txt"
 # The same users, each holding the keep-alive connection of one request.
-CONN_1K=$(rss_with_users 1000 1)
-CONN_5K=$(rss_with_users 5000 1)
-awk -v a="$CONN_1K" -v b="$CONN_5K" -v idle="$(( (RSS_10K - RSS_1K) ))" 'BEGIN {
-  per = (b - a) / 4000; printf "resident memory per idle user with an open connection: %.1f KiB (the connection: %.1f KiB)\n", per, per - idle / 9000 }' \
+CONN=$(per_user_memory "$(memory_with_users 1000 1)" "$(memory_with_users 5000 1)" 1000 5000)
+per_user_line "resident memory per idle user with an open connection" "$CONN" "" "$IDLE" "the connection" \
   | tee -a "$OUT/memory.txt"
 # The same idle users with a library linked in (library_calls + echo_library), each having
 # called it once: what the library's own instance and memory add to every user.
 LIB=(--lib "$GUESTS/echo_library.wasm")
-LIB_1K=$(rss_with_users 1000 0 library_calls "${LIB[@]}")
-LIB_5K=$(rss_with_users 5000 0 library_calls "${LIB[@]}")   # 9 mappings a user: not 10,000
-awk -v a="$LIB_1K" -v b="$LIB_5K" -v idle="$(( RSS_10K - RSS_1K ))" 'BEGIN {
-  per = (b - a) / 4000; printf "resident memory per idle user with a library linked in: %.1f KiB (the library: %.1f KiB)\n", per, per - idle / 9000 }' \
-  | tee -a "$OUT/memory.txt"
+LIB_1K=$(memory_with_users 1000 0 library_calls "${LIB[@]}")
+LIB_5K=$(memory_with_users 5000 0 library_calls "${LIB[@]}")   # 9 mappings a user: not 10,000
+per_user_line "resident memory per idle user with a library linked in" \
+  "$(per_user_memory "$LIB_1K" "$LIB_5K" 1000 5000)" "" "$IDLE" "the library" | tee -a "$OUT/memory.txt"
 # One call into a library: one user's task calls it CALLS times; the run's wall time with
 # and without the calls, apart, over the calls (median of three pairs).
 CALLS=20000000
