@@ -472,6 +472,12 @@ pub struct LoadArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..).map(|n| n as usize))]
     pub max_rows: usize,
 
+    /// Stop the run, with its report, when the memory left to it (the machine's, or the
+    /// container's limit) falls below SIZE, before the kernel kills it; `0` never stops
+    /// (default: 5% of the memory, at least 64MiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_floor)]
+    pub min_free_memory: Option<u64>,
+
     /// The report files and the views while the run goes on.
     #[command(flatten)]
     pub views: ViewArgs,
@@ -568,6 +574,14 @@ fn parse_stages_arg(text: &str) -> Result<StagesArg, String> {
     parse_stages(text).map(StagesArg)
 }
 
+/// `--min-free-memory`: a size, or `0` for none.
+fn parse_memory_floor(text: &str) -> Result<u64, String> {
+    match text.trim() {
+        "0" => Ok(0),
+        _ => parse_size(text).map(|bytes| bytes as u64),
+    }
+}
+
 fn parse_rate_stages_arg(text: &str) -> Result<RateStagesArg, String> {
     parse_rate_stages(text).map(RateStagesArg)
 }
@@ -604,6 +618,7 @@ impl From<LoadArgs> for LoadOptions {
             vu_cpu: args.vu_cpu,
             exit_code_on_error: args.exit_code_on_error,
             max_rows: args.max_rows,
+            min_free_memory: args.min_free_memory,
             network: args.network.into(),
             outputs: args.views.into(),
         }

@@ -93,6 +93,8 @@ pub struct LoadOptions {
     pub exit_code_on_error: Option<u8>,
     /// `--max-rows`.
     pub max_rows: usize,
+    /// `--min-free-memory`.
+    pub min_free_memory: Option<u64>,
     /// The network: connections, TLS, proxy, name overrides.
     pub network: NetworkOptions,
     /// The files and views asked for.
@@ -164,6 +166,7 @@ impl Default for LoadOptions {
             vu_cpu: None,
             exit_code_on_error: None,
             max_rows: DEFAULT_MAX_ROWS,
+            min_free_memory: None,
             network: NetworkOptions::default(),
             outputs: Outputs::default(),
         }
@@ -268,6 +271,8 @@ pub struct RunConfig {
     pub exit_code_on_error_given: bool,
     /// The most distinct request rows kept; later names share one overflow row.
     pub max_rows: usize,
+    /// The memory room below which the run stops (`None`: the default; `Some(0)`: never).
+    pub min_free_memory: Option<u64>,
     /// Pass/fail gates: the plan file's, then the flags'.
     pub thresholds: Vec<Threshold>,
     /// Whether a failed threshold stops the run early.
@@ -362,6 +367,7 @@ impl RunConfig {
             exit_code_on_error: options.exit_code_on_error.unwrap_or(on_error),
             exit_code_on_error_given: options.exit_code_on_error.is_some(),
             max_rows: options.max_rows,
+            min_free_memory: options.min_free_memory,
             thresholds,
             abort_on_fail: options.abort_on_fail || plan.abort_on_fail.unwrap_or(false),
             abort_grace: options.abort_grace,

@@ -2,35 +2,14 @@
 
 use std::path::Path;
 
-use crate::support::{guest, run, run_args, workspace, Run};
-
-fn assert_rejected(result: &Run, expected: &str) {
-    result.assert(result.code == 2, "bad input exits with code 2");
-    let lines: Vec<&str> = result
-        .stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    result.assert(lines.len() == 1, "exactly one line on stderr");
-    result.assert(
-        lines[0].starts_with("error: "),
-        "the line starts with `error: `",
-    );
-    result.assert(
-        lines[0].contains(expected),
-        &format!("stderr mentions `{expected}`"),
-    );
-    result.assert(!result.stderr.contains("panicked"), "no panic");
-    result.assert(
-        result.stdout.is_empty(),
-        "no report for a run that never started",
-    );
-}
+use crate::support::{guest, run, run_args, workspace};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_file_is_rejected() {
     let args = run_args(Path::new("does/not/exist.wasm"), "http://127.0.0.1:9", &[]);
-    assert_rejected(&run(args).await, "cannot read does/not/exist.wasm");
+    run(args)
+        .await
+        .assert_rejected("cannot read does/not/exist.wasm");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -40,14 +19,14 @@ async fn a_text_file_named_wasm_is_rejected() {
     let fake = dir.join("notes.wasm");
     std::fs::write(&fake, "these are notes, not a component\n").expect("write");
     let args = run_args(&fake, "http://127.0.0.1:9", &[]);
-    assert_rejected(&run(args).await, "is not a WebAssembly file");
+    run(args).await.assert_rejected("is not a WebAssembly file");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_component_of_another_world_is_rejected() {
     let args = run_args(&guest("wrong_world"), "http://127.0.0.1:9", &[]);
     let result = run(args).await;
-    assert_rejected(&result, "is not a wasmload:scenario scenario");
+    result.assert_rejected("is not a wasmload:scenario scenario");
     result.assert(
         result.stderr.contains("wasi:cli/run"),
         "the message says what the component exports instead",
@@ -61,7 +40,7 @@ async fn an_unknown_flag_is_rejected() {
         "http://127.0.0.1:9",
         &["--bogus-flag"],
     );
-    assert_rejected(&run(args).await, "--bogus-flag");
+    run(args).await.assert_rejected("--bogus-flag");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,7 +48,7 @@ async fn a_missing_host_is_named_with_the_three_ways_to_give_one() {
     // `browse_products` names no default host.
     let component = guest("browse_products").display().to_string();
     let result = run(vec!["run".into(), component, "--users".into(), "3".into()]).await;
-    assert_rejected(&result, "no host to send requests to: give --host URL");
+    result.assert_rejected("no host to send requests to: give --host URL");
     result.assert(
         result.stderr.contains("in the plan file (--plan)")
             && result
@@ -94,7 +73,7 @@ async fn bad_flag_values_are_rejected() {
         ("--proxy", "not a url"),
     ] {
         let args = run_args(&guest("login_flow"), "http://127.0.0.1:9", &[flag, value]);
-        assert_rejected(&run(args).await, value);
+        run(args).await.assert_rejected(value);
     }
 }
 
@@ -107,13 +86,15 @@ async fn an_unreachable_host_is_rejected_before_the_run() {
     };
     let host = format!("http://127.0.0.1:{port}");
     let args = run_args(&guest("login_flow"), &host, &["--run-time", "1s"]);
-    assert_rejected(&run(args).await, &format!("cannot reach --host {host}"));
+    run(args)
+        .await
+        .assert_rejected(&format!("cannot reach --host {host}"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_host_is_rejected() {
     let args = run_args(&guest("login_flow"), "127.0.0.1:8000", &[]);
-    assert_rejected(&run(args).await, "is not a URL");
+    run(args).await.assert_rejected("is not a URL");
 }
 
 /// Writes `bytes` as a scratch `.wasm` named `name` and returns its path.
@@ -129,32 +110,29 @@ fn scratch_wasm(name: &str, bytes: &[u8]) -> std::path::PathBuf {
 async fn broken_components_are_rejected() {
     let good = std::fs::read(guest("status_checks")).expect("a built guest");
     let truncated = scratch_wasm("truncated.wasm", &good[..good.len() / 2]);
-    assert_rejected(
-        &run(run_args(&truncated, "http://127.0.0.1:9", &[])).await,
-        "is not a valid component",
-    );
+    run(run_args(&truncated, "http://127.0.0.1:9", &[]))
+        .await
+        .assert_rejected("is not a valid component");
     let mut corrupted = good.clone();
     for byte in corrupted.iter_mut().skip(64).step_by(97) {
         *byte ^= 0x5a;
     }
     let corrupted = scratch_wasm("corrupted.wasm", &corrupted);
-    assert_rejected(
-        &run(run_args(&corrupted, "http://127.0.0.1:9", &[])).await,
-        "is not a valid component",
-    );
+    run(run_args(&corrupted, "http://127.0.0.1:9", &[]))
+        .await
+        .assert_rejected("is not a valid component");
     // The smallest core module: the magic number and version 1.
     let core = scratch_wasm("core.wasm", b"\0asm\x01\0\0\0");
-    assert_rejected(
-        &run(run_args(&core, "http://127.0.0.1:9", &[])).await,
-        "is a core WebAssembly module, not a component",
-    );
+    run(run_args(&core, "http://127.0.0.1:9", &[]))
+        .await
+        .assert_rejected("is a core WebAssembly module, not a component");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_component_of_another_contract_version_is_rejected() {
     let args = run_args(&guest("future_contract"), "http://127.0.0.1:9", &[]);
     let result = run(args).await;
-    assert_rejected(&result, "needs an import wasmload does not provide");
+    result.assert_rejected("needs an import wasmload does not provide");
     result.assert(
         result.stderr.contains("wasmload:scenario/http@0.9.0"),
         "the message names the import of the other contract version",
@@ -173,16 +151,15 @@ async fn a_malformed_plan_file_is_rejected() {
         "http://127.0.0.1:9",
         &["--plan", &plan_arg],
     );
-    assert_rejected(&run(args).await, "userz");
+    run(args).await.assert_rejected("userz");
     let missing = run_args(
         &guest("login_flow"),
         "http://127.0.0.1:9",
         &["--plan", "does/not/exist.toml"],
     );
-    assert_rejected(
-        &run(missing).await,
-        "cannot read plan file does/not/exist.toml",
-    );
+    run(missing)
+        .await
+        .assert_rejected("cannot read plan file does/not/exist.toml");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,7 +169,9 @@ async fn unreadable_tls_files_are_named() {
         "http://127.0.0.1:9",
         &["--ca-cert", "does/not/exist.pem"],
     );
-    assert_rejected(&run(missing).await, "--ca-cert does/not/exist.pem");
+    run(missing)
+        .await
+        .assert_rejected("--ca-cert does/not/exist.pem");
     let dir = workspace().join("target").join("e2e-inputs");
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     let not_pem = dir.join("not-a-certificate.pem");
@@ -203,11 +182,13 @@ async fn unreadable_tls_files_are_named() {
         "http://127.0.0.1:9",
         &["--ca-cert", &not_pem],
     );
-    assert_rejected(&run(empty).await, "no certificate in the file");
+    run(empty)
+        .await
+        .assert_rejected("no certificate in the file");
     let half = run_args(
         &guest("login_flow"),
         "http://127.0.0.1:9",
         &["--client-cert", &not_pem],
     );
-    assert_rejected(&run(half).await, "--client-key");
+    run(half).await.assert_rejected("--client-key");
 }

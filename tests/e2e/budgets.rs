@@ -154,21 +154,108 @@ async fn a_run_past_what_one_process_holds_is_refused_with_the_number_it_holds()
         ],
     )
     .await;
+    result.assert_rejected("40000 users need about");
     result.assert(
-        result.code == 2,
-        "a limit the machine cannot hold is bad input",
+        result.stderr.contains("vm.max_map_count")
+            && result.stderr.contains("so it can hold about"),
+        "the line has the number this process can hold and what to do",
     );
-    let lines: Vec<&str> = result
+    assert_eq!(served, 0, "nothing was sent");
+}
+
+/// `MemAvailable` of `/proc/meminfo`, in bytes.
+fn available_memory() -> u64 {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").expect("/proc/meminfo");
+    let kib: u64 = meminfo
+        .lines()
+        .find_map(|line| line.strip_prefix("MemAvailable:"))
+        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
+        .expect("MemAvailable");
+    kib * 1024
+}
+
+/// `memory_bomb` users, eight a process (each leaks a MiB a task up to 256 MiB, then starts
+/// afresh: eight hold about 1 GiB), with a floor that leaves them 500 MiB, and `flags`,
+/// against a fresh demo API.
+async fn fill_the_machine(users: &str, flags: &[&str]) -> (Run, u64) {
+    let floor = format!("{}KiB", (available_memory() - (500 << 20)) >> 10);
+    let mut args = vec![
+        "--vu-memory",
+        "256MiB",
+        "--users",
+        users,
+        "--run-time",
+        "60s",
+        "--min-free-memory",
+        &floor,
+    ];
+    args.extend_from_slice(flags);
+    run_against_demo("memory_bomb", &args).await
+}
+
+/// The run stopped for memory: exit 2, the reason in the report, and every request the
+/// server saw reported.
+fn assert_stopped_for_memory(result: &Run, served: u64) {
+    result.assert(result.code == 2, "a limit the machine cannot hold exits 2");
+    result.assert(
+        result.stdout.contains("(memory ran low)"),
+        "the report says why the run ended",
+    );
+    let (requests, _) = result.aggregated();
+    result.assert(
+        requests > 0 && requests == served,
+        &format!("{requests} requests reported, the server saw {served}"),
+    );
+}
+
+#[tokio::test]
+async fn users_who_fill_the_machine_stop_the_run_which_still_reports() {
+    let (result, served) = fill_the_machine("8", &[]).await;
+    assert_stopped_for_memory(&result, served);
+    let said = result
         .stderr
         .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
+        .find(|line| line.contains("memory ran low:"))
+        .unwrap_or_default();
     result.assert(
-        lines.len() == 1
-            && lines[0].contains("40000 users need about")
-            && lines[0].contains("vm.max_map_count")
-            && lines[0].contains("so it can hold about"),
-        "one line with the number this process can hold and what to do",
+        said.contains("below --min-free-memory")
+            && said.contains("users running, about")
+            && said.contains("such users: run at most that many"),
+        "one line says what each user held, how many fit, and what to do",
+    );
+}
+
+#[tokio::test]
+async fn workers_who_fill_the_machine_stop_the_whole_run_which_still_reports() {
+    let (result, served) = fill_the_machine("16", &["--processes", "2"]).await;
+    assert_stopped_for_memory(&result, served);
+    result.assert(
+        result
+            .stderr
+            .lines()
+            .any(|line| line.contains("failed: memory ran low:")),
+        "the workers' lines reach the user",
+    );
+}
+
+#[tokio::test]
+async fn a_run_that_would_start_below_its_memory_floor_is_refused() {
+    let (result, served) = run_against_demo(
+        "paced_health",
+        &[
+            "--users",
+            "2",
+            "--run-time",
+            "1s",
+            "--min-free-memory",
+            "1PiB",
+        ],
+    )
+    .await;
+    result.assert_rejected("of memory is left to this machine");
+    result.assert(
+        result.stderr.contains("give a smaller --min-free-memory"),
+        "the line says what to do",
     );
     assert_eq!(served, 0, "nothing was sent");
 }

@@ -306,6 +306,31 @@ impl Run {
     }
 
     /// Panics with the whole output unless `check` holds.
+    /// Checks that the run was refused as bad input: exit 2, one `error: ` line on stderr
+    /// that mentions `expected`, no panic, and no report.
+    pub fn assert_rejected(&self, expected: &str) {
+        self.assert(self.code == 2, "bad input exits with code 2");
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .collect();
+        self.assert(lines.len() == 1, "exactly one line on stderr");
+        self.assert(
+            lines[0].starts_with("error: "),
+            "the line starts with `error: `",
+        );
+        self.assert(
+            lines[0].contains(expected),
+            &format!("stderr mentions `{expected}`"),
+        );
+        self.assert(!self.stderr.contains("panicked"), "no panic");
+        self.assert(
+            self.stdout.is_empty(),
+            "no report for a run that never started",
+        );
+    }
+
     pub fn assert(&self, check: bool, what: &str) {
         assert!(
             check,

@@ -16,9 +16,9 @@ use url::Url;
 
 use super::agent::UserAgent;
 use super::net::wall_nanos;
-use super::wire::display_size;
 use super::{BrokerError, HttpBroker, OriginPolicy, Outgoing, Received};
 use crate::in_place::boxed_future;
+use crate::plan::display_size;
 
 /// The `User-Agent` sent unless the scenario sets its own.
 const DEFAULT_USER_AGENT: &str = concat!("wasmload/", env!("CARGO_PKG_VERSION"));
@@ -85,7 +85,7 @@ impl HttpBroker {
             return Err(BrokerError::InvalidRequest(format!(
                 "the request body of {} bytes is larger than --max-body ({})",
                 body.len(),
-                display_size(self.max_body)
+                display_size(self.max_body as u64)
             )));
         }
         let mut first = Some(headers);

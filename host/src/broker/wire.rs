@@ -9,6 +9,7 @@ use http::StatusCode;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 
 use super::BrokerError;
+use crate::plan::display_size;
 
 /// The body type requests are sent with.
 pub type Body = Full<Bytes>;
@@ -41,18 +42,10 @@ pub async fn read_body(body: hyper::body::Incoming, max_body: usize) -> Result<B
         Ok(collected) => Ok(collected.to_bytes()),
         Err(err) if err.is::<LengthLimitError>() => Err(BrokerError::Transport(format!(
             "the response body is larger than --max-body ({})",
-            display_size(max_body)
+            display_size(max_body as u64)
         ))),
         Err(err) => Err(BrokerError::Transport(root_cause(err.as_ref()))),
     }
-}
-
-/// A byte count as `16.0 MiB`.
-pub fn display_size(bytes: usize) -> String {
-    bytesize::ByteSize::b(bytes as u64)
-        .display()
-        .iec()
-        .to_string()
 }
 
 /// The innermost cause of `err`: the message that says what went wrong on the wire.

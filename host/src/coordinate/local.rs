@@ -96,7 +96,7 @@ pub async fn run_in_processes(
     }
     drop(failures);
     tracing::info!("{} worker processes started", options.shards);
-    let gave_up = async move {
+    let gave_up = async {
         match failed.recv().await {
             Some(failure) => failure,
             None => std::future::pending().await,
@@ -108,6 +108,10 @@ pub async fn run_in_processes(
     if tokio::time::timeout(WORKER_GRACE, ended).await.is_err() {
         tracing::warn!("stopping the worker processes still running");
         workers.shutdown().await;
+    }
+    // What workers that failed after the start said (memory that ran low, say).
+    while let Ok(failure) = failed.try_recv() {
+        tracing::error!("{failure}");
     }
     code
 }
@@ -132,15 +136,16 @@ fn worker_arguments(args: &[OsString]) -> Vec<OsString> {
     kept
 }
 
-/// Why worker `index` ended before the run did, from its exit `code` and the last line it
-/// wrote to stderr.
+/// Why worker `index` failed, from its exit `code` and what it wrote to stderr: its last
+/// error, without the log's time and level, or else its last line.
 fn worker_failure(index: u32, code: Option<i32>, stderr: &str) -> Failure {
-    let said = stderr
-        .lines()
-        .rev()
-        .find(|line| !line.trim().is_empty())
-        .unwrap_or("(it said nothing)")
-        .trim();
+    let mut lines = stderr.lines().rev().map(str::trim);
+    let last_error = lines
+        .clone()
+        .find_map(|line| line.split_once(" ERROR ").map(|(_, said)| said.trim()));
+    let said = last_error
+        .or_else(|| lines.find(|line| !line.is_empty()))
+        .unwrap_or("(it said nothing)");
     let error = anyhow!("worker process {index} failed: {said}");
     match code.and_then(|code| u8::try_from(code).ok()) {
         Some(EXIT_BAD_INPUT) => Failure::BadInput(error),
@@ -197,6 +202,23 @@ mod tests {
                 "--threshold",
                 "p95<1s"
             ]
+        );
+    }
+
+    #[test]
+    fn a_failed_worker_is_known_by_its_last_error() {
+        let stderr = "2026-12-03T23:19:36Z ERROR memory ran low: 1.1 GiB left\n\
+                      2026-12-03T23:19:36Z  INFO stopping (memory ran low)\n";
+        let failure = worker_failure(1, Some(2), stderr);
+        assert_eq!(
+            failure.to_string(),
+            "worker process 1 failed: memory ran low: 1.1 GiB left"
+        );
+        assert_eq!(failure.exit_code(), EXIT_BAD_INPUT);
+        let plain = worker_failure(0, Some(3), "error: cannot read x.wasm\n\n");
+        assert_eq!(
+            plain.to_string(),
+            "worker process 0 failed: error: cannot read x.wasm"
         );
     }
 }

@@ -81,6 +81,7 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
     let summary = whole_run_config(&first.config, iterations, &thresholds);
     outputs::write(&options.outputs, &summary, &report, &verdicts)?;
     Ok(exit_code(
+        outcome.reason,
         &verdicts,
         &stats,
         options.exit_code_on_error,
@@ -88,14 +89,19 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
     ))
 }
 
-/// The exit code of a whole run with these `verdicts` and `stats`; `on_error` is
+/// The exit code of a whole run that stopped for `reason`, with these `verdicts` and
+/// `stats`: 2 when memory ran low (a limit of the machine); else `on_error` is
 /// `--exit-code-on-error`, and without thresholds failed requests exit with 1.
 pub fn exit_code(
+    reason: StopReason,
     verdicts: &[thresholds::Verdict],
     stats: &crate::metrics::RunStats,
     on_error: Option<u8>,
     no_thresholds: bool,
 ) -> u8 {
+    if reason == StopReason::MemoryLow {
+        return crate::error::EXIT_BAD_INPUT;
+    }
     if !thresholds::all_passed(verdicts) {
         return EXIT_THRESHOLDS_FAILED;
     }
@@ -212,8 +218,8 @@ pub fn merged_outcome(outcomes: &[&OutcomeIn], open_model: bool) -> RunOutcome {
     }
 }
 
-/// How much a stop reason says about the run: an interruption over an abort over a stop
-/// over the run's own end.
+/// How much a stop reason says about the run: an interruption over memory running low over
+/// an abort over a stop over the run's own end.
 fn gravity(reason: StopReason) -> u8 {
     match reason {
         StopReason::Completed => 0,
@@ -221,7 +227,8 @@ fn gravity(reason: StopReason) -> u8 {
         StopReason::TimeUp | StopReason::DataExhausted => 2,
         StopReason::Stopped => 3,
         StopReason::Aborted => 4,
-        StopReason::Interrupted => 5,
+        StopReason::MemoryLow => 5,
+        StopReason::Interrupted => 6,
     }
 }
 

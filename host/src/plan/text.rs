@@ -26,6 +26,11 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
     Ok(bytes)
 }
 
+/// A byte count as people read it, in the units [`parse_size`] takes: `16.0 MiB`.
+pub fn display_size(bytes: u64) -> String {
+    bytesize::ByteSize::b(bytes).display().iec().to_string()
+}
+
 /// Parses a positive, finite number such as `50` or `0.5` (a spawn rate).
 pub fn parse_positive(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {

@@ -386,17 +386,9 @@ fn stats_of(row: &RequestStats, rps: f64, failures_per_s: f64) -> anyhow::Result
 
 /// The stop reason a summary names, back; `None` for a name this version does not write.
 pub fn reason_from_name(name: &str) -> Option<StopReason> {
-    [
-        StopReason::TimeUp,
-        StopReason::Completed,
-        StopReason::ShapeEnded,
-        StopReason::Aborted,
-        StopReason::Stopped,
-        StopReason::Interrupted,
-        StopReason::DataExhausted,
-    ]
-    .into_iter()
-    .find(|&reason| reason_name(reason) == name)
+    StopReason::ALL
+        .into_iter()
+        .find(|&reason| reason_name(reason) == name)
 }
 
 fn reason_name(reason: StopReason) -> &'static str {
@@ -408,6 +400,7 @@ fn reason_name(reason: StopReason) -> &'static str {
         StopReason::Stopped => "stopped",
         StopReason::Interrupted => "interrupted",
         StopReason::DataExhausted => "data_exhausted",
+        StopReason::MemoryLow => "memory_low",
     }
 }
 
@@ -433,5 +426,13 @@ mod tests {
             .expect("a V2 histogram");
         assert_eq!(&decoded, &*row.histogram().expect("a histogram"));
         assert_eq!(decoded.len(), 5);
+    }
+
+    #[test]
+    fn every_stop_reason_a_summary_names_reads_back() {
+        for reason in StopReason::ALL {
+            assert_eq!(reason_from_name(reason_name(reason)), Some(reason));
+        }
+        assert_eq!(reason_name(StopReason::MemoryLow), "memory_low");
     }
 }

@@ -1,13 +1,16 @@
 //! The machine's limits a run must fit, checked before it starts: open files (one connection
-//! per user; the soft limit is raised to the hard one first) and memory mappings (each user
-//! takes a few, and the kernel caps them per process). A run past either is refused with the
-//! number of users this process can hold.
+//! per user; the soft limit is raised to the hard one first), memory mappings (each user
+//! takes a few, and the kernel caps them per process) and the memory left, which must be
+//! above the floor the run keeps free. A run past the first two is refused with the number
+//! of users this process can hold.
 
 use anyhow::anyhow;
 
 use crate::config::RunConfig;
 use crate::error::Failure;
+use crate::plan::display_size;
 use crate::plan::ConnectionMode;
+use crate::scheduler::MemoryRoom;
 use crate::vu::{max_mappings, process_mappings};
 
 /// Mappings kept free for everything else the process maps while the run goes on.
@@ -112,5 +115,24 @@ fn check_mappings(users: u32, needed_per_user: f64, per_user: f64) -> Result<(),
          process may have {cap} (vm.max_map_count), so it can hold about {ceiling} users: run \
          at most that many, or raise the limit (sysctl -w vm.max_map_count={})",
         wanted.next_power_of_two()
+    )))
+}
+
+/// Refuses a run that would start with less memory left to it than `--min-free-memory`
+/// keeps free: it would stop as soon as it began.
+pub fn check_memory_floor(floor: Option<u64>) -> Result<(), Failure> {
+    let Some(room) = MemoryRoom::now() else {
+        return Ok(());
+    };
+    let floor = floor.unwrap_or_else(|| room.default_floor());
+    if room.bytes >= floor {
+        return Ok(());
+    }
+    Err(Failure::bad_input(anyhow!(
+        "only {} of memory is left to {}, less than the {} --min-free-memory keeps free: free \
+         some memory, or give a smaller --min-free-memory (0 never stops the run)",
+        display_size(room.bytes),
+        room.whose,
+        display_size(floor)
     )))
 }

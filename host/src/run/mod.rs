@@ -20,13 +20,13 @@ use crate::broker::{self, HttpBroker};
 use crate::config::{HostSource, RunConfig};
 use crate::data::DataSets;
 use crate::engine::{self, EngineOptions};
-use crate::error::{Failure, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED};
+use crate::error::{Failure, EXIT_BAD_INPUT, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED};
 use crate::metrics::{self, Aggregator, LiveStats, RunStats};
 use crate::plan::Step;
 use crate::report::{self, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
 use crate::scenario_build::resolve_components;
 use crate::scheduler::{
-    self, Model, Plan, RunOutcome, ScenarioSlot, StopSignals, Swarm, WarmUsers,
+    self, Model, Plan, RunOutcome, ScenarioSlot, StopReason, StopSignals, Swarm, WarmUsers,
 };
 use crate::thresholds;
 use crate::vu::{LoadedScenario, RunContext, SetupResults};
@@ -91,6 +91,7 @@ pub async fn run_scenarios(
         model: prepared.model,
         run_time: config.run_time,
         stop_timeout: config.stop_timeout,
+        min_free_memory: config.min_free_memory,
     };
     let outcome = scheduler::run(Arc::clone(&swarm), plan, &mut signals).await;
     if runs_hooks {
@@ -124,7 +125,9 @@ pub async fn run_scenarios(
     let summary = outputs::summary_config(&config, &weights);
     outputs::write(&config.outputs, &summary, &report, &verdicts)?;
     views.shut_down(exporter, &config, &mut signals).await;
-    let exit_code = if thresholds::all_passed(&verdicts) {
+    let exit_code = if outcome.reason == StopReason::MemoryLow {
+        EXIT_BAD_INPUT
+    } else if thresholds::all_passed(&verdicts) {
         exit_code_for(&stats, config.exit_code_on_error)
     } else {
         EXIT_THRESHOLDS_FAILED
@@ -331,6 +334,7 @@ fn load_scenarios(
         .map(|component| engine::prepare(component, &libraries))
         .collect::<Result<Vec<_>, _>>()?;
     limits::check_mappings_before_engine(config.max_users())?;
+    limits::check_memory_floor(config.min_free_memory)?;
     let options = EngineOptions {
         per_user: engine::needs_of(&prepared),
         ..config.engine

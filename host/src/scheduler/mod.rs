@@ -1,9 +1,10 @@
 //! The scheduler: runs users under a closed model (a number of users, fixed, staged or shaped
 //! by the scenario) or an open model (iterations arriving at a rate), stops the run on time,
-//! iterations, a finished shape, an abort or a signal, then gives users `--stop-timeout` to
-//! finish before cancelling them.
+//! iterations, a finished shape, an abort, a signal or memory running low, then gives users
+//! `--stop-timeout` to finish before cancelling them.
 
 mod closed;
+mod memory_watch;
 mod mix;
 mod model;
 mod open;
@@ -12,6 +13,7 @@ mod tasks;
 mod user_loop;
 mod warm;
 
+pub use memory_watch::{MemoryRoom, MemoryWatch};
 pub use mix::weighted_pattern;
 pub use model::model_for;
 pub use signals::StopSignals;
@@ -91,6 +93,9 @@ pub struct Plan {
     pub run_time: Option<Duration>,
     /// Grace period for users after a stop.
     pub stop_timeout: Duration,
+    /// The memory room below which the run stops (`--min-free-memory`; `None`: the default,
+    /// `Some(0)`: never).
+    pub min_free_memory: Option<u64>,
 }
 
 /// Why the run ended.
@@ -111,9 +116,23 @@ pub enum StopReason {
     Interrupted,
     /// A data set read with `next` ran out of rows.
     DataExhausted,
+    /// The machine's memory (or the container's limit) ran below `--min-free-memory`.
+    MemoryLow,
 }
 
 impl StopReason {
+    /// Every reason.
+    pub const ALL: [StopReason; 8] = [
+        StopReason::TimeUp,
+        StopReason::Completed,
+        StopReason::ShapeEnded,
+        StopReason::Aborted,
+        StopReason::Stopped,
+        StopReason::Interrupted,
+        StopReason::DataExhausted,
+        StopReason::MemoryLow,
+    ];
+
     /// Why the run ended, in words.
     pub fn describe(self) -> &'static str {
         match self {
@@ -124,6 +143,7 @@ impl StopReason {
             StopReason::Stopped => "stopped by hand: the dashboard's Stop, or the coordinator's",
             StopReason::Interrupted => "interrupted",
             StopReason::DataExhausted => "a data set read with `next` ran out of rows",
+            StopReason::MemoryLow => "memory ran low",
         }
     }
 }
@@ -260,6 +280,7 @@ impl Swarm {
 /// Runs the plan to its end and returns how it went.
 pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> RunOutcome {
     let started = Instant::now();
+    let memory = MemoryWatch::start(plan.min_free_memory, Arc::clone(&swarm.gauges));
     let mut ending = Ending {
         run_time: plan.run_time,
         deadline: plan.run_time.map(|run_time| started + run_time),
@@ -267,12 +288,14 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
         abort: swarm.abort.clone(),
         halt: swarm.halt.clone(),
         data_exhausted: swarm.ctx.data.exhausted(),
+        memory_low: memory.low(),
     };
     let mut users = JoinSet::new();
     let mut outcome = match plan.model {
         Model::Closed(shape) => closed::run(&swarm, shape, started, &mut ending, &mut users).await,
         Model::Open(open) => open::run(&swarm, open, started, &mut ending, &mut users).await,
     };
+    drop(memory);
     swarm.stop.cancel();
     if !users.is_empty() {
         tracing::info!(
@@ -298,6 +321,7 @@ struct Ending<'a> {
     abort: CancellationToken,
     halt: CancellationToken,
     data_exhausted: CancellationToken,
+    memory_low: CancellationToken,
 }
 
 impl Ending<'_> {
@@ -316,6 +340,7 @@ impl Ending<'_> {
             _ = self.abort.cancelled() => StopReason::Aborted,
             _ = self.halt.cancelled() => StopReason::Stopped,
             _ = self.data_exhausted.cancelled() => StopReason::DataExhausted,
+            _ = self.memory_low.cancelled() => StopReason::MemoryLow,
             _ = self.signals.recv() => StopReason::Interrupted,
         }
     }
