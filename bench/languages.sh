@@ -42,10 +42,13 @@ for lang in rust python js; do
   size=$(stat -c %s "$built")
   read -r few many <<<"$(users_for "$lang")"
   inst=$(cargo bench -q -p wasmload --bench instantiate -- "$built" "$few" | grep -oE 'median [0-9.]+ us')
-  idle_mem=$(per_user_memory "$(memory_of_users "$idle" "$few" "$OUT/lang-$lang-idle-$few.log" --env CONNECT=0)" \
-    "$(memory_of_users "$idle" "$many" "$OUT/lang-$lang-idle-$many.log" --env CONNECT=0)" "$few" "$many")
-  busy_mem=$(per_user_memory "$(memory_of_users "$idle" "$few" "$OUT/lang-$lang-busy-$few.log" --env CONNECT=1)" \
-    "$(memory_of_users "$idle" "$many" "$OUT/lang-$lang-busy-$many.log" --env CONNECT=1)" "$few" "$many")
+  # Each reading on its own line, so that a failed one stops the script (set -e).
+  idle_few=$(memory_of_users "$idle" "$few" "$OUT/lang-$lang-idle-$few.log" --env CONNECT=0)
+  idle_many=$(memory_of_users "$idle" "$many" "$OUT/lang-$lang-idle-$many.log" --env CONNECT=0)
+  busy_few=$(memory_of_users "$idle" "$few" "$OUT/lang-$lang-busy-$few.log" --env CONNECT=1)
+  busy_many=$(memory_of_users "$idle" "$many" "$OUT/lang-$lang-busy-$many.log" --env CONNECT=1)
+  idle_mem=$(per_user_memory "$idle_few" "$idle_many" "$few" "$many")
+  busy_mem=$(per_user_memory "$busy_few" "$busy_many" "$few" "$many")
   cpu=$(cpu_of taskset -c 0 "$WASMLOAD" run "$one" --host "http://127.0.0.1:$PORT" \
     --users 50 --run-time "${DURATION}s" --log-level warn)
   reqs=$(last_requests)

@@ -59,7 +59,9 @@ echo "RSS and PSS with 1,000 idle users: ${MEM_1K} KiB; with 10,000: ${MEM_10K} 
 IDLE=$(per_user_memory "$MEM_1K" "$MEM_10K" 1000 10000)
 per_user_line "resident memory per idle user" "$IDLE" " (target <= 48 KiB)" | tee -a "$OUT/memory.txt"
 # The same users, each holding the keep-alive connection of one request.
-CONN=$(per_user_memory "$(memory_with_users 1000 1)" "$(memory_with_users 5000 1)" 1000 5000)
+CONN_1K=$(memory_with_users 1000 1)
+CONN_5K=$(memory_with_users 5000 1)
+CONN=$(per_user_memory "$CONN_1K" "$CONN_5K" 1000 5000)
 per_user_line "resident memory per idle user with an open connection" "$CONN" "" "$IDLE" "the connection" \
   | tee -a "$OUT/memory.txt"
 # The same idle users with a library linked in (library_calls + echo_library), each having

@@ -474,7 +474,7 @@ pub struct LoadArgs {
 
     /// Stop the run, with its report, when the memory left to it (the machine's, or the
     /// container's limit) falls below SIZE, before the kernel kills it; `0` never stops
-    /// (default: 5% of the memory, at least 64MiB).
+    /// (default: 5% of the memory, at least 64MiB, at most half of what is left at the start).
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_floor)]
     pub min_free_memory: Option<u64>,
 
@@ -574,10 +574,10 @@ fn parse_stages_arg(text: &str) -> Result<StagesArg, String> {
     parse_stages(text).map(StagesArg)
 }
 
-/// `--min-free-memory`: a size, or `0` for none.
+/// `--min-free-memory`: a size, or zero (`0`, `0B`, `0MiB`) for none.
 fn parse_memory_floor(text: &str) -> Result<u64, String> {
-    match text.trim() {
-        "0" => Ok(0),
+    match text.trim().parse::<bytesize::ByteSize>() {
+        Ok(size) if size.as_u64() == 0 => Ok(0),
         _ => parse_size(text).map(|bytes| bytes as u64),
     }
 }

@@ -305,7 +305,6 @@ impl Run {
             .sum()
     }
 
-    /// Panics with the whole output unless `check` holds.
     /// Checks that the run was refused as bad input: exit 2, one `error: ` line on stderr
     /// that mentions `expected`, no panic, and no report.
     pub fn assert_rejected(&self, expected: &str) {
@@ -331,6 +330,7 @@ impl Run {
         );
     }
 
+    /// Panics with the whole output unless `check` holds.
     pub fn assert(&self, check: bool, what: &str) {
         assert!(
             check,

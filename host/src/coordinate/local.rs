@@ -109,9 +109,14 @@ pub async fn run_in_processes(
         tracing::warn!("stopping the worker processes still running");
         workers.shutdown().await;
     }
-    // What workers that failed after the start said (memory that ran low, say).
-    while let Ok(failure) = failed.try_recv() {
-        tracing::error!("{failure}");
+    // What workers stopped by a limit of the machine during the run said (memory that ran
+    // low); a run that never started has said why already.
+    if code.is_ok() {
+        while let Ok(failure) = failed.try_recv() {
+            if failure.exit_code() == EXIT_BAD_INPUT {
+                tracing::error!("{failure}");
+            }
+        }
     }
     code
 }
@@ -136,14 +141,17 @@ fn worker_arguments(args: &[OsString]) -> Vec<OsString> {
     kept
 }
 
-/// Why worker `index` failed, from its exit `code` and what it wrote to stderr: its last
-/// error, without the log's time and level, or else its last line.
+/// The line a worker stopped for lack of memory logs starts so.
+const MEMORY_RAN_LOW: &str = "memory ran low: ";
+
+/// Why worker `index` failed, from its exit `code` and what it wrote to stderr: that its
+/// memory ran low (without the log's time and level), or else its last line.
 fn worker_failure(index: u32, code: Option<i32>, stderr: &str) -> Failure {
     let mut lines = stderr.lines().rev().map(str::trim);
-    let last_error = lines
+    let memory = lines
         .clone()
-        .find_map(|line| line.split_once(" ERROR ").map(|(_, said)| said.trim()));
-    let said = last_error
+        .find_map(|line| line.find(MEMORY_RAN_LOW).map(|at| &line[at..]));
+    let said = memory
         .or_else(|| lines.find(|line| !line.is_empty()))
         .unwrap_or("(it said nothing)");
     let error = anyhow!("worker process {index} failed: {said}");
@@ -206,8 +214,9 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_worker_is_known_by_its_last_error() {
+    fn a_failed_worker_is_known_by_its_memory_running_low_or_its_last_line() {
         let stderr = "2026-12-03T23:19:36Z ERROR memory ran low: 1.1 GiB left\n\
+                      2026-12-03T23:19:36Z ERROR a guest's own error\n\
                       2026-12-03T23:19:36Z  INFO stopping (memory ran low)\n";
         let failure = worker_failure(1, Some(2), stderr);
         assert_eq!(

@@ -214,7 +214,7 @@ fn report_whole_run(options: &CoordinateOptions, ended: Ended) -> Result<u8, Fai
     let started: Vec<Vec<u32>> = done.iter().map(|d| d.users_by_scenario.clone()).collect();
     let users_by_scenario = merge::added_up(labels.len(), &started);
     let run = room::identity(first);
-    let reason = outcome.reason;
+    let memory_ran_low = merge::any_ran_low(&outcomes);
     let report = merge::whole_run_report(&labels, &users_by_scenario, run, outcome, &stats);
     println!("{}", skew_line(&done, hellos.len()));
     print!("{}", report::render(&report));
@@ -229,7 +229,7 @@ fn report_whole_run(options: &CoordinateOptions, ended: Ended) -> Result<u8, Fai
         return Ok(EXIT_SHARDS_LOST);
     }
     Ok(merge::exit_code(
-        reason,
+        memory_ran_low,
         &verdicts,
         &stats,
         options.exit_code_on_error,

@@ -81,7 +81,7 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
     let summary = whole_run_config(&first.config, iterations, &thresholds);
     outputs::write(&options.outputs, &summary, &report, &verdicts)?;
     Ok(exit_code(
-        outcome.reason,
+        any_ran_low(&outcomes),
         &verdicts,
         &stats,
         options.exit_code_on_error,
@@ -89,17 +89,24 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
     ))
 }
 
-/// The exit code of a whole run that stopped for `reason`, with these `verdicts` and
-/// `stats`: 2 when memory ran low (a limit of the machine); else `on_error` is
-/// `--exit-code-on-error`, and without thresholds failed requests exit with 1.
+/// Whether any shard stopped because its memory ran low.
+pub fn any_ran_low(outcomes: &[&OutcomeIn]) -> bool {
+    outcomes
+        .iter()
+        .any(|outcome| reason_from_name(&outcome.reason) == Some(StopReason::MemoryLow))
+}
+
+/// The exit code of a whole run with these `verdicts` and `stats`: 2 when a shard's memory
+/// ran low (a limit of the machine); else `on_error` is `--exit-code-on-error`, and without
+/// thresholds failed requests exit with 1.
 pub fn exit_code(
-    reason: StopReason,
+    memory_ran_low: bool,
     verdicts: &[thresholds::Verdict],
     stats: &crate::metrics::RunStats,
     on_error: Option<u8>,
     no_thresholds: bool,
 ) -> u8 {
-    if reason == StopReason::MemoryLow {
+    if memory_ran_low {
         return crate::error::EXIT_BAD_INPUT;
     }
     if !thresholds::all_passed(verdicts) {

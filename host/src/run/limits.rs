@@ -118,13 +118,13 @@ fn check_mappings(users: u32, needed_per_user: f64, per_user: f64) -> Result<(),
     )))
 }
 
-/// Refuses a run that would start with less memory left to it than `--min-free-memory`
-/// keeps free: it would stop as soon as it began.
+/// Refuses a run that would start with less memory left to it than the `--min-free-memory`
+/// given keeps free: it would stop as soon as it began. (The default floor is at most half
+/// the room.)
 pub fn check_memory_floor(floor: Option<u64>) -> Result<(), Failure> {
-    let Some(room) = MemoryRoom::now() else {
+    let (Some(floor), Some(room)) = (floor, MemoryRoom::now()) else {
         return Ok(());
     };
-    let floor = floor.unwrap_or_else(|| room.default_floor());
     if room.bytes >= floor {
         return Ok(());
     }

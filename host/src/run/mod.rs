@@ -61,6 +61,7 @@ pub async fn run_scenarios(
 ) -> Result<Finished, Failure> {
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
     let mut prepared = prepare(scenarios, &mut config).await?;
+    let memory_baseline = scheduler::private_memory();
     let (mut joined, runs_hooks, warm) = set_up_and_join(&config, &mut prepared, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
@@ -92,6 +93,7 @@ pub async fn run_scenarios(
         run_time: config.run_time,
         stop_timeout: config.stop_timeout,
         min_free_memory: config.min_free_memory,
+        memory_baseline,
     };
     let outcome = scheduler::run(Arc::clone(&swarm), plan, &mut signals).await;
     if runs_hooks {
@@ -125,13 +127,7 @@ pub async fn run_scenarios(
     let summary = outputs::summary_config(&config, &weights);
     outputs::write(&config.outputs, &summary, &report, &verdicts)?;
     views.shut_down(exporter, &config, &mut signals).await;
-    let exit_code = if outcome.reason == StopReason::MemoryLow {
-        EXIT_BAD_INPUT
-    } else if thresholds::all_passed(&verdicts) {
-        exit_code_for(&stats, config.exit_code_on_error)
-    } else {
-        EXIT_THRESHOLDS_FAILED
-    };
+    let exit_code = run_exit_code(&outcome, &verdicts, &stats, config.exit_code_on_error);
     Ok(Finished {
         stats,
         outcome,
@@ -366,6 +362,23 @@ fn warn_of_unused_exports(libraries: &[engine::Library], loaded: &[LoadedScenari
                 );
             }
         }
+    }
+}
+
+/// A finished run's exit code: 2 when memory ran low (a limit of the machine), 4 when a
+/// threshold failed, else by its exceptions and failed requests.
+fn run_exit_code(
+    outcome: &RunOutcome,
+    verdicts: &[thresholds::Verdict],
+    stats: &RunStats,
+    on_error: u8,
+) -> u8 {
+    if outcome.reason == StopReason::MemoryLow {
+        EXIT_BAD_INPUT
+    } else if thresholds::all_passed(verdicts) {
+        exit_code_for(stats, on_error)
+    } else {
+        EXIT_THRESHOLDS_FAILED
     }
 }
 

@@ -4,6 +4,7 @@
 //! `--stop-timeout` to finish before cancelling them.
 
 mod closed;
+mod memory_room;
 mod memory_watch;
 mod mix;
 mod model;
@@ -13,7 +14,8 @@ mod tasks;
 mod user_loop;
 mod warm;
 
-pub use memory_watch::{MemoryRoom, MemoryWatch};
+pub use memory_room::{private_memory, MemoryRoom};
+pub use memory_watch::MemoryWatch;
 pub use mix::weighted_pattern;
 pub use model::model_for;
 pub use signals::StopSignals;
@@ -96,6 +98,8 @@ pub struct Plan {
     /// The memory room below which the run stops (`--min-free-memory`; `None`: the default,
     /// `Some(0)`: never).
     pub min_free_memory: Option<u64>,
+    /// This process's private memory before its first user ([`private_memory`]).
+    pub memory_baseline: Option<u64>,
 }
 
 /// Why the run ended.
@@ -280,7 +284,11 @@ impl Swarm {
 /// Runs the plan to its end and returns how it went.
 pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> RunOutcome {
     let started = Instant::now();
-    let memory = MemoryWatch::start(plan.min_free_memory, Arc::clone(&swarm.gauges));
+    let memory = MemoryWatch::start(
+        plan.min_free_memory,
+        plan.memory_baseline,
+        Arc::clone(&swarm.gauges),
+    );
     let mut ending = Ending {
         run_time: plan.run_time,
         deadline: plan.run_time.map(|run_time| started + run_time),
@@ -295,7 +303,6 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
         Model::Closed(shape) => closed::run(&swarm, shape, started, &mut ending, &mut users).await,
         Model::Open(open) => open::run(&swarm, open, started, &mut ending, &mut users).await,
     };
-    drop(memory);
     swarm.stop.cancel();
     if !users.is_empty() {
         tracing::info!(
@@ -305,7 +312,15 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
             humantime::format_duration(plan.stop_timeout)
         );
     }
-    outcome.users_cancelled = drain(&swarm, &mut users, plan.stop_timeout, ending.signals).await;
+    let critical = memory.critical();
+    outcome.users_cancelled = drain(
+        &swarm,
+        &mut users,
+        plan.stop_timeout,
+        ending.signals,
+        critical,
+    )
+    .await;
     outcome.elapsed = started.elapsed().saturating_sub(outcome.warm_up);
     outcome.iterations = swarm
         .iterations()
@@ -313,7 +328,8 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
     outcome
 }
 
-/// What ends a run from outside the model: the deadline, an abort, a signal.
+/// What ends a run from outside the model: the deadline, an abort, the Stop button, a data
+/// set run out, memory running low, a signal.
 struct Ending<'a> {
     run_time: Option<Duration>,
     deadline: Option<Instant>,
@@ -346,13 +362,14 @@ impl Ending<'_> {
     }
 }
 
-/// Waits up to `grace` for users to finish; a second signal or the end of the grace period
-/// cancels the rest. Returns how many were cancelled.
+/// Waits up to `grace` for users to finish; a second signal, memory running out or the end
+/// of the grace period cancels the rest. Returns how many were cancelled.
 async fn drain(
     swarm: &Swarm,
     users: &mut JoinSet<()>,
     grace: Duration,
     signals: &mut StopSignals,
+    memory_critical: CancellationToken,
 ) -> usize {
     let grace_ends = Instant::now() + grace;
     loop {
@@ -363,6 +380,7 @@ async fn drain(
             },
             _ = sleep_until(grace_ends) => break,
             _ = signals.recv() => break,
+            _ = memory_critical.cancelled() => break,
         }
     }
     let cancelled = users.len();
