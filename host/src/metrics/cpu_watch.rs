@@ -60,14 +60,15 @@ fn share(cpu: Duration, wall: Duration, cores: f64) -> f64 {
 /// The most memory this process has held resident so far (`VmHWM`), in bytes; 0 where
 /// `/proc` does not tell.
 pub fn peak_resident_bytes() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-            let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-            Some(kib * 1024)
-        })
-        .unwrap_or(0)
+    process_status_bytes("VmHWM:").unwrap_or(0)
+}
+
+/// A size field of this process's `/proc/self/status` (`VmHWM:`, `RssAnon:`), in bytes.
+pub fn process_status_bytes(field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(field))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// User plus system CPU time of this process so far.

@@ -12,7 +12,9 @@ mod request_stats;
 mod run_stats;
 mod timeline;
 
-pub use cpu_watch::{peak_resident_bytes, CpuWatch, BUSY_WARNING as CPU_BUSY_WARNING};
+pub use cpu_watch::{
+    peak_resident_bytes, process_status_bytes, CpuWatch, BUSY_WARNING as CPU_BUSY_WARNING,
+};
 pub use custom::{trend_value, CustomMetrics, Gauge, MetricValue, TREND_SCALE};
 pub use hdrhistogram::CreationError;
 pub use overflow::{Overflow, DEFAULT_MAX_ROWS, OVERFLOW_ROW};

@@ -60,8 +60,7 @@ impl MemoryRoom {
 /// This process's private resident memory (`RssAnon`), in bytes: the pages it wrote, which
 /// the users' shared pages (their component's initial memory) are not.
 pub fn private_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    Some(kib_field(&status, "RssAnon:")? * 1024)
+    crate::metrics::process_status_bytes("RssAnon:")
 }
 
 /// The value of `name` (`Name: 123 kB`) in `text`.
