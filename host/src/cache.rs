@@ -142,9 +142,8 @@ mod tests {
 
     #[test]
     fn entries_unused_for_long_or_past_the_size_go_least_recently_used_first() {
-        let dir = std::env::temp_dir().join(format!("wasmload-prune-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a directory");
+        let scratch = crate::test_support::ScratchDir::new("prune");
+        let dir = scratch.0.clone();
         let fresh = entry(&dir, "fresh", 100, 1);
         let yesterday = entry(&dir, "yesterday", 100, 24);
         let last_week = entry(&dir, "last_week", 100, 7 * 24);
@@ -168,6 +167,5 @@ mod tests {
         let removed = prune_entries(&dir, &kept, SystemTime::now(), 30 * day, 250);
         assert!(kept.is_file(), "the entry being used is never removed");
         assert!(yesterday.is_file() && !fresh.exists(), "{removed} removed");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

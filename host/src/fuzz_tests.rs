@@ -60,9 +60,8 @@ proptest! {
         ],
     ) {
         let engine = test_engine();
-        let dir = std::env::temp_dir().join(format!("wasmload-fuzz-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a scratch directory");
-        let path = dir.join("input.wasm");
+        let dir = crate::test_support::ScratchDir::new("fuzz");
+        let path = dir.0.join("input.wasm");
         let mut bytes = header;
         bytes.extend(body);
         std::fs::write(&path, &bytes).expect("write");

@@ -269,8 +269,8 @@ mod tests {
 
     #[test]
     fn a_crate_under_a_workspace_glob_joins_it_and_one_elsewhere_stands_alone() {
-        let root = std::env::temp_dir().join(format!("wasmload-ws-{}", std::process::id()));
-        std::fs::create_dir_all(&root).expect("a temp dir");
+        let scratch = crate::test_support::ScratchDir::new("ws");
+        let root = scratch.0.clone();
         std::fs::write(
             root.join("Cargo.toml"),
             "[workspace]\nmembers = [\"scripts/*\", \"one\"]\n",

@@ -163,15 +163,12 @@ async fn a_run_past_what_one_process_holds_is_refused_with_the_number_it_holds()
     assert_eq!(served, 0, "nothing was sent");
 }
 
-/// `MemAvailable` of `/proc/meminfo`, in bytes.
+/// What the run will see as left to it, in bytes: the machine's available memory, or less
+/// where a cgroup limits this process (as in a CI container).
 fn available_memory() -> u64 {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").expect("/proc/meminfo");
-    let kib: u64 = meminfo
-        .lines()
-        .find_map(|line| line.strip_prefix("MemAvailable:"))
-        .and_then(|rest| rest.split_whitespace().next()?.parse().ok())
-        .expect("MemAvailable");
-    kib * 1024
+    wasmload::scheduler::MemoryRoom::now()
+        .expect("the memory left to this process")
+        .bytes
 }
 
 /// `memory_bomb` users, eight a process (each leaks a MiB a task up to 256 MiB, then starts

@@ -92,9 +92,8 @@ mod tests {
     use super::*;
 
     fn rows_of(file: &str, text: &str) -> anyhow::Result<Vec<Box<str>>> {
-        let dir = std::env::temp_dir().join(format!("wasmload-data-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(file);
+        let dir = crate::test_support::ScratchDir::new("data");
+        let path = dir.0.join(file);
         std::fs::write(&path, text)?;
         read_rows("users", &path)
     }

@@ -64,12 +64,12 @@ mod tests {
 
     #[test]
     fn a_small_component_is_kept_and_loaded_again() {
-        let dir = std::env::temp_dir().join(format!("wasmload-compiled-{}", std::process::id()));
+        let scratch = crate::test_support::ScratchDir::new("compiled");
+        let dir = scratch.0.clone();
         let engine = Engine::default();
         compile_in(&dir, &engine, EMPTY_COMPONENT).expect("the empty component compiles");
         let entry = entry_for(&dir, &engine, EMPTY_COMPONENT);
         assert!(entry.is_file(), "{} is kept", entry.display());
         compile_in(&dir, &engine, EMPTY_COMPONENT).expect("the kept compilation loads");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -66,8 +66,8 @@ mod tests {
 
     #[test]
     fn a_component_in_parts_reads_as_the_whole() {
-        let dir = std::env::temp_dir().join(format!("wasmload-parts-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a directory");
+        let scratch = crate::test_support::ScratchDir::new("parts");
+        let dir = scratch.0.clone();
         let whole: Vec<u8> = (0..200_000u32)
             .flat_map(|n| (n % 251).to_le_bytes())
             .collect();
@@ -84,6 +84,5 @@ mod tests {
             read(&dir.join("broken.wasm")).is_err(),
             "a broken part is an error"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -250,11 +250,9 @@ mod tests {
     use super::*;
 
     /// A crate directory whose Cargo.toml is `manifest`, fresh for test `name`.
-    fn crate_with(name: &str, manifest: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("wasmload-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temp dir");
-        std::fs::write(dir.join("Cargo.toml"), manifest).expect("write");
+    fn crate_with(name: &str, manifest: &str) -> crate::test_support::ScratchDir {
+        let dir = crate::test_support::ScratchDir::new(name);
+        std::fs::write(dir.0.join("Cargo.toml"), manifest).expect("write");
         dir
     }
 
@@ -264,10 +262,10 @@ mod tests {
             "declared",
             "[package]\nname = \"s\"\n[package.metadata.wasmload]\nlibraries = [\"../auth\", \"x.wasm\"]\n",
         );
-        let declared = declared_libraries(&dir).expect("readable");
-        assert_eq!(declared, vec![dir.join("../auth"), dir.join("x.wasm")]);
+        let declared = declared_libraries(&dir.0).expect("readable");
+        assert_eq!(declared, vec![dir.0.join("../auth"), dir.0.join("x.wasm")]);
         let none = crate_with("undeclared", "[package]\nname = \"s\"\n");
-        assert!(declared_libraries(&none).expect("readable").is_empty());
+        assert!(declared_libraries(&none.0).expect("readable").is_empty());
         assert!(declared_libraries(Path::new("/nonexistent/s.wasm"))
             .expect("a file has none")
             .is_empty());
@@ -279,7 +277,7 @@ mod tests {
             "malformed",
             "[package]\nname = \"s\"\n[package.metadata.wasmload]\nlibraries = \"../auth\"\n",
         );
-        let message = declared_libraries(&dir)
+        let message = declared_libraries(&dir.0)
             .expect_err("not a list")
             .to_string();
         assert!(

@@ -283,8 +283,8 @@ mod tests {
 
     #[test]
     fn the_modules_beside_a_script_are_found_in_its_directories_but_not_in_tools_own() {
-        let dir = std::env::temp_dir().join(format!("wasmload-siblings-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = crate::test_support::ScratchDir::new("siblings");
+        let dir = scratch.0.clone();
         for file in [
             "locustfile.py",
             "helpers.py",
@@ -301,7 +301,6 @@ mod tests {
         let found = sibling_sources(&dir, &dir.join("locustfile.py"), &["py"]);
         let names: Vec<&str> = found.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, ["helpers.py", "pkg/__init__.py", "pkg/deep/util.py"]);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
