@@ -296,17 +296,7 @@ impl RunConfig {
         plan: &PlanFile,
         defaults: LoadDefaults,
     ) -> anyhow::Result<Self> {
-        let (host, host_source) = match (host, plan.host.as_deref()) {
-            (Some(flag), _) => (
-                parse_host(flag).map_err(|err| anyhow!("--host {err}"))?,
-                Some(HostSource::Flag),
-            ),
-            (None, Some(planned)) => (
-                parse_host(planned).map_err(|err| anyhow!("the plan's host {err}"))?,
-                Some(HostSource::Plan),
-            ),
-            (None, None) => (Url::parse(HOST_NOT_YET_KNOWN)?, None),
-        };
+        let (host, host_source) = resolve_host(host, plan)?;
         let users = options.users.or(plan.users).unwrap_or(defaults.users);
         let run_time = match (options.run_time.or(plan.run_time()?), options.iterations) {
             (None, None) => defaults.run_time,
@@ -468,6 +458,22 @@ fn resolve_thresholds(plan: &PlanFile, options: &LoadOptions) -> anyhow::Result<
         .collect::<anyhow::Result<Vec<_>>>()?;
     thresholds.extend(options.thresholds.iter().cloned());
     Ok(thresholds)
+}
+
+/// The target host, `--host` before the plan's, and where it came from; a placeholder until
+/// a scenario's default is known when neither gives one.
+fn resolve_host(host: Option<&str>, plan: &PlanFile) -> anyhow::Result<(Url, Option<HostSource>)> {
+    Ok(match (host, plan.host.as_deref()) {
+        (Some(flag), _) => (
+            parse_host(flag).map_err(|err| anyhow!("--host {err}"))?,
+            Some(HostSource::Flag),
+        ),
+        (None, Some(planned)) => (
+            parse_host(planned).map_err(|err| anyhow!("the plan's host {err}"))?,
+            Some(HostSource::Plan),
+        ),
+        (None, None) => (Url::parse(HOST_NOT_YET_KNOWN)?, None),
+    })
 }
 
 /// Picks the model: a rate or rate stages make it open, stages staged, else a fixed count.
