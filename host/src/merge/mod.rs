@@ -11,13 +11,13 @@ use std::time::Duration;
 use anyhow::anyhow;
 
 use crate::config::Outputs;
-use crate::error::{Failure, EXIT_OK, EXIT_THRESHOLDS_FAILED};
+use crate::error::{Failure, EXIT_OK};
 use crate::metrics::RunStats;
 use crate::plan::{Shard, Threshold};
 use crate::report::json_summary::{reason_from_name, ShardEntry, SummaryConfig};
 use crate::report::summary_in::{ConfigIn, OutcomeIn, ScenarioIn, SummaryFile};
 use crate::report::{self, RunReport, ScenarioLabel};
-use crate::run::{exit_code_for, outputs};
+use crate::run::{outputs, run_exit_code};
 use crate::scheduler::{RunOutcome, StopReason};
 use crate::thresholds;
 use check::RunIdentity;
@@ -106,18 +106,12 @@ pub fn exit_code(
     on_error: Option<u8>,
     no_thresholds: bool,
 ) -> u8 {
-    if memory_ran_low {
-        return crate::error::EXIT_BAD_INPUT;
-    }
-    if !thresholds::all_passed(verdicts) {
-        return EXIT_THRESHOLDS_FAILED;
-    }
     let on_error = match (on_error, no_thresholds) {
         (Some(code), _) => code,
         (None, true) => crate::error::EXIT_REQUEST_FAILURES,
         (None, false) => EXIT_OK,
     };
-    exit_code_for(stats, on_error)
+    run_exit_code(memory_ran_low, verdicts, stats, on_error)
 }
 
 /// Users started of each of `scenarios` scenarios, the shards' lists added up.

@@ -66,9 +66,14 @@ pub fn peak_resident_bytes() -> u64 {
 /// A size field of this process's `/proc/self/status` (`VmHWM:`, `RssAnon:`), in bytes.
 pub fn process_status_bytes(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with(field))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    Some(kib_field(&status, field)? * 1024)
+}
+
+/// The value of `name` in a `/proc` file of `Name: 123 kB` lines (`status`, `meminfo`), in
+/// KiB.
+pub fn kib_field(text: &str, name: &str) -> Option<u64> {
+    let line = text.lines().find(|line| line.starts_with(name))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// User plus system CPU time of this process so far.

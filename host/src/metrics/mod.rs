@@ -13,7 +13,8 @@ mod run_stats;
 mod timeline;
 
 pub use cpu_watch::{
-    peak_resident_bytes, process_status_bytes, CpuWatch, BUSY_WARNING as CPU_BUSY_WARNING,
+    kib_field, peak_resident_bytes, process_status_bytes, CpuWatch,
+    BUSY_WARNING as CPU_BUSY_WARNING,
 };
 pub use custom::{trend_value, CustomMetrics, Gauge, MetricValue, TREND_SCALE};
 pub use hdrhistogram::CreationError;

@@ -127,7 +127,8 @@ pub async fn run_scenarios(
     let summary = outputs::summary_config(&config, &weights);
     outputs::write(&config.outputs, &summary, &report, &verdicts)?;
     views.shut_down(exporter, &config, &mut signals).await;
-    let exit_code = run_exit_code(&outcome, &verdicts, &stats, config.exit_code_on_error);
+    let memory_ran_low = outcome.reason == StopReason::MemoryLow;
+    let exit_code = run_exit_code(memory_ran_low, &verdicts, &stats, config.exit_code_on_error);
     Ok(Finished {
         stats,
         outcome,
@@ -365,15 +366,16 @@ fn warn_of_unused_exports(libraries: &[engine::Library], loaded: &[LoadedScenari
     }
 }
 
-/// A finished run's exit code: 2 when memory ran low (a limit of the machine), 4 when a
-/// threshold failed, else by its exceptions and failed requests.
-fn run_exit_code(
-    outcome: &RunOutcome,
+/// A finished run's exit code (a single process's, or the whole of a sharded one): 2 when
+/// memory ran low (a limit of the machine), 4 when a threshold failed, else by its
+/// exceptions and failed requests (`on_error` for those).
+pub fn run_exit_code(
+    memory_ran_low: bool,
     verdicts: &[thresholds::Verdict],
     stats: &RunStats,
     on_error: u8,
 ) -> u8 {
-    if outcome.reason == StopReason::MemoryLow {
+    if memory_ran_low {
         EXIT_BAD_INPUT
     } else if thresholds::all_passed(verdicts) {
         exit_code_for(stats, on_error)
@@ -383,7 +385,7 @@ fn run_exit_code(
 }
 
 /// 3 when the scenario raised exceptions, `on_error` when requests failed, else 0.
-pub fn exit_code_for(stats: &RunStats, on_error: u8) -> u8 {
+fn exit_code_for(stats: &RunStats, on_error: u8) -> u8 {
     if stats.total_exceptions() > 0 {
         EXIT_SCENARIO_ERROR
     } else if stats.total().failures > 0 {

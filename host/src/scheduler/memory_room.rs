@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::metrics::kib_field;
+
 /// A cgroup limit at or past this is no limit (v1 writes about 2^63 for none).
 const NO_LIMIT: u64 = 1 << 60;
 
@@ -61,12 +63,6 @@ impl MemoryRoom {
 /// the users' shared pages (their component's initial memory) are not.
 pub fn private_memory() -> Option<u64> {
     crate::metrics::process_status_bytes("RssAnon:")
-}
-
-/// The value of `name` (`Name: 123 kB`) in `text`.
-fn kib_field(text: &str, name: &str) -> Option<u64> {
-    let line = text.lines().find(|line| line.starts_with(name))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// The cgroup directories whose memory limits bind this process, as `/proc/self/cgroup`
