@@ -1,8 +1,9 @@
 //! Metrics: virtual users send events over a channel; one aggregator turns them into run statistics.
 //!
-//! The hot path takes no shared lock and wakes no one: recording a sample is one send on an
-//! unbounded lock-free channel, which the aggregator task drains every few milliseconds; only
-//! it touches the histograms.
+//! The hot path takes no shared lock and wakes no one: a user appends a finished request to
+//! its own buffer (`user_samples`), which goes on an unbounded lock-free channel when it turns
+//! non-empty; the aggregator task drains the channel every few milliseconds, and only it
+//! touches the histograms.
 
 mod cpu_watch;
 mod custom;
@@ -11,6 +12,7 @@ mod overflow;
 mod request_stats;
 mod run_stats;
 mod timeline;
+mod user_samples;
 
 pub use cpu_watch::{
     kib_field, peak_resident_bytes, process_status_bytes, CpuWatch,
@@ -22,6 +24,7 @@ pub use overflow::{Overflow, DEFAULT_MAX_ROWS, OVERFLOW_ROW};
 pub use request_stats::{RequestStats, RowCounts};
 pub use run_stats::{CheckCount, FailureKey, RequestKey, RunStats, GROUP_METHOD};
 pub use timeline::{ms, Second, TimePoint, Timeline};
+pub use user_samples::SampleBuffer;
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -30,6 +33,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
+use user_samples::Message;
 
 /// How often the aggregator closes a point of the time series.
 pub const TIMELINE_INTERVAL: Duration = Duration::from_secs(1);
@@ -126,7 +130,7 @@ pub enum Event {
 
 /// The sending side of the metrics channel; cheap to clone, one per user.
 #[derive(Debug, Clone)]
-pub struct Recorder(mpsc::UnboundedSender<Event>);
+pub struct Recorder(mpsc::UnboundedSender<Message>);
 
 impl Recorder {
     /// Records a finished request.
@@ -182,8 +186,12 @@ impl Recorder {
     }
 
     fn send(&self, event: Event) {
+        self.send_message(Message::Event(event));
+    }
+
+    fn send_message(&self, message: Message) {
         // The aggregator outlives every recorder: it stops only when all of them are dropped.
-        let _ = self.0.send(event);
+        let _ = self.0.send(message);
     }
 }
 
@@ -215,7 +223,7 @@ pub struct Interval {
 
 /// The receiving side: folds events into [`RunStats`] until every [`Recorder`] is dropped.
 pub struct Aggregator {
-    events: mpsc::UnboundedReceiver<Event>,
+    events: mpsc::UnboundedReceiver<Message>,
     live: LiveStats,
     observer: Option<Arc<dyn SampleObserver>>,
     intervals: Option<IntervalSink>,
@@ -318,14 +326,22 @@ impl Aggregator {
         let mut open = true;
         loop {
             match self.events.try_recv() {
-                Ok(event) => batch.push(event),
+                Ok(Message::Event(event)) => batch.push(event),
+                Ok(Message::Samples(buffer)) => {
+                    for sample in user_samples::take(&buffer) {
+                        batch.push(Event::Request(sample));
+                        if batch.len() == BATCH {
+                            self.apply(batch);
+                        }
+                    }
+                }
                 Err(mpsc::error::TryRecvError::Empty) => break,
                 Err(mpsc::error::TryRecvError::Disconnected) => {
                     open = false;
                     break;
                 }
             }
-            if batch.len() == BATCH {
+            if batch.len() >= BATCH {
                 self.apply(batch);
             }
         }
@@ -510,5 +526,32 @@ mod tests {
             message: "HTTP 500".into(),
         };
         assert_eq!(stats.failures[&key], 800);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn samples_buffered_by_users_all_reach_the_aggregator_across_drains() {
+        let (recorder, aggregator, _live) = channel(&[], DEFAULT_MAX_ROWS).expect("a valid layout");
+        let collecting = tokio::spawn(aggregator.run());
+        let mut users = Vec::new();
+        for user in 0..4 {
+            let recorder = recorder.clone();
+            users.push(tokio::spawn(async move {
+                let buffer = SampleBuffer::default();
+                for i in 0..3000u64 {
+                    buffer.record(&recorder, sample("/b", 50 + user, None));
+                    if i % 500 == 0 {
+                        // Across several of the aggregator's drains.
+                        tokio::time::sleep(DRAIN_INTERVAL * 2).await;
+                    }
+                }
+            }));
+        }
+        for user in users {
+            user.await.expect("user task");
+        }
+        drop(recorder);
+        let stats = collecting.await.expect("aggregator");
+        assert_eq!(stats.total().count, 12_000);
+        assert_eq!(stats.requests.len(), 1);
     }
 }

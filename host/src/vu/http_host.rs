@@ -126,7 +126,7 @@ impl VuState {
         err: BrokerError,
     ) -> HttpError {
         self.failed_sends += 1;
-        self.ctx.recorder.request(Sample {
+        self.record(Sample {
             method,
             name,
             latency_us,
@@ -195,7 +195,7 @@ impl http::HostResponse for VuState {
 
     fn drop(&mut self, response: Resource<Response>) -> wasmtime::Result<()> {
         if let Some(pending) = self.responses.remove(response.rep()) {
-            self.ctx.recorder.request(pending.into_sample());
+            self.record(pending.into_sample());
         }
         Ok(())
     }

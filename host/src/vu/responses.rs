@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use crate::broker::Received;
-use crate::metrics::{Recorder, Sample, SampleTag};
+use crate::metrics::{Sample, SampleTag};
 
 /// The guest's verdict on a response, like Locust's `catch_response`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,12 +104,13 @@ impl ResponseSlab {
         Some(response)
     }
 
-    /// Records every response still pending.
-    pub fn flush(&mut self, recorder: &Recorder) {
-        for response in self.slots.drain(..).flatten() {
-            recorder.request(response.into_sample());
-        }
+    /// Takes every response still pending, as samples to record.
+    pub fn drain_samples(&mut self) -> impl Iterator<Item = Sample> + '_ {
         self.free.clear();
+        self.slots
+            .drain(..)
+            .flatten()
+            .map(PendingResponse::into_sample)
     }
 }
 
@@ -147,7 +148,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn flushing_records_what_the_guest_still_held() {
+    async fn draining_records_what_the_guest_still_held() {
         let (recorder, aggregator, _live) =
             crate::metrics::channel(&[], crate::metrics::DEFAULT_MAX_ROWS).expect("a valid layout");
         let mut slab = ResponseSlab::default();
@@ -155,7 +156,10 @@ mod tests {
         let dropped = slab.insert(response(200));
         slab.insert(response(500));
         slab.remove(dropped);
-        slab.flush(&recorder);
+        let buffer = crate::metrics::SampleBuffer::default();
+        for sample in slab.drain_samples() {
+            buffer.record(&recorder, sample);
+        }
         drop(recorder);
         let stats = aggregator.run().await;
         assert_eq!(stats.total().count, 2);

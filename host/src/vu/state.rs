@@ -15,7 +15,7 @@ use super::responses::ResponseSlab;
 use super::RunContext;
 use crate::bindings::WaitTime;
 use crate::broker::{DefaultHeaders, UserAgent};
-use crate::metrics::SampleTag;
+use crate::metrics::{Sample, SampleBuffer, SampleTag};
 
 /// Who a user is and how far it has come; survives the user's instance being replaced.
 #[derive(Debug, Clone)]
@@ -70,6 +70,8 @@ pub struct VuState {
     pub data_ran_out: bool,
     /// Responses the guest has not dropped yet; recorded when dropped.
     pub responses: ResponseSlab,
+    /// Finished requests the aggregator has not taken yet.
+    samples: SampleBuffer,
     /// When the guest last got control back from the host (for the task timeout).
     pub guest_since: Instant,
     /// Recent stderr output, used to explain traps.
@@ -122,6 +124,7 @@ impl VuState {
             identity,
             session: Session::default(),
             responses: ResponseSlab::default(),
+            samples: SampleBuffer::default(),
             guest_since: Instant::now(),
             stderr_tail,
             limits,
@@ -220,6 +223,11 @@ impl VuState {
         self.step_since
     }
 
+    /// Records a finished request (at the aggregator's next drain, with the user's others).
+    pub fn record(&self, sample: Sample) {
+        self.samples.record(&self.ctx.recorder, sample);
+    }
+
     /// What this user's samples carry besides their row.
     pub fn sample_tag(&self) -> SampleTag {
         SampleTag {
@@ -243,7 +251,9 @@ impl Drop for VuState {
     /// Responses still held when the instance goes away (a trap, a stop) are recorded, so
     /// no request is lost.
     fn drop(&mut self) {
-        self.responses.flush(&self.ctx.recorder);
+        for sample in self.responses.drain_samples() {
+            self.samples.record(&self.ctx.recorder, sample);
+        }
         self.report_guest_time();
     }
 }
