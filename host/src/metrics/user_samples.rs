@@ -1,7 +1,7 @@
 //! A user's finished requests on their way to the aggregator. The user appends each sample
-//! to its own buffer under a lock no one else holds at that moment, and the channel carries
-//! the buffer only when it turns non-empty: a user that finishes many requests between two
-//! drains costs the channel one send, not one a request.
+//! to its own buffer, under a lock only the aggregator also takes (once a drain), and the
+//! channel carries the buffer only when it turns non-empty: a user that finishes many
+//! requests between two drains costs the channel one send, not one a request.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
