@@ -38,7 +38,8 @@ use user_samples::Message;
 /// How often the aggregator closes a point of the time series.
 pub const TIMELINE_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Events the aggregator folds in under one lock of the live statistics.
+/// Events the aggregator folds in under one lock of the live statistics (a user's buffer
+/// taken whole may pass it by what that user finished since the last drain).
 const BATCH: usize = 256;
 
 /// How often the aggregator drains the channel: rarely enough that a sender never wakes it,
@@ -128,7 +129,8 @@ pub enum Event {
     },
 }
 
-/// The sending side of the metrics channel; cheap to clone, one per user.
+/// The sending side of the metrics channel; cheap to clone. Users record requests through
+/// their own [`SampleBuffer`], everything else directly.
 #[derive(Debug, Clone)]
 pub struct Recorder(mpsc::UnboundedSender<Message>);
 
@@ -328,12 +330,7 @@ impl Aggregator {
             match self.events.try_recv() {
                 Ok(Message::Event(event)) => batch.push(event),
                 Ok(Message::Samples(buffer)) => {
-                    for sample in user_samples::take(&buffer) {
-                        batch.push(Event::Request(sample));
-                        if batch.len() == BATCH {
-                            self.apply(batch);
-                        }
-                    }
+                    batch.extend(user_samples::take(&buffer).into_iter().map(Event::Request));
                 }
                 Err(mpsc::error::TryRecvError::Empty) => break,
                 Err(mpsc::error::TryRecvError::Disconnected) => {
