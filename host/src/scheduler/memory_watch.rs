@@ -109,13 +109,15 @@ impl Watching {
 }
 
 /// Resolves with the room once it has fallen below `floor` bytes; `None` if the room
-/// cannot be read.
+/// cannot be read. The files are read on tokio's blocking pool, off the threads that drive
+/// the users' connections.
 async fn fell_below(floor: u64) -> Option<MemoryRoom> {
     let mut ticks = tokio::time::interval(WATCH_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match MemoryRoom::now() {
+        let room = tokio::task::spawn_blocking(MemoryRoom::now).await.ok()?;
+        match room {
             Some(room) if room.bytes < floor => return Some(room),
             Some(_) => {}
             None => return None,
