@@ -322,7 +322,7 @@ impl Aggregator {
 }
 
 impl Aggregator {
-    /// Folds in every event waiting on the channel, `BATCH` under each lock; false once
+    /// Folds in every event waiting on the channel, about `BATCH` under each lock; false once
     /// every recorder is gone and nothing is left.
     fn drain(&mut self, batch: &mut Vec<Event>) -> bool {
         let mut open = true;

@@ -116,11 +116,12 @@ async fn fell_below(floor: u64) -> Option<MemoryRoom> {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        let room = tokio::task::spawn_blocking(MemoryRoom::now).await.ok()?;
-        match room {
-            Some(room) if room.bytes < floor => return Some(room),
-            Some(_) => {}
-            None => return None,
+        let room = tokio::task::spawn_blocking(MemoryRoom::now)
+            .await
+            .ok()
+            .flatten()?;
+        if room.bytes < floor {
+            return Some(room);
         }
     }
 }
