@@ -2,7 +2,7 @@
 //! looping guest is interrupted, and a request to a host that is not allowed is refused and
 //! counted.
 
-use crate::support::run_against_demo;
+use crate::support::{run_against_demo, scratch_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_that_traps_is_counted_and_the_run_goes_on() {
@@ -65,6 +65,57 @@ async fn task_errors_are_exceptions_without_restarting() {
     result.assert(
         same_instance == Some(vec!["20", "0"]),
         "every task ran in the user's first instance: none restarted it",
+    );
+}
+
+/// Users whose tasks fail at once, with no wait, wait on nothing: they must still leave the
+/// spawner, the run's clock and the per-second series their turns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_that_fail_at_once_do_not_starve_the_run() {
+    let json = scratch_dir("fail-at-once").join("run.json");
+    let json_arg = json.display().to_string();
+    let flags = [
+        "--users",
+        "20",
+        "--spawn-rate",
+        "100",
+        "--run-time",
+        "3s",
+        "--env",
+        "REQUEST=no",
+        "--json",
+        &json_arg,
+    ];
+    let (result, served) = run_against_demo("task_error", &flags).await;
+    result.assert(result.code == 3, "exceptions make exit code 3");
+    assert_eq!(served, 0, "the task sends nothing");
+    result.assert(
+        result.users_started() == Some(20),
+        "every user started within the run",
+    );
+    result.assert(
+        result.exceptions_containing("task said no") > 1000,
+        "the users ran",
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the summary")).expect("JSON");
+    let seconds = summary["timeline"].as_array().map_or(0, Vec::len);
+    result.assert(
+        seconds >= 3,
+        &format!("a point for each second, {seconds} points"),
+    );
+    let elapsed = summary["outcome"]["elapsed_s"].as_f64().unwrap_or(f64::MAX);
+    result.assert(
+        elapsed < 4.5,
+        &format!("the run stopped on time: {elapsed} s"),
+    );
+    // The aggregator keeps up with the exceptions instead of queueing millions of them.
+    let peak = summary["cpu"]["generator_peak_rss_bytes"]
+        .as_u64()
+        .unwrap_or(u64::MAX);
+    result.assert(
+        peak < 300 << 20,
+        &format!("bounded memory: {peak} bytes at peak"),
     );
 }
 

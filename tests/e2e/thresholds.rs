@@ -156,3 +156,47 @@ async fn junit_reports_a_test_case_per_threshold_and_per_check() {
         "a test case per check of the console report",
     );
 }
+
+/// A server that answers nothing: every request is still in flight when the stop cuts it off,
+/// so there are no latencies and no outcomes, and the latency and error-rate gates fail with
+/// "no data" instead of passing on zeros.
+#[tokio::test]
+async fn requests_the_stop_cut_off_do_not_pass_latency_gates() {
+    let gates = ["p95<300ms", "max<1s", "error_rate<1%"];
+    let mut flags = vec![
+        "--users",
+        "2",
+        "--run-time",
+        "1s",
+        "--stop-timeout",
+        "1s",
+        "--env",
+        "EVERY=1",
+        "--env",
+        "STALL_MS=60000",
+    ];
+    for gate in gates {
+        flags.extend(["--threshold", gate]);
+    }
+    let (run, served) = run_against_demo("slow_calls", &flags).await;
+    run.assert(run.code == 4, "the gates fail");
+    assert_eq!(run.aggregated().0, served, "reported vs the server's count");
+    for gate in gates {
+        let row = run.stdout.lines().find(|line| line.contains(gate));
+        run.assert(
+            row.is_some_and(|row| row.contains("no data") && row.trim_end().ends_with("FAIL")),
+            &format!("{gate} fails with no data"),
+        );
+    }
+    // Locust's N/A, not a latency of zero, in the percentile table.
+    let percentiles = run
+        .stdout
+        .split("Response time percentiles")
+        .nth(1)
+        .unwrap_or("");
+    let aggregated = percentiles.lines().find(|line| line.contains("Aggregated"));
+    run.assert(
+        aggregated.is_some_and(|line| line.contains("N/A")),
+        "the percentiles show N/A",
+    );
+}

@@ -164,7 +164,7 @@ impl RequestStats {
     }
 
     /// Requests with a measured latency (the cancelled ones have none).
-    fn measured(&self) -> u64 {
+    pub fn measured(&self) -> u64 {
         self.count - self.cancelled
     }
 

@@ -291,7 +291,12 @@ fn percentile_table(out: &mut String, report: &RunReport<'_>) {
 fn percentile_row(out: &mut String, method: &str, name: &str, stats: &RequestStats, width: usize) {
     let _ = write!(out, "{:<8} {:<width$}", method, truncate(name, width));
     for percentile in LOCUST_PERCENTILES {
-        let _ = write!(out, " {:>7}", ms(stats.percentile(percentile)));
+        // A row whose requests were all cut off by the stop has no latencies to show.
+        let shown = match stats.measured() {
+            0 => "N/A".to_string(),
+            _ => ms(stats.percentile(percentile)),
+        };
+        let _ = write!(out, " {shown:>7}");
     }
     let _ = writeln!(out, " {:>7}", stats.count);
 }

@@ -141,7 +141,8 @@ fn stats_record(shown: &ReportRow<'_>) -> Vec<String> {
     record
 }
 
-/// Locust writes percentiles as whole milliseconds, or `N/A` for a row without requests.
+/// Locust writes percentiles as whole milliseconds, or `N/A` for a row without requests (here
+/// also one whose every request the run's stop cut off: they have no latency).
 fn percentiles(row: &RequestStats) -> Vec<String> {
     LOCUST_PERCENTILES
         .iter()
@@ -150,7 +151,7 @@ fn percentiles(row: &RequestStats) -> Vec<String> {
 }
 
 fn whole_ms(row: &RequestStats, percentile: f64) -> String {
-    if row.count == 0 {
+    if row.measured() == 0 {
         "N/A".to_string()
     } else {
         format!("{:.0}", ms(row.percentile(percentile)))

@@ -192,6 +192,7 @@ pub async fn run_user(swarm: Arc<Swarm>, vu_id: u32, scenario: u16, mut cadence:
                 if !backoff.is_zero() {
                     pause(&swarm.stop, backoff).await;
                 }
+                tokio::task::coop::consume_budget().await;
             }
         }
     }
@@ -249,6 +250,9 @@ async fn run_instance(
         // Paced from the start of the task's last step (the task's own start, unless it ran
         // a sequence), as between the steps.
         cadence.after_task(slot, vu.since_step(), &mut vu).await;
+        // A task that ends without waiting on anything (one that fails at once, with no wait
+        // time) still lets the scheduler, the clock and the other users run.
+        tokio::task::coop::consume_budget().await;
     }
     if let Err(trap) = vu.on_stop().await {
         recorder.exception(format!("on_stop: {}", vu.explain_trap(&trap)));

@@ -141,8 +141,13 @@ fn matching_rows<'a>(
     }
 }
 
-/// A request metric of a (merged, non-empty) row.
+/// A request metric of a (merged, non-empty) row. Latencies and the error rate need requests
+/// that finished: requests the run's stop cut off have neither, so a row of only those has no
+/// data (a server that answers nothing must not pass `p95<300ms`).
 fn request_amount(metric: Metric, row: &RequestStats, elapsed: Duration) -> Option<Amount> {
+    if matches!(metric, Metric::Time { .. } | Metric::ErrorRate) && row.measured() == 0 {
+        return None;
+    }
     Some(match metric {
         Metric::Time { stat, .. } => Amount::Time(match stat {
             TimeStat::Percentile(p) => row.percentile(p),
@@ -386,6 +391,28 @@ mod tests {
         let threshold = Threshold::parse("LOGIN flow:max<=20ms").expect("parses");
         let verdicts = evaluate(&[threshold], &stats, Duration::from_secs(1));
         assert!(verdicts[0].passed, "{verdicts:?}");
+    }
+
+    #[test]
+    fn requests_the_stop_cut_off_have_no_latency_to_pass_with() {
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
+        for _ in 0..4 {
+            let Event::Request(sample) = crate::test_support::request("GET", "/slow", 0, true)
+            else {
+                unreachable!("a request event")
+            };
+            stats.apply(Event::Cancelled(sample));
+        }
+        let judged = |text: &str| {
+            let threshold = Threshold::parse(text).expect("parses");
+            evaluate(&[threshold], &stats, Duration::from_secs(1)).remove(0)
+        };
+        for text in ["p95<300ms", "max<1s", "/slow:avg<100ms", "error_rate<1%"] {
+            let verdict = judged(text);
+            assert!(!verdict.passed, "{text}: {verdict:?}");
+            assert_eq!(verdict.measured, NO_DATA, "{text}");
+        }
+        assert!(judged("requests>3").passed, "they were still sent");
     }
 
     #[test]
