@@ -164,3 +164,75 @@ async fn csv_and_json_agree_and_follow_their_formats() {
         .as_str()
         .is_some_and(|encoded| !encoded.is_empty()));
 }
+
+/// A file that cannot be written is refused before the run, naming the flag and the path,
+/// and nothing is sent.
+#[tokio::test]
+async fn an_output_path_that_cannot_be_written_is_refused_before_the_run() {
+    let out = scratch_dir("unwritable-output");
+    let missing = out.join("no-such-dir").join("run").display().to_string();
+    let (run, served) = crate::support::run_against_demo(
+        "browse_products",
+        &["--users", "2", "--run-time", "10s", "--csv", &missing],
+    )
+    .await;
+    run.assert(run.code == 2, "bad input exits 2");
+    assert_eq!(served, 0, "the run never started");
+    run.assert(
+        run.stderr
+            .contains(&format!("--csv {missing}_stats.csv: the directory"))
+            && run.stderr.contains("does not exist; create it first"),
+        "the line names the flag, the path and what to do",
+    );
+    let directory = out.display().to_string();
+    let (run, served) = crate::support::run_against_demo(
+        "browse_products",
+        &["--users", "2", "--run-time", "10s", "--json", &directory],
+    )
+    .await;
+    run.assert(run.code == 2 && served == 0, "a directory is refused too");
+    run.assert(
+        run.stderr.contains("is a directory; give a file name"),
+        "and says so",
+    );
+}
+
+/// One file that cannot be written at the end (its directory went away during the run) does
+/// not keep the others from being written.
+#[tokio::test]
+async fn one_file_that_fails_at_the_end_does_not_lose_the_others() {
+    let server = crate::support::demo_server().await;
+    let out = scratch_dir("output-lost-midway");
+    let doomed = out.join("doomed");
+    std::fs::create_dir_all(&doomed).expect("a directory");
+    let csv = doomed.join("run").display().to_string();
+    let json = out.join("run.json");
+    let (component, url, json_arg) = (
+        guest("browse_products").display().to_string(),
+        server.url(),
+        json.display().to_string(),
+    );
+    let args = [
+        "run", &component, "--host", &url, "--users", "2", "--csv", &csv, "--json", &json_arg,
+    ];
+    let run = crate::support::Background::spawn(&args);
+    crate::support::eventually("a request", std::time::Duration::from_secs(60), || {
+        server.requests_served() >= 1
+    })
+    .await;
+    std::fs::remove_dir_all(&doomed).expect("the directory removed");
+    run.signal("-INT");
+    let result = run.finish(std::time::Duration::from_secs(60)).await;
+    result.assert(result.code == 2, "a file not written exits 2");
+    result.assert(
+        result
+            .stderr
+            .contains(&format!("cannot write the CSV files {csv}")),
+        "the line names the file",
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the JSON summary written"))
+            .expect("valid JSON");
+    assert_eq!(summary["aggregated"]["count"], result.aggregated().0);
+    server.shutdown().await;
+}

@@ -72,6 +72,7 @@ pub struct Coordinator {
 impl Coordinator {
     /// Starts listening on `options.listen`.
     pub async fn listen(options: &CoordinateOptions) -> Result<Self, Failure> {
+        outputs::check(&options.outputs)?;
         let (_, _, live) = metrics::channel(&LOCUST_PERCENTILES, usize::MAX)
             .map_err(|err| Failure::from(anyhow!("cannot set up the statistics: {err:?}")))?;
         let metrics = views::exporter_metrics(&options.outputs, &live)?;

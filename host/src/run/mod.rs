@@ -60,6 +60,7 @@ pub async fn run_scenarios(
     mut config: RunConfig,
 ) -> Result<Finished, Failure> {
     let weights: Vec<u32> = scenarios.iter().map(|(_, weight)| *weight).collect();
+    outputs::check(&config.outputs)?;
     let mut prepared = prepare(scenarios, &mut config).await?;
     let memory_baseline = scheduler::private_memory();
     let (mut joined, runs_hooks, warm) = set_up_and_join(&config, &mut prepared, &weights).await?;

@@ -1,7 +1,7 @@
 //! The files a run writes at its end (`--csv`, `--json`, `--html`, `--junit`), also when it was
 //! interrupted; a file that cannot be written is named in one line.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::anyhow;
 
@@ -12,38 +12,94 @@ use crate::report::json_summary::{ShardEntry, SummaryConfig};
 use crate::report::{self, RunReport};
 use crate::thresholds::Verdict;
 
+/// Checks, before a run, that every file `outputs` asks for can be written where it is meant
+/// to go, so a typo in a path costs a line, not the run's results.
+pub fn check(outputs: &Outputs) -> Result<(), Failure> {
+    let csv = outputs.csv.as_ref().map(|prefix| {
+        let mut stats = prefix.clone().into_os_string();
+        stats.push("_stats.csv");
+        ("--csv", PathBuf::from(stats))
+    });
+    let files = [
+        csv,
+        outputs.json.clone().map(|path| ("--json", path)),
+        outputs.html.clone().map(|path| ("--html", path)),
+        outputs.junit.clone().map(|path| ("--junit", path)),
+    ];
+    for (flag, path) in files.into_iter().flatten() {
+        writable(&path)
+            .map_err(|why| Failure::bad_input(anyhow!("{flag} {}: {why}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Why `path` cannot be written, if it cannot: its directory is missing or refuses new files,
+/// or the path is a directory.
+fn writable(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err("is a directory; give a file name".into());
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(format!(
+            "the directory {} does not exist; create it first",
+            dir.display()
+        ));
+    }
+    // A file of our own in that directory, removed at once, shows that files can be made there.
+    let probe = dir.join(format!(".wasmload-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|err| format!("cannot create files in {}: {err}", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Writes the files `outputs` asks for; `summary` is what the JSON summary records of the
-/// run's parameters.
+/// run's parameters. A file that cannot be written does not keep the others from being
+/// written; each that failed is named.
 pub fn write(
     outputs: &Outputs,
     summary: &SummaryConfig,
     report: &RunReport<'_>,
     verdicts: &[Verdict],
 ) -> Result<(), Failure> {
-    let unwritable = |what: &str, err: anyhow::Error| {
-        Failure::bad_input(anyhow!("cannot write the {what}: {err:#}"))
+    let mut failed = Vec::new();
+    let mut written = |what: &str, path: &Path, result: anyhow::Result<Vec<PathBuf>>| match result {
+        Ok(files) => tracing::info!("wrote {}", display_paths(&files)),
+        Err(err) => failed.push(format!(
+            "cannot write the {what} {}: {err:#}",
+            path.display()
+        )),
     };
     if let Some(prefix) = &outputs.csv {
-        let files = report::locust_csv::write(prefix, report)
-            .map_err(|err| unwritable("CSV files", err))?;
-        tracing::info!("wrote {}", display_paths(&files));
+        written(
+            "CSV files",
+            prefix,
+            report::locust_csv::write(prefix, report),
+        );
     }
     if let Some(path) = &outputs.json {
-        report::json_summary::write(path, report, summary, verdicts)
-            .map_err(|err| unwritable("JSON summary", err))?;
-        tracing::info!("wrote {}", path.display());
+        let result = report::json_summary::write(path, report, summary, verdicts);
+        written("JSON summary", path, result.map(|()| vec![path.clone()]));
     }
     if let Some(path) = &outputs.html {
-        report::html::write(path, report, verdicts)
-            .map_err(|err| unwritable("HTML report", err))?;
-        tracing::info!("wrote {}", path.display());
+        let result = report::html::write(path, report, verdicts);
+        written("HTML report", path, result.map(|()| vec![path.clone()]));
     }
     if let Some(path) = &outputs.junit {
-        report::junit::write(path, report, verdicts)
-            .map_err(|err| unwritable("JUnit report", err))?;
-        tracing::info!("wrote {}", path.display());
+        let result = report::junit::write(path, report, verdicts);
+        written("JUnit report", path, result.map(|()| vec![path.clone()]));
     }
-    Ok(())
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(Failure::bad_input(anyhow!(failed.join("; ")))),
+    }
 }
 
 /// What the JSON summary records of `config`; `weights` are the scenarios' weights.
