@@ -14,9 +14,9 @@ use crate::config::{LoadOptions, NetworkOptions, Outputs};
 use crate::metrics::DEFAULT_MAX_ROWS;
 use crate::plan::{
     parse_connection_mode, parse_core_share, parse_duration, parse_host, parse_key_value,
-    parse_positive, parse_rate_per_second, parse_rate_stages, parse_resolve, parse_scenario_arg,
-    parse_shard, parse_size, parse_stages, ConnectionMode, HttpVersion, RateStage, ResolveEntry,
-    Shard, Stage, Threshold,
+    parse_nonzero_duration, parse_positive, parse_rate_per_second, parse_rate_stages,
+    parse_resolve, parse_scenario_arg, parse_shard, parse_size, parse_stages, ConnectionMode,
+    HttpVersion, RateStage, ResolveEntry, Shard, Stage, Threshold,
 };
 
 /// `wasmload`: load tests whose virtual users are sandboxed WebAssembly components.
@@ -344,7 +344,7 @@ pub struct LoadArgs {
     pub spawn_rate: Option<f64>,
 
     /// Stop after this long, e.g. `30s`, `5m`, `1h30m` (default: run until Ctrl-C or `--iterations`).
-    #[arg(short = 't', long, value_parser = parse_duration)]
+    #[arg(short = 't', long, value_parser = parse_nonzero_duration)]
     pub run_time: Option<Duration>,
 
     /// Stop after this many tasks in total, across all users.
@@ -391,11 +391,11 @@ pub struct LoadArgs {
     pub libraries: Vec<PathBuf>,
 
     /// Default timeout of one request, from send to the last body byte.
-    #[arg(long, value_parser = parse_duration, default_value = "60s")]
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "60s")]
     pub request_timeout: Duration,
 
     /// Longest a guest may compute without calling the host before it is interrupted.
-    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    #[arg(long, value_parser = parse_nonzero_duration, default_value = "30s")]
     pub task_timeout: Duration,
 
     /// Closed-model stages `DURATION:USERS[:SPAWN_RATE]`, comma-separated, e.g.
@@ -688,6 +688,14 @@ mod tests {
         assert!(parse(&["demo", "--users", "0"]).is_err());
         assert!(parse(&["demo", "--users", "-1"]).is_err());
         assert!(parse(&["demo", "--users", "3"]).is_ok());
+    }
+
+    #[test]
+    fn a_run_time_or_timeout_of_zero_is_refused() {
+        for flag in ["--run-time", "--request-timeout", "--task-timeout"] {
+            assert!(run_args(&[flag, "0s"]).is_err(), "{flag} 0s");
+            assert!(run_args(&[flag, "2s"]).is_ok(), "{flag} 2s");
+        }
     }
 
     #[test]

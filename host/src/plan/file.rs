@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{anyhow, Context};
+use anyhow::{anyhow, bail, Context};
 use serde::Deserialize;
 
 use super::rate::{parse_rate_per_second, RateStage};
@@ -100,7 +100,29 @@ impl PlanFile {
         plan.stages()?;
         plan.rate_stages()?;
         plan.run_time()?;
+        plan.check_counts()?;
         Ok(plan)
+    }
+
+    /// The checks the command line makes of the same values: at least one user, a positive
+    /// spawn rate, and no user count beside stages that set it.
+    fn check_counts(&self) -> anyhow::Result<()> {
+        if self.users == Some(0) {
+            bail!("users must be at least 1");
+        }
+        if self.max_users == Some(0) {
+            bail!("max-users must be at least 1");
+        }
+        if self
+            .spawn_rate
+            .is_some_and(|rate| !(rate > 0.0 && rate.is_finite()))
+        {
+            bail!("spawn-rate must be a positive number");
+        }
+        if self.users.is_some() && !self.stages.is_empty() {
+            bail!("users and [[stages]] cannot be combined: the stages set the users");
+        }
+        Ok(())
     }
 
     /// The stages, checked.
@@ -138,7 +160,10 @@ impl PlanFile {
 
     /// The run time, checked.
     pub fn run_time(&self) -> anyhow::Result<Option<Duration>> {
-        self.run_time.as_deref().map(duration).transpose()
+        self.run_time
+            .as_deref()
+            .map(|text| super::text::parse_nonzero_duration(text).map_err(|err| anyhow!(err)))
+            .transpose()
     }
 }
 
@@ -203,5 +228,24 @@ mod tests {
         let bad_rate = PlanFile::parse("[[rate-stages]]\nduration = \"1s\"\nrate = \"x\"")
             .expect_err("bad rate");
         assert!(bad_rate.to_string().contains("`x`"), "{bad_rate}");
+    }
+
+    #[test]
+    fn values_the_command_line_refuses_are_refused_here_too() {
+        for (text, says) in [
+            ("users = 0", "users must be at least 1"),
+            ("max-users = 0", "max-users must be at least 1"),
+            ("spawn-rate = 0", "spawn-rate must be a positive number"),
+            ("spawn-rate = -2.5", "spawn-rate must be a positive number"),
+            ("run-time = \"0s\"", "is zero"),
+            (
+                "users = 3\n[[stages]]\nduration = \"1s\"\nusers = 2",
+                "cannot be combined",
+            ),
+        ] {
+            let err = PlanFile::parse(text).expect_err(text);
+            assert!(err.to_string().contains(says), "{text}: {err}");
+        }
+        assert!(PlanFile::parse("users = 1\nspawn-rate = 0.5").is_ok());
     }
 }

@@ -21,7 +21,7 @@ pub use rate::{parse_rate_per_second, parse_rate_stages, RateSchedule, RateStage
 pub use shape::{parse_stages, Shape, Stage, Step};
 pub use shard::{parse_shard, Shard, SHARD_INDEX_ENV};
 pub use text::{
-    display_size, parse_core_share, parse_duration, parse_host, parse_key_value, parse_positive,
-    parse_scenario_arg, parse_size,
+    display_size, parse_core_share, parse_duration, parse_host, parse_key_value,
+    parse_nonzero_duration, parse_positive, parse_scenario_arg, parse_size,
 };
 pub use threshold::Threshold;

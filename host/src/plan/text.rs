@@ -13,6 +13,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|err| format!("`{text}` is not a duration like 30s, 5m or 1h ({err})"))
 }
 
+/// Parses a duration as [`parse_duration`] does, refusing zero: a run time or a timeout of
+/// nothing would end the run, or every request, before it began.
+pub fn parse_nonzero_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        Duration::ZERO => Err(format!("`{text}` is zero; give a duration above zero")),
+        duration => Ok(duration),
+    }
+}
+
 /// Parses a size such as `16MiB`, `64MB` or `1048576` (bytes), at least 64 KiB.
 pub fn parse_size(text: &str) -> Result<usize, String> {
     let size: bytesize::ByteSize = text
