@@ -91,6 +91,30 @@ async fn abort_on_fail_stops_the_run_early() {
     );
 }
 
+/// A scope with no data yet does not abort the run: its rows may come later. It fails at the
+/// end if they never do.
+#[tokio::test]
+async fn abort_on_fail_waits_for_data_before_judging_a_scope() {
+    let run = run_with(
+        &["/no/such/row:p95<1s"],
+        &[
+            "--users",
+            "2",
+            "--run-time",
+            "3s",
+            "--abort-on-fail",
+            "--abort-grace",
+            "1s",
+        ],
+    )
+    .await;
+    run.assert(run.code == 4, "the scope never had data: it fails at the end");
+    run.assert(
+        run.stdout.contains("(run time reached)") && !run.stdout.contains("aborted"),
+        "the run went its whole time",
+    );
+}
+
 #[tokio::test]
 async fn a_malformed_threshold_is_bad_input() {
     let run = run_with(&["p95<3q"], &["--users", "1", "--run-time", "1s"]).await;

@@ -1,12 +1,12 @@
 //! `--abort-on-fail`: judges the thresholds every second while the run goes on, and asks the
-//! run to stop as soon as one fails.
+//! run to stop as soon as one fails on what it measured ("no data" is judged at the end).
 
 use std::time::Duration;
 
 use tokio::time::{interval, sleep, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::evaluate;
+use super::{evaluate, NO_DATA};
 use crate::metrics::LiveStats;
 use crate::plan::Threshold;
 
@@ -30,7 +30,12 @@ pub async fn abort_on_failure(
             let stats = live.lock();
             evaluate(&thresholds, &stats, started.elapsed())
         };
-        if let Some(failed) = verdicts.iter().find(|verdict| !verdict.passed) {
+        // A scope with no data yet may still get some (a row later in the journey): only the
+        // end of the run judges it.
+        let failed = verdicts
+            .iter()
+            .find(|verdict| !verdict.passed && verdict.measured != NO_DATA);
+        if let Some(failed) = failed {
             tracing::warn!(
                 "threshold {} failed (measured {}): stopping the run (--abort-on-fail)",
                 failed.threshold,
