@@ -145,6 +145,9 @@ pub struct HttpBroker {
     net: NetConnector,
     mode: ConnectionMode,
     base: Url,
+    /// The base URL's path without its last `/` (`/v2` of `https://api.example/v2/`), put
+    /// before every path a guest gives, as Locust and Gatling do; empty for a bare origin.
+    prefix: String,
     origins: Arc<OriginPolicy>,
     timeout: Duration,
     max_body: usize,
@@ -170,6 +173,7 @@ impl HttpBroker {
             net,
             mode: options.connections,
             base: options.base.clone(),
+            prefix: options.base.path().trim_end_matches('/').to_string(),
             origins,
             timeout: options.request_timeout,
             max_body: options.max_body,
@@ -203,8 +207,9 @@ impl HttpBroker {
         }
     }
 
-    /// Turns the guest's URL (absolute, or a path joined to `--host`) and query pairs into an
-    /// allowed absolute URL.
+    /// Turns the guest's URL (absolute; a path such as `/orders`, which goes after `--host`'s
+    /// own path; or a relative reference, joined to `--host`) and query pairs into an allowed
+    /// absolute URL.
     pub fn resolve(&self, url: &str, query: &[(String, String)]) -> Result<Url, BrokerError> {
         if is_origin_relative(url) {
             return Ok(self.on_base_origin(url, query));
@@ -231,8 +236,8 @@ impl HttpBroker {
         Ok(resolved)
     }
 
-    /// Resolves a path such as `/api/v1/orders?x=1` against the base origin without parsing
-    /// the origin again (the hot path: most requests are paths, and the origin is allowed).
+    /// Resolves a path such as `/api/v1/orders?x=1` after the base URL (its origin and path
+    /// prefix) without parsing the origin again (the hot path: most requests are paths, and the origin is allowed).
     fn on_base_origin(&self, reference: &str, query: &[(String, String)]) -> Url {
         let reference = reference.split('#').next().unwrap_or(reference);
         let (path, own_query) = match reference.split_once('?') {
@@ -240,7 +245,11 @@ impl HttpBroker {
             None => (reference, None),
         };
         let mut resolved = self.base.clone();
-        resolved.set_path(path);
+        if self.prefix.is_empty() {
+            resolved.set_path(path);
+        } else {
+            resolved.set_path(&format!("{}{path}", self.prefix));
+        }
         resolved.set_query(own_query);
         resolved.set_fragment(None);
         if !query.is_empty() {
@@ -288,8 +297,25 @@ mod tests {
     }
 
     #[test]
-    fn paths_resolve_as_a_join_on_the_host_would() {
-        for host in ["http://127.0.0.1:8000", "https://api.example/v2/"] {
+    fn paths_go_after_the_hosts_own_path() {
+        for host in ["https://api.example/v2", "https://api.example/v2/"] {
+            let broker = broker(host);
+            for (path, expected) in [
+                ("/", "https://api.example/v2/"),
+                ("/orders?x=1", "https://api.example/v2/orders?x=1"),
+                ("/a/../b", "https://api.example/v2/b"),
+            ] {
+                let resolved = broker.resolve(path, &[]).expect("allowed");
+                assert_eq!(resolved.as_str(), expected, "{host} + {path}");
+            }
+        }
+        let absolute = broker("https://api.example/v2").resolve("https://api.example/x", &[]);
+        assert_eq!(absolute.expect("allowed").as_str(), "https://api.example/x");
+    }
+
+    #[test]
+    fn paths_resolve_as_a_join_on_a_bare_origin_would() {
+        for host in ["http://127.0.0.1:8000", "https://api.example/"] {
             let broker = broker(host);
             let base = Url::parse(host).expect("host");
             for path in [
