@@ -18,7 +18,7 @@ use crate::report::json_summary::{reason_from_name, ShardEntry, SummaryConfig};
 use crate::report::summary_in::{ConfigIn, OutcomeIn, ScenarioIn, SummaryFile};
 use crate::report::{self, RunReport, ScenarioLabel};
 use crate::run::{outputs, run_exit_code};
-use crate::scheduler::{RunOutcome, StopReason};
+use crate::scheduler::{CancelCause, RunOutcome, StopReason};
 use crate::thresholds;
 use check::RunIdentity;
 
@@ -214,6 +214,7 @@ pub fn merged_outcome(outcomes: &[&OutcomeIn], open_model: bool) -> RunOutcome {
         iterations: total(|o| o.iterations),
         dropped_iterations: total(|o| o.dropped_iterations),
         users_cancelled: outcomes.iter().map(|o| o.users_cancelled).sum(),
+        cancelled_by: CancelCause::Unknown,
         open_model,
         warm_up: Duration::ZERO,
     }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::{percentile_label, ReportRow, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
 use crate::metrics::RequestStats;
+use crate::scheduler::CancelCause;
 
 /// Renders the whole report as text.
 pub fn render(report: &RunReport<'_>) -> String {
@@ -95,10 +96,17 @@ fn header(out: &mut String, report: &RunReport<'_>) {
         let _ = writeln!(out, "users by scenario: {}", split.join(", "));
     }
     if outcome.users_cancelled > 0 {
+        let why = match outcome.cancelled_by {
+            CancelCause::StopTimeout => "did not finish within --stop-timeout",
+            CancelCause::Signal => "were still finishing at the second Ctrl-C",
+            CancelCause::Memory => "were still finishing when memory ran critically low",
+            CancelCause::Unknown => "did not finish",
+        };
         let _ = writeln!(
             out,
-            "{} users did not finish within --stop-timeout and were cancelled",
-            outcome.users_cancelled
+            "{} {} {why} and were cancelled",
+            outcome.users_cancelled,
+            if outcome.users_cancelled == 1 { "user" } else { "users" }
         );
     }
     for note in notes(report) {

@@ -152,6 +152,20 @@ impl StopReason {
     }
 }
 
+/// What cut the stop's grace period short for the users still running.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CancelCause {
+    /// `--stop-timeout` passed.
+    #[default]
+    StopTimeout,
+    /// A second Ctrl-C or SIGTERM.
+    Signal,
+    /// Memory ran critically low.
+    Memory,
+    /// Not recorded: a whole run's users added up from its shards' summaries.
+    Unknown,
+}
+
 /// What the scheduler reports about a run.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RunOutcome {
@@ -169,6 +183,8 @@ pub struct RunOutcome {
     pub dropped_iterations: u64,
     /// Users still running when the grace period ended, and cancelled.
     pub users_cancelled: usize,
+    /// What cancelled them, when any were.
+    pub cancelled_by: CancelCause,
     /// Whether this was an arrival-rate (open-model) run.
     pub open_model: bool,
     /// Time spent starting the pre-allocated users of an open-model run before the schedule
@@ -313,7 +329,7 @@ pub async fn run(swarm: Arc<Swarm>, plan: Plan, signals: &mut StopSignals) -> Ru
         );
     }
     let critical = memory.critical();
-    outcome.users_cancelled = drain(
+    (outcome.users_cancelled, outcome.cancelled_by) = drain(
         &swarm,
         &mut users,
         plan.stop_timeout,
@@ -363,30 +379,30 @@ impl Ending<'_> {
 }
 
 /// Waits up to `grace` for users to finish; a second signal, memory running out or the end
-/// of the grace period cancels the rest. Returns how many were cancelled.
+/// of the grace period cancels the rest. Returns how many were cancelled, and why.
 async fn drain(
     swarm: &Swarm,
     users: &mut JoinSet<()>,
     grace: Duration,
     signals: &mut StopSignals,
     memory_critical: CancellationToken,
-) -> usize {
+) -> (usize, CancelCause) {
     let grace_ends = Instant::now() + grace;
-    loop {
+    let cause = loop {
         tokio::select! {
             joined = users.join_next() => match joined {
                 Some(joined) => report_panic(swarm, joined),
-                None => return 0,
+                None => return (0, CancelCause::default()),
             },
-            _ = sleep_until(grace_ends) => break,
-            _ = signals.recv() => break,
-            _ = memory_critical.cancelled() => break,
+            _ = sleep_until(grace_ends) => break CancelCause::StopTimeout,
+            _ = signals.recv() => break CancelCause::Signal,
+            _ = memory_critical.cancelled() => break CancelCause::Memory,
         }
-    }
+    };
     let cancelled = users.len();
     users.abort_all();
     while users.join_next().await.is_some() {}
-    cancelled
+    (cancelled, cause)
 }
 
 fn report_panic(swarm: &Swarm, joined: Result<(), tokio::task::JoinError>) {
