@@ -622,3 +622,35 @@ async fn shards_of_a_scenarios_own_shape_create_the_users_of_its_first_step_befo
         "the whole run's total is the server's"
     );
 }
+
+/// Ctrl-C on the coordinator stops every shard, and the whole run's report says it was
+/// interrupted (not stopped from a dashboard), with every request the server counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_on_the_coordinator_reports_an_interrupted_run() {
+    let dir = scratch_dir("coordinator-interrupted");
+    let server = demo_server().await;
+    let whole = dir.join("whole.json");
+    let (coordinator, port) = coordinate("1", &["--json", &whole.display().to_string()]).await;
+    let load = ["--users", "2", "--run-time", "5m", "--seed", "4"];
+    let shard = Background::spawn_with_env(
+        &shard_args(&server.url(), port, "0/1", &load)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &[SECRET],
+    );
+    eventually("requests", Duration::from_secs(60), || {
+        server.requests_served() >= 10
+    })
+    .await;
+    coordinator.signal("-INT");
+    let whole_run = coordinator.finish(Duration::from_secs(60)).await;
+    let shard = shard.finish(Duration::from_secs(60)).await;
+    shard.assert(shard.code == 0, "the shard stopped cleanly");
+    whole_run.assert(
+        whole_run.stdout.contains("(interrupted)"),
+        "the whole run's report says it was interrupted",
+    );
+    assert_eq!(read_json(&whole)["outcome"]["reason"], "interrupted");
+    assert_eq!(whole_run.aggregated().0, server.shutdown().await);
+}

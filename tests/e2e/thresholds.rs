@@ -108,7 +108,10 @@ async fn abort_on_fail_waits_for_data_before_judging_a_scope() {
         ],
     )
     .await;
-    run.assert(run.code == 4, "the scope never had data: it fails at the end");
+    run.assert(
+        run.code == 4,
+        "the scope never had data: it fails at the end",
+    );
     run.assert(
         run.stdout.contains("(run time reached)") && !run.stdout.contains("aborted"),
         "the run went its whole time",

@@ -26,7 +26,7 @@ use crate::report::live::{LiveView, Progress};
 use crate::report::summary_in::OutcomeIn;
 use crate::report::{self, LOCUST_PERCENTILES};
 use crate::run::outputs;
-use crate::scheduler::StopSignals;
+use crate::scheduler::{StopReason, StopSignals};
 use crate::shard_link::wire::DoneIn;
 use crate::thresholds;
 use room::{never_joined, Ended, Room};
@@ -131,10 +131,10 @@ impl Coordinator {
         }
         drop(phase);
         self.views.offer_users(&self.room);
-        let ended = self.watch(options, &mut signals).await;
+        let (ended, interrupted) = self.watch(options, &mut signals).await;
         self.views.run_ended();
         self.server.close().await;
-        let code = report_whole_run(options, ended);
+        let code = report_whole_run(options, ended, interrupted);
         self.views
             .shut_down(options.outputs.prometheus_linger)
             .await;
@@ -142,8 +142,8 @@ impl Coordinator {
     }
 
     /// Watches the running shards until each is done or lost, with the live view and the
-    /// thresholds' watcher; a signal stops every shard.
-    async fn watch(&self, options: &CoordinateOptions, signals: &mut StopSignals) -> Ended {
+    /// thresholds' watcher; a signal stops every shard. Also says whether a signal did.
+    async fn watch(&self, options: &CoordinateOptions, signals: &mut StopSignals) -> (Ended, bool) {
         let live: LiveStats = self.room.live.clone();
         let live_view =
             (!options.outputs.quiet).then(|| LiveView::start(live.clone(), Progress::Open));
@@ -163,6 +163,7 @@ impl Coordinator {
             ))
         });
         let mut ticks = tokio::time::interval(TICK);
+        let mut interrupted = false;
         loop {
             tokio::select! {
                 _ = ticks.tick() => {
@@ -173,6 +174,7 @@ impl Coordinator {
                 () = abort.cancelled(), if !abort.is_cancelled() => {}
                 _ = signals.recv() => {
                     tracing::warn!("stopping every shard");
+                    interrupted = true;
                     self.room.order_stop("stopped");
                 }
             }
@@ -186,7 +188,7 @@ impl Coordinator {
         if let Some(watcher) = watcher {
             watcher.abort();
         }
-        self.room.end()
+        (self.room.end(), interrupted)
     }
 }
 
@@ -196,8 +198,13 @@ pub async fn coordinate(options: &CoordinateOptions) -> Result<u8, Failure> {
     coordinator.run(options, std::future::pending()).await
 }
 
-/// Prints the report of the whole run, writes its files and returns its exit code.
-fn report_whole_run(options: &CoordinateOptions, ended: Ended) -> Result<u8, Failure> {
+/// Prints the report of the whole run, writes its files and returns its exit code;
+/// `interrupted` when the coordinator's own Ctrl-C stopped the shards.
+fn report_whole_run(
+    options: &CoordinateOptions,
+    ended: Ended,
+    interrupted: bool,
+) -> Result<u8, Failure> {
     let Ended {
         stats,
         hellos,
@@ -208,7 +215,10 @@ fn report_whole_run(options: &CoordinateOptions, ended: Ended) -> Result<u8, Fai
         .first()
         .ok_or_else(|| Failure::from(anyhow!("no shard greeted the coordinator")))?;
     let outcomes: Vec<&OutcomeIn> = done.iter().map(|done| &done.outcome).collect();
-    let outcome = merge::merged_outcome(&outcomes, first.config.model == "open");
+    let mut outcome = merge::merged_outcome(&outcomes, first.config.model == "open");
+    if interrupted {
+        outcome.reason = StopReason::Interrupted;
+    }
     let thresholds = merge::thresholds_of(&options.thresholds, &first.config)?;
     let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
     let labels = merge::labels_of(&first.scenarios);

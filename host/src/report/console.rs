@@ -106,7 +106,11 @@ fn header(out: &mut String, report: &RunReport<'_>) {
             out,
             "{} {} {why} and were cancelled",
             outcome.users_cancelled,
-            if outcome.users_cancelled == 1 { "user" } else { "users" }
+            if outcome.users_cancelled == 1 {
+                "user"
+            } else {
+                "users"
+            }
         );
     }
     for note in notes(report) {
