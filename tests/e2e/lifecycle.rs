@@ -203,7 +203,7 @@ async fn a_second_sigint_cancels_at_once_and_still_reports() {
     result.assert(
         result
             .stdout
-            .contains("3 users were still finishing at the second Ctrl-C and were cancelled"),
+            .contains("3 users had not finished at the second Ctrl-C and were cancelled"),
         "the second signal cancelled the three users",
     );
     result.assert(

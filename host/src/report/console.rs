@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{percentile_label, ReportRow, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
 use crate::metrics::RequestStats;
-use crate::scheduler::CancelCause;
+use crate::scheduler::{CancelCause, RunOutcome};
 
 /// Renders the whole report as text.
 pub fn render(report: &RunReport<'_>) -> String {
@@ -95,28 +95,28 @@ fn header(out: &mut String, report: &RunReport<'_>) {
             .collect();
         let _ = writeln!(out, "users by scenario: {}", split.join(", "));
     }
-    if outcome.users_cancelled > 0 {
-        let why = match outcome.cancelled_by {
-            CancelCause::StopTimeout => "did not finish within --stop-timeout",
-            CancelCause::Signal => "were still finishing at the second Ctrl-C",
-            CancelCause::Memory => "were still finishing when memory ran critically low",
-            CancelCause::Unknown => "did not finish",
-        };
-        let _ = writeln!(
-            out,
-            "{} {} {why} and were cancelled",
-            outcome.users_cancelled,
-            if outcome.users_cancelled == 1 {
-                "user"
-            } else {
-                "users"
-            }
-        );
+    if let Some(line) = cancelled_line(outcome) {
+        let _ = writeln!(out, "{line}");
     }
     for note in notes(report) {
         let _ = writeln!(out, "{note}");
     }
     out.push('\n');
+}
+
+/// How many users the stop cancelled, and what cut their grace period short; none if none.
+fn cancelled_line(outcome: &RunOutcome) -> Option<String> {
+    let why = match outcome.cancelled_by {
+        CancelCause::StopTimeout => "did not finish within --stop-timeout",
+        CancelCause::Signal => "had not finished at the second Ctrl-C",
+        CancelCause::Memory => "had not finished when memory ran critically low",
+        CancelCause::Unknown => "did not finish",
+    };
+    match outcome.users_cancelled {
+        0 => None,
+        1 => Some(format!("1 user {why} and was cancelled")),
+        n => Some(format!("{n} users {why} and were cancelled")),
+    }
 }
 
 /// What a reader of the numbers should know: unverified TLS, requests the stop cut off, and
