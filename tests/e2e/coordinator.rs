@@ -654,3 +654,25 @@ async fn ctrl_c_on_the_coordinator_reports_an_interrupted_run() {
     assert_eq!(read_json(&whole)["outcome"]["reason"], "interrupted");
     assert_eq!(whole_run.aggregated().0, server.shutdown().await);
 }
+
+/// A shard whose coordinator is not there says so at once, and what to do, while it keeps
+/// trying.
+#[tokio::test]
+async fn a_shard_says_when_it_cannot_reach_its_coordinator() {
+    let server = demo_server().await;
+    let port = free_port();
+    let args = shard_args(&server.url(), port, "0/1", &["--users", "1", "--seed", "1"]);
+    let shard = Background::spawn_with_env(
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[SECRET],
+    );
+    eventually("the warning", Duration::from_secs(60), || {
+        shard.stderr_contains(&format!(
+            "cannot reach the coordinator at http://127.0.0.1:{port} yet"
+        )) && shard.stderr_contains("start `wasmload coordinate` first, or check --coordinator")
+    })
+    .await;
+    shard.signal("-KILL");
+    let _ = shard.finish(Duration::from_secs(30)).await;
+    assert_eq!(server.shutdown().await, 0, "no load went out");
+}

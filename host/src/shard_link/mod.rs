@@ -88,6 +88,7 @@ impl ShardLink {
     /// shard starts at, once all have greeted it, and what the run's setups returned.
     pub async fn join(&self, hello: &Hello) -> anyhow::Result<(SystemTime, Vec<Option<String>>)> {
         let give_up = tokio::time::Instant::now() + PATIENCE;
+        let mut warned = false;
         loop {
             match self.call::<_, Start>(READY_PATH, hello, None).await {
                 Ok(start) => {
@@ -102,7 +103,16 @@ impl ShardLink {
                         PATIENCE.as_secs()
                     )));
                 }
-                Err(CallError::Retry(_)) => tokio::time::sleep(RETRY_EVERY).await,
+                Err(CallError::Retry(err)) => {
+                    if !std::mem::replace(&mut warned, true) {
+                        tracing::warn!(
+                            "cannot reach the coordinator at {} yet ({err:#}); trying again for up to {} s: start `wasmload coordinate` first, or check --coordinator",
+                            self.base,
+                            PATIENCE.as_secs()
+                        );
+                    }
+                    tokio::time::sleep(RETRY_EVERY).await;
+                }
             }
         }
     }
