@@ -165,3 +165,55 @@ async fn summaries_that_are_not_one_whole_run_are_refused_naming_why() {
         );
     }
 }
+
+/// The libraries linked into a scenario are part of the run: shards that linked different
+/// builds of a library are not one run, and the whole run's report names the library.
+#[tokio::test]
+async fn shards_that_linked_different_libraries_are_not_one_run() {
+    let dir = scratch_dir("merge-libraries");
+    let mut bytes = std::fs::read(guest("auth_library")).expect("the library");
+    bytes.extend_from_slice(b"\x00\x05\x04note");
+    let rebuilt = dir.join("auth_library.wasm");
+    std::fs::write(&rebuilt, bytes).expect("write the copy");
+    let server = demo_server().await;
+    let shard = |index: usize, library: &Path, name: &str| {
+        let json = dir.join(format!("{name}.json"));
+        let flags = ["--users", "2", "--iterations", "4", "--seed", "7", "--lib"];
+        let shard = format!("{index}/2");
+        let json_arg = json.display().to_string();
+        let library = library.display().to_string();
+        let extra = ["--shard", shard.as_str(), "--json", json_arg.as_str()];
+        let args = [&flags[..], &[library.as_str()], &extra[..]].concat();
+        (
+            run(run_args(&guest("uses_auth"), &server.url(), &args)),
+            json,
+        )
+    };
+    let original = guest("auth_library");
+    let ((first, s0), (second, s1), (other, s1_rebuilt)) = {
+        let (a, a_json) = shard(0, &original, "s0");
+        let (b, b_json) = shard(1, &original, "s1");
+        let (c, c_json) = shard(1, &rebuilt, "s1-rebuilt");
+        let (a, b, c) = tokio::join!(a, b, c);
+        ((a, a_json), (b, b_json), (c, c_json))
+    };
+    server.shutdown().await;
+    for result in [&first, &second, &other] {
+        result.assert(result.code == 0, "each shard passes");
+    }
+    let summary = read_json(&s0);
+    assert_eq!(
+        summary["scenarios"][0]["libraries"][0]["file"], "auth_library.wasm",
+        "the summary records the library"
+    );
+    let whole = run(merge_args(&[&s0, &s1], &[])).await;
+    whole.assert(
+        whole.code == 0 && whole.stdout.contains("with auth_library.wasm"),
+        "the same library merges, and the whole run's report names it",
+    );
+    let refused = run(merge_args(&[&s0, &s1_rebuilt], &[])).await;
+    refused.assert(
+        refused.code == 2 && refused.stderr.contains("their scenarios differ"),
+        "another build of the library is another run",
+    );
+}

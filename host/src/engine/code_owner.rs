@@ -10,6 +10,8 @@ use wasmparser::{KnownCustom, Name, Parser, Payload};
 pub struct LibraryCode {
     /// The library's file name.
     pub label: String,
+    /// SHA-256 of the library's file, in hex: part of the run's identity.
+    pub sha256: String,
     functions: HashSet<String>,
 }
 
@@ -25,7 +27,7 @@ impl LibraryCode {
         libraries
             .iter()
             .enumerate()
-            .map(|(index, (label, _))| {
+            .map(|(index, (label, bytes))| {
                 let functions = all[index]
                     .iter()
                     .filter(|name| !scenario_functions.contains(*name))
@@ -38,6 +40,7 @@ impl LibraryCode {
                     .collect();
                 Self {
                     label: label.clone(),
+                    sha256: super::file_digest(bytes),
                     functions,
                 }
             })

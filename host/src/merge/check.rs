@@ -78,8 +78,13 @@ pub fn difference(a: RunIdentity<'_>, b: RunIdentity<'_>) -> Option<String> {
         run.scenarios
             .iter()
             .map(|scenario| {
+                let libraries: String = scenario
+                    .libraries
+                    .iter()
+                    .map(|library| format!(" with {} ({})", library.file, library.sha256))
+                    .collect();
                 format!(
-                    "{}:{} ({})",
+                    "{}:{} ({}){libraries}",
                     scenario.user, scenario.weight, scenario.sha256
                 )
             })

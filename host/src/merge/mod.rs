@@ -151,7 +151,7 @@ pub fn labels_of(scenarios: &[ScenarioIn]) -> Vec<ScenarioLabel> {
             file: scenario.file.clone(),
             user: scenario.user.clone(),
             memories: scenario.memories,
-            libraries: Vec::new(),
+            libraries: scenario.libraries.clone(),
             sha256: scenario.sha256.clone(),
         })
         .collect()

@@ -455,7 +455,10 @@ mod tests {
             file: "login_flow.wasm".into(),
             user: "LoginFlow".into(),
             memories: 2,
-            libraries: vec!["auth.wasm".into()],
+            libraries: vec![crate::report::summary_in::LibraryIn {
+                file: "auth.wasm".into(),
+                sha256: String::new(),
+            }],
             sha256: String::new(),
         }];
         let report = RunReport {

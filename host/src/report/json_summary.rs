@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::custom_metrics::{self, MetricEntry};
+use super::summary_in::LibraryIn;
 use super::{ReportRow, RunReport, LOCUST_PERCENTILES};
 use crate::metrics::{ms, RequestStats, TimePoint};
 use crate::scheduler::{RunOutcome, StopReason};
@@ -61,6 +62,9 @@ struct ScenarioEntry<'a> {
     memories: u32,
     /// SHA-256 of the component file, in hex.
     sha256: &'a str,
+    /// The libraries linked into it.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    libraries: &'a [LibraryIn],
 }
 
 #[derive(Serialize)]
@@ -325,6 +329,7 @@ fn scenario_entries<'a>(
                 .flatten(),
             memories: label.memories,
             sha256: &label.sha256,
+            libraries: &label.libraries,
         })
         .collect()
 }

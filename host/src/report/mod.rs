@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use crate::metrics::{RequestKey, RequestStats, RunStats};
 use crate::scheduler::RunOutcome;
+use summary_in::LibraryIn;
 
 /// Locust's percentiles, in the order of its tables and CSV columns; each point of the time
 /// series keeps them for `PREFIX_stats_history.csv`.
@@ -47,8 +48,8 @@ pub struct ScenarioLabel {
     pub user: String,
     /// Linear memories each of its users has (its libraries' included).
     pub memories: u32,
-    /// The file names of the libraries linked into it.
-    pub libraries: Vec<String>,
+    /// The libraries linked into it: file names and digests.
+    pub libraries: Vec<LibraryIn>,
     /// SHA-256 of the component file, in hex, so the shards of one run can be told from
     /// another run's.
     pub sha256: String,
@@ -64,7 +65,11 @@ impl ScenarioLabel {
                 "{} ({}) with {}",
                 self.file,
                 self.user,
-                self.libraries.join(", ")
+                self.libraries
+                    .iter()
+                    .map(|library| library.file.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         }
     }

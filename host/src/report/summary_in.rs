@@ -77,6 +77,18 @@ pub struct ScenarioIn {
     pub memories: u32,
     /// SHA-256 of the component file.
     pub sha256: String,
+    /// The libraries linked into it, which are part of what the run is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub libraries: Vec<LibraryIn>,
+}
+
+/// A library linked into a scenario: its file name and SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryIn {
+    /// Its file name.
+    pub file: String,
+    /// SHA-256 of its file, in hex.
+    pub sha256: String,
 }
 
 /// The run's parameters.

@@ -68,6 +68,7 @@ impl Joined {
                 users_started: None,
                 memories: label.memories,
                 sha256: label.sha256.clone(),
+                libraries: label.libraries.clone(),
             })
             .collect();
         let summary = outputs::summary_config(config, weights);

@@ -23,6 +23,7 @@ use crate::engine::{self, EngineOptions};
 use crate::error::{Failure, EXIT_BAD_INPUT, EXIT_OK, EXIT_SCENARIO_ERROR, EXIT_THRESHOLDS_FAILED};
 use crate::metrics::{self, Aggregator, LiveStats, RunStats};
 use crate::plan::Step;
+use crate::report::summary_in::LibraryIn;
 use crate::report::{self, RunReport, ScenarioLabel, LOCUST_PERCENTILES};
 use crate::scenario_build::resolve_components;
 use crate::scheduler::{
@@ -221,7 +222,10 @@ async fn prepare(
             libraries: loaded
                 .library_code
                 .iter()
-                .map(|code| code.label.clone())
+                .map(|code| LibraryIn {
+                    file: code.label.clone(),
+                    sha256: code.sha256.clone(),
+                })
                 .collect(),
             sha256: loaded.sha256.clone(),
         });
