@@ -141,6 +141,42 @@ async fn too_few_open_files_for_the_users_is_refused_before_the_run() {
     server.shutdown().await;
 }
 
+/// A limit that holds each user's one connection but not the six a batch opens: the run is
+/// warned of before it starts, and the requests that find no descriptor fail saying what to
+/// do, every one of them counted.
+#[tokio::test]
+async fn running_out_of_open_files_in_a_batch_says_what_to_do() {
+    let server = demo_server().await;
+    let component = guest("page_load").display().to_string();
+    let command = format!(
+        "ulimit -n 400 && exec {} run {component} --host {} --users 100 --spawn-rate 1000 \
+         --run-time 3s --quiet",
+        env!("CARGO_BIN_EXE_wasmload"),
+        server.url()
+    );
+    let output = tokio::process::Command::new("sh")
+        .args(["-c", &command])
+        .output()
+        .await
+        .expect("sh runs");
+    let run = crate::support::Run::from_output(output);
+    run.assert(
+        run.stderr
+            .contains("a scenario that sends batches (client.batch) opens up to 6 connections"),
+        "warned before the run",
+    );
+    run.assert(
+        run.stdout.contains(
+            "Too many open files (os error 24): no connection can be opened; raise the \
+             open-file limit (ulimit -n)",
+        ),
+        "the failures say what to do",
+    );
+    let (requests, failures) = run.aggregated();
+    assert_eq!(requests - failures, server.requests_served());
+    server.shutdown().await;
+}
+
 /// The certificates and an HTTPS target showing the CA-signed certificate.
 async fn ca_target(
     test: &str,

@@ -48,11 +48,38 @@ pub async fn read_body(body: hyper::body::Incoming, max_body: usize) -> Result<B
     }
 }
 
-/// The innermost cause of `err`: the message that says what went wrong on the wire.
+/// The innermost cause of `err`: the message that says what went wrong on the wire. Running
+/// out of file descriptors also says what to do, since no request can get through after it.
 pub fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = err;
     while let Some(source) = cause.source() {
         cause = source;
     }
-    cause.to_string()
+    let out_of_files = cause
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::raw_os_error)
+        .is_some_and(|code| code == libc::EMFILE || code == libc::ENFILE);
+    if out_of_files {
+        format!(
+            "{cause}: no connection can be opened; raise the open-file limit (ulimit -n), run \
+             fewer users, or share connections with --connections shared"
+        )
+    } else {
+        cause.to_string()
+    }
+}
+
+#[cfg(test)]
+mod root_cause_tests {
+    use super::root_cause;
+
+    #[test]
+    fn running_out_of_files_says_what_to_do() {
+        let err = std::io::Error::from_raw_os_error(libc::EMFILE);
+        let message = root_cause(&err);
+        assert!(message.contains("os error 24"), "{message}");
+        assert!(message.contains("ulimit -n"), "{message}");
+        let refused = std::io::Error::from_raw_os_error(libc::ECONNREFUSED);
+        assert!(!root_cause(&refused).contains("ulimit"));
+    }
 }

@@ -11,7 +11,7 @@ use crate::error::Failure;
 use crate::plan::display_size;
 use crate::plan::ConnectionMode;
 use crate::scheduler::MemoryRoom;
-use crate::vu::{max_mappings, process_mappings};
+use crate::vu::{max_mappings, process_mappings, MAX_PARALLEL};
 
 /// Mappings kept free for everything else the process maps while the run goes on.
 const SPARE_MAPPINGS: u64 = 2_000;
@@ -36,7 +36,19 @@ pub fn check_open_files(config: &RunConfig, users: u32) -> Result<(), Failure> {
              this process may open {limit}: raise the limit (ulimit -n), run fewer users, or \
              share connections with --connections shared"
         ))),
-        _ => Ok(()),
+        Some(limit) => {
+            // A batch opens more of the user's connections, as a browser does for a page.
+            let batching = u64::from(users) * per_user * MAX_PARALLEL as u64 + BASE_DESCRIPTORS;
+            if batching > limit {
+                tracing::warn!(
+                    "a scenario that sends batches (client.batch) opens up to {MAX_PARALLEL} \
+                     connections a user: {users} users would need about {batching} open files, \
+                     and this process may open {limit} (ulimit -n)"
+                );
+            }
+            Ok(())
+        }
+        None => Ok(()),
     }
 }
 

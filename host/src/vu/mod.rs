@@ -19,6 +19,7 @@ mod state;
 #[cfg(test)]
 mod testing;
 
+pub use batch::MAX_PARALLEL;
 pub use context::{RunContext, SetupResults, VuOptions, DEFAULT_TASK_TIMEOUT, DEFAULT_VU_MEMORY};
 pub use loaded::{LoadedScenario, ScenarioPre};
 pub use pacing::wait_after;
