@@ -721,7 +721,7 @@ mod tests {
     #[test]
     fn flags_win_over_the_plan_file_and_thresholds_add_up() {
         let plan = PlanFile::parse(
-            "users = 9\nrun-time = \"1m\"\nthresholds = [\"p95<1s\"]\n[[stages]]\nduration = \"5s\"\nusers = 3\n",
+            "run-time = \"1m\"\nthresholds = [\"p95<1s\"]\n[[stages]]\nduration = \"5s\"\nusers = 3\n",
         )
         .expect("a valid plan");
         let options = LoadOptions {

@@ -92,6 +92,7 @@ mod tests {
     fn library(label: &str, functions: &[&str]) -> LibraryCode {
         LibraryCode {
             label: label.into(),
+            sha256: String::new(),
             functions: functions.iter().map(|name| name.to_string()).collect(),
         }
     }
