@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 pub fn read_rows(name: &str, path: &Path) -> anyhow::Result<Vec<Box<str>>> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
-        .with_context(|| format!("--data {name}={shown}: cannot read the file"))?;
+        .with_context(|| format!("data set `{name}` ({shown}): cannot read the file"))?;
     let extension = path
         .extension()
         .and_then(|extension| extension.to_str())
@@ -23,9 +23,9 @@ pub fn read_rows(name: &str, path: &Path) -> anyhow::Result<Vec<Box<str>>> {
             "not a data file wasmload reads: name it .csv (with a header row) or .jsonl (a JSON object a line)"
         )),
     }
-    .map_err(|err| anyhow!("--data {name}={shown}: {err}"))?;
+    .map_err(|err| anyhow!("data set `{name}` ({shown}): {err}"))?;
     if rows.is_empty() {
-        bail!("--data {name}={shown}: the file has no rows");
+        bail!("data set `{name}` ({shown}): the file has no rows");
     }
     Ok(rows)
 }

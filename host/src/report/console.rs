@@ -200,17 +200,18 @@ fn cpu_line(out: &mut String, report: &RunReport<'_>) {
             ""
         }
     );
-    let memories = report
-        .scenarios
-        .iter()
-        .map(|scenario| scenario.memories)
-        .max()
-        .unwrap_or(1);
+    let counts: Vec<u32> = report.scenarios.iter().map(|s| s.memories).collect();
+    let most = counts.iter().copied().max().unwrap_or(1);
+    let up_to = if counts.iter().any(|&count| count != most) {
+        "up to "
+    } else {
+        ""
+    };
     let cap = report.vu_memory as f64 / f64::from(1 << 20);
-    let memories = if memories == 1 {
+    let memories = if most == 1 {
         format!("each user's linear memory may grow to {cap:.0} MiB")
     } else {
-        format!("each user's {memories} linear memories may grow to {cap:.0} MiB each")
+        format!("each user's {up_to}{most} linear memories may grow to {cap:.0} MiB each")
     };
     let _ = writeln!(
         out,

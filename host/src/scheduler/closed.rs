@@ -106,7 +106,7 @@ impl Controller {
         let current = self.step?;
         if self.announced != Some(current) {
             tracing::info!(
-                "ramping to {} users at {} per second",
+                "ramping to {} users {}",
                 current.users,
                 format_rate(current.spawn_rate)
             );
@@ -206,9 +206,10 @@ fn step_interval(spawn_rate: f64) -> Duration {
     }
 }
 
+/// How fast users start: `at 2.00 per second`, or `all at once`.
 fn format_rate(rate: f64) -> String {
     if rate.is_finite() {
-        format!("{rate:.2}")
+        format!("at {rate:.2} per second")
     } else {
         "all at once".to_string()
     }

@@ -93,6 +93,10 @@ impl LineWriter {
     fn emit(&self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
         let text = text.trim_end_matches('\r');
+        // A blank line (a Rust panic's message starts with one) says nothing in the log.
+        if text.trim().is_empty() {
+            return;
+        }
         if let Some(tail) = &self.output.tail {
             tail.push_line(text);
         }

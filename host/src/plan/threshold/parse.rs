@@ -12,7 +12,7 @@ const REQUEST_METRICS: &str =
 /// Parses one threshold; the error quotes `text` and says what is wrong with it.
 pub(super) fn threshold(text: &str) -> Result<Threshold, String> {
     let text = text.trim();
-    let fail = |reason: String| format!("`{text}` : {reason}");
+    let fail = |reason: String| format!("`{text}`: {reason}");
     if text.is_empty() {
         return Err(fail("empty threshold; write one like p95<300ms".into()));
     }
@@ -448,7 +448,7 @@ mod tests {
     fn a_bad_value_names_itself_and_shows_an_example() {
         assert_eq!(
             error("p95<3q"),
-            "`p95<3q` : `3q` is not a duration like 300ms or 1.5s"
+            "`p95<3q`: `3q` is not a duration like 300ms or 1.5s"
         );
         assert!(error("p95<5%").contains("`5%` is not a duration like 300ms"));
         assert!(error("p95<-5ms").contains("`-5ms` is not a duration"));
@@ -478,6 +478,6 @@ mod tests {
         assert!(error(":p95<3").contains("nothing before `:`"));
         assert!(error("check::rate>1%").contains("the check has no name"));
         assert!(error("   ").contains("empty threshold"));
-        assert!(error("p95<<3").starts_with("`p95<<3` : `<3` is not a duration"));
+        assert!(error("p95<<3").starts_with("`p95<<3`: `<3` is not a duration"));
     }
 }
