@@ -25,12 +25,20 @@ async fn users_are_split_by_weight_and_rows_stay_apart() {
         "--run-time",
         "2s",
         "--quiet",
+        // A scope names one scenario's row as the report shows it.
+        "--threshold",
+        "APIUser: /users:requests>0",
+        "--threshold",
+        "GET FastAPIBasicUser: /api/v1/products:requests>0",
     ];
     let result = run(args.iter().map(|s| s.to_string()).collect()).await;
     let served = server.requests_served();
     let server_routes = server.traffic().requests_by_route();
     server.shutdown().await;
-    result.assert(result.code == 0, "the mixed run succeeds");
+    result.assert(
+        result.code == 0,
+        "the mixed run succeeds, and its thresholds on one scenario's rows pass",
+    );
     result.assert(
         result
             .stdout

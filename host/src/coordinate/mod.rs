@@ -149,14 +149,18 @@ impl Coordinator {
             (!options.outputs.quiet).then(|| LiveView::start(live.clone(), Progress::Open));
         let abort = CancellationToken::new();
         // The thresholds given here, else the shards' own, as the report judges them.
-        let judged = self
-            .room
-            .first_hello()
+        let first = self.room.first_hello();
+        let judged = first
+            .as_ref()
             .and_then(|first| merge::thresholds_of(&options.thresholds, &first.config).ok())
             .unwrap_or_else(|| options.thresholds.clone());
+        let users = first.map_or_else(Vec::new, |first| {
+            first.scenarios.iter().map(|s| s.user.clone()).collect()
+        });
         let watcher = options.abort_on_fail.then(|| {
             tokio::spawn(thresholds::abort_on_failure(
                 judged,
+                users,
                 live.clone(),
                 options.abort_grace,
                 abort.clone(),
@@ -220,7 +224,8 @@ fn report_whole_run(
         outcome.reason = StopReason::Interrupted;
     }
     let thresholds = merge::thresholds_of(&options.thresholds, &first.config)?;
-    let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
+    let users: Vec<String> = first.scenarios.iter().map(|s| s.user.clone()).collect();
+    let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed, &users);
     let labels = merge::labels_of(&first.scenarios);
     let started: Vec<Vec<u32>> = done.iter().map(|d| d.users_by_scenario.clone()).collect();
     let users_by_scenario = merge::added_up(labels.len(), &started);

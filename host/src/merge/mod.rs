@@ -48,8 +48,9 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
     let outcomes: Vec<&OutcomeIn> = files.iter().map(|file| &file.summary.outcome).collect();
     let outcome = merged_outcome(&outcomes, first.config.model == "open");
     let thresholds = thresholds_of(&options.thresholds, &first.config)?;
-    let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed);
     let labels = labels_of(&first.scenarios);
+    let users: Vec<String> = labels.iter().map(|label| label.user.clone()).collect();
+    let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed, &users);
     let started: Vec<Vec<u32>> = files
         .iter()
         .map(|file| {

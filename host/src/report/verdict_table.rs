@@ -73,7 +73,7 @@ mod tests {
             .iter()
             .map(|text| text.parse().expect("parses"))
             .collect();
-        let verdicts = evaluate(&thresholds, &run(), Duration::from_secs(10));
+        let verdicts = evaluate(&thresholds, &run(), Duration::from_secs(10), &[]);
         let table = render(&verdicts);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines[0], "Thresholds");

@@ -110,7 +110,8 @@ pub async fn run_scenarios(
     if let Some(uploading) = uploading {
         uploading.finish(&outcome, &users_by_scenario, &stats).await;
     }
-    let verdicts = thresholds::evaluate(&config.thresholds, &stats, outcome.elapsed);
+    let users: Vec<String> = labels.iter().map(|label| label.user.clone()).collect();
+    let verdicts = thresholds::evaluate(&config.thresholds, &stats, outcome.elapsed, &users);
     let host = config.host.to_string();
     let report = RunReport {
         scenarios: &labels,

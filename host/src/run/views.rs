@@ -77,8 +77,10 @@ impl Views {
         let live_view =
             (!config.outputs.quiet).then(|| LiveView::start(live.clone(), progress(config)));
         let watcher = config.abort_on_fail.then(|| {
+            let users = swarm.slots.iter().map(|slot| slot.user.name.clone());
             tokio::spawn(thresholds::abort_on_failure(
                 config.thresholds.clone(),
+                users.collect(),
                 live.clone(),
                 config.abort_grace,
                 swarm.abort.clone(),

@@ -94,7 +94,7 @@ mod tests {
                 .iter()
                 .map(|text| Threshold::parse(text).expect("valid"))
                 .collect();
-            evaluate(&thresholds, &stats, Duration::from_secs(10))
+            evaluate(&thresholds, &stats, Duration::from_secs(10), &[])
                 .into_iter()
                 .map(|verdict| (verdict.measured, verdict.passed))
                 .collect::<Vec<_>>()

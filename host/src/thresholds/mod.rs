@@ -28,11 +28,18 @@ pub struct Verdict {
 }
 
 /// Measures every threshold against the run's statistics; `elapsed` is the run time, for `rps`.
-pub fn evaluate(thresholds: &[Threshold], stats: &RunStats, elapsed: Duration) -> Vec<Verdict> {
+/// `users` are the scenarios' user names, in order: a run of several names its rows with them
+/// (`APIUser: /users`), and a scope may too.
+pub fn evaluate(
+    thresholds: &[Threshold],
+    stats: &RunStats,
+    elapsed: Duration,
+    users: &[String],
+) -> Vec<Verdict> {
     thresholds
         .iter()
         .map(|threshold| {
-            let measured = measure(threshold, stats, elapsed);
+            let measured = measure(threshold, stats, elapsed, users);
             let passed = measured
                 .and_then(|amount| amount.compare(&threshold.limit.amount))
                 .is_some_and(|ordering| threshold.op.holds(ordering));
@@ -57,7 +64,12 @@ fn response_of<'a>(stats: &'a RunStats, key: &RequestKey) -> Option<&'a RequestS
 }
 
 /// The threshold's metric, or `None` when its scope matched nothing.
-fn measure(threshold: &Threshold, stats: &RunStats, elapsed: Duration) -> Option<Amount> {
+fn measure(
+    threshold: &Threshold,
+    stats: &RunStats,
+    elapsed: Duration,
+    users: &[String],
+) -> Option<Amount> {
     if let Scope::Check(name) = &threshold.scope {
         return check_amount(threshold.metric, stats.checks.get(name)?);
     }
@@ -85,7 +97,10 @@ fn measure(threshold: &Threshold, stats: &RunStats, elapsed: Duration) -> Option
             .then(|| request_amount(threshold.metric, total, elapsed))
             .flatten();
     }
-    let rows = matching_rows(&threshold.scope, stats);
+    let mut rows = matching_rows(&threshold.scope, stats);
+    if rows.is_empty() {
+        rows = one_scenarios_rows(&threshold.scope, stats, users);
+    }
     let mut merged = stats.empty_row();
     for (key, row) in rows {
         let row = if from_intended_start {
@@ -139,6 +154,37 @@ fn matching_rows<'a>(
         }
         Scope::Check(_) | Scope::Custom { .. } => Vec::new(),
     }
+}
+
+/// The rows a scope names as a run of several scenarios shows them, `USER: name` (or
+/// `METHOD USER: name`): that scenario's rows of that name.
+fn one_scenarios_rows<'a>(
+    scope: &Scope,
+    stats: &'a RunStats,
+    users: &[String],
+) -> Vec<(&'a RequestKey, &'a RequestStats)> {
+    let Scope::Request { method, name } = scope else {
+        return Vec::new();
+    };
+    if users.len() < 2 || method.as_deref() == Some(GROUP_METHOD) {
+        return Vec::new();
+    }
+    let found = users.iter().enumerate().find_map(|(index, user)| {
+        let rest = name.strip_prefix(user.as_str())?.strip_prefix(": ")?;
+        Some((u16::try_from(index).ok()?, rest))
+    });
+    let Some((scenario, rest)) = found else {
+        return Vec::new();
+    };
+    stats
+        .requests
+        .iter()
+        .filter(|(key, _)| {
+            key.scenario == scenario
+                && key.name == rest
+                && method.as_deref().is_none_or(|method| key.method == method)
+        })
+        .collect()
 }
 
 /// A request metric of a (merged, non-empty) row. Latencies and the error rate need requests
@@ -221,7 +267,7 @@ mod tests {
             Ok(threshold) => threshold,
             Err(err) => panic!("{err}"),
         };
-        let mut verdicts = evaluate(&[threshold], &run(), Duration::from_secs(10));
+        let mut verdicts = evaluate(&[threshold], &run(), Duration::from_secs(10), &[]);
         verdicts.remove(0)
     }
 
@@ -281,7 +327,7 @@ mod tests {
         }));
         let judge = |text: &str| {
             let threshold = Threshold::parse(text).expect("valid threshold");
-            evaluate(&[threshold], &stats, Duration::from_secs(1))[0].passed
+            evaluate(&[threshold], &stats, Duration::from_secs(1), &[])[0].passed
         };
         assert!(judge("max<10ms"));
         assert!(!judge("rt_max<10ms"));
@@ -337,7 +383,7 @@ mod tests {
         }
         let judge = |text: &str| {
             let threshold = Threshold::parse(text).expect("parses");
-            evaluate(&[threshold], &stats, Duration::from_secs(1))[0].passed
+            evaluate(&[threshold], &stats, Duration::from_secs(1), &[])[0].passed
         };
         assert!(judge("error_rate<=0.7%"));
         assert!(judge("error_rate==0.7%"));
@@ -371,6 +417,7 @@ mod tests {
             &[Threshold::parse("error_rate<1%").expect("parses")],
             &RunStats::new(&[]).expect("a valid layout"),
             Duration::from_secs(1),
+            &[],
         );
         assert_eq!(empty[0].measured, NO_DATA);
         assert!(!empty[0].passed);
@@ -379,7 +426,7 @@ mod tests {
     #[test]
     fn rps_of_a_run_without_time_is_no_data() {
         let threshold = Threshold::parse("rps>0").expect("parses");
-        let verdicts = evaluate(&[threshold], &run(), Duration::ZERO);
+        let verdicts = evaluate(&[threshold], &run(), Duration::ZERO, &[]);
         assert_eq!(verdicts[0].measured, NO_DATA);
         assert!(!verdicts[0].passed);
     }
@@ -389,7 +436,7 @@ mod tests {
         let mut stats = RunStats::new(&[]).expect("a valid layout");
         request(&mut stats, "GET", "LOGIN flow", 20, true);
         let threshold = Threshold::parse("LOGIN flow:max<=20ms").expect("parses");
-        let verdicts = evaluate(&[threshold], &stats, Duration::from_secs(1));
+        let verdicts = evaluate(&[threshold], &stats, Duration::from_secs(1), &[]);
         assert!(verdicts[0].passed, "{verdicts:?}");
     }
 
@@ -405,7 +452,7 @@ mod tests {
         }
         let judged = |text: &str| {
             let threshold = Threshold::parse(text).expect("parses");
-            evaluate(&[threshold], &stats, Duration::from_secs(1)).remove(0)
+            evaluate(&[threshold], &stats, Duration::from_secs(1), &[]).remove(0)
         };
         for text in ["p95<300ms", "max<1s", "/slow:avg<100ms", "error_rate<1%"] {
             let verdict = judged(text);
@@ -413,6 +460,46 @@ mod tests {
             assert_eq!(verdict.measured, NO_DATA, "{text}");
         }
         assert!(judged("requests>3").passed, "they were still sent");
+    }
+
+    #[test]
+    fn a_scope_may_name_one_scenario_of_a_mixed_run_as_the_report_does() {
+        let mut stats = RunStats::new(&[]).expect("a valid layout");
+        for (scenario, count) in [(0u16, 3), (1, 5)] {
+            for _ in 0..count {
+                let Event::Request(mut sample) =
+                    crate::test_support::request("GET", "/users", 5, true)
+                else {
+                    unreachable!("a request event")
+                };
+                sample.tag.scenario = scenario;
+                stats.apply(Event::Request(sample));
+            }
+        }
+        let users = ["Browser".to_string(), "APIUser".to_string()];
+        let measured = |text: &str, users: &[String]| {
+            let threshold = Threshold::parse(text).expect("parses");
+            evaluate(&[threshold], &stats, Duration::from_secs(1), users).remove(0)
+        };
+        assert_eq!(measured("APIUser: /users:requests>0", &users).measured, "5");
+        assert_eq!(
+            measured("GET Browser: /users:requests>0", &users).measured,
+            "3"
+        );
+        assert_eq!(measured("/users:requests>0", &users).measured, "8");
+        assert_eq!(
+            measured("POST APIUser: /users:requests>0", &users).measured,
+            NO_DATA
+        );
+        assert_eq!(
+            measured("Nobody: /users:requests>0", &users).measured,
+            NO_DATA
+        );
+        // With one scenario the rows carry no user's name.
+        assert_eq!(
+            measured("APIUser: /users:requests>0", &users[1..]).measured,
+            NO_DATA
+        );
     }
 
     #[test]

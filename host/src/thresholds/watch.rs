@@ -13,10 +13,11 @@ use crate::plan::Threshold;
 /// How often the thresholds are judged.
 const CHECK_INTERVAL: Duration = Duration::from_secs(1);
 
-/// Checks `thresholds` every second once `grace` has passed, and cancels `abort` when one
-/// fails; run it as a task and abort the task when the run ends.
+/// Checks `thresholds` every second once `grace` has passed (`users`: the scenarios' user
+/// names, as [`evaluate`] takes them), and cancels `abort` when one fails; run it as a task and abort the task when the run ends.
 pub async fn abort_on_failure(
     thresholds: Vec<Threshold>,
+    users: Vec<String>,
     live: LiveStats,
     grace: Duration,
     abort: CancellationToken,
@@ -28,7 +29,7 @@ pub async fn abort_on_failure(
         ticks.tick().await;
         let verdicts = {
             let stats = live.lock();
-            evaluate(&thresholds, &stats, started.elapsed())
+            evaluate(&thresholds, &stats, started.elapsed(), &users)
         };
         // A scope with no data yet may still get some (a row later in the journey): only the
         // end of the run judges it.
