@@ -237,7 +237,8 @@ impl HttpBroker {
     }
 
     /// Resolves a path such as `/api/v1/orders?x=1` after the base URL (its origin and path
-    /// prefix) without parsing the origin again (the hot path: most requests are paths, and the origin is allowed).
+    /// prefix) without parsing the origin again (the hot path: most requests are paths, and
+    /// the origin is allowed).
     fn on_base_origin(&self, reference: &str, query: &[(String, String)]) -> Url {
         let reference = reference.split('#').next().unwrap_or(reference);
         let (path, own_query) = match reference.split_once('?') {
