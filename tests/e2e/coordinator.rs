@@ -668,7 +668,7 @@ async fn a_shard_says_when_it_cannot_reach_its_coordinator() {
     );
     eventually("the warning", Duration::from_secs(60), || {
         shard.stderr_contains(&format!(
-            "cannot reach the coordinator at http://127.0.0.1:{port} yet"
+            "no answer from the coordinator at http://127.0.0.1:{port} yet"
         )) && shard.stderr_contains("start `wasmload coordinate` first, or check --coordinator")
     })
     .await;

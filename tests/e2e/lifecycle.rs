@@ -201,9 +201,9 @@ async fn a_second_sigint_cancels_at_once_and_still_reports() {
         "the report says why",
     );
     result.assert(
-        result
-            .stdout
-            .contains("3 users had not finished at the second Ctrl-C and were cancelled"),
+        result.stdout.contains(
+            "3 users had not finished when another Ctrl-C or SIGTERM came and were cancelled",
+        ),
         "the second signal cancelled the three users",
     );
     result.assert(

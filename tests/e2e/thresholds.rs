@@ -194,7 +194,7 @@ async fn requests_the_stop_cut_off_do_not_pass_latency_gates() {
         "--users",
         "2",
         "--run-time",
-        "1s",
+        "2s",
         "--stop-timeout",
         "1s",
         "--env",
@@ -207,7 +207,14 @@ async fn requests_the_stop_cut_off_do_not_pass_latency_gates() {
     }
     let (run, served) = run_against_demo("slow_calls", &flags).await;
     run.assert(run.code == 4, "the gates fail");
-    assert_eq!(run.aggregated().0, served, "reported vs the server's count");
+    // Both users' first calls reached the server and stalled there until the stop.
+    assert_eq!(served, 2, "the server saw both calls");
+    assert_eq!(run.aggregated(), (2, 0), "both counted, neither a failure");
+    run.assert(
+        run.stdout
+            .contains("2 requests were cut off in flight by the stop"),
+        "both were cut off",
+    );
     for gate in gates {
         let row = run.stdout.lines().find(|line| line.contains(gate));
         run.assert(

@@ -144,6 +144,8 @@ pub struct HttpBroker {
     shared: HttpClient,
     net: NetConnector,
     mode: ConnectionMode,
+    /// `--host`, its path ending in `/`, so that a relative reference (`orders`) stays under
+    /// the host's own path as a path (`/orders`) does.
     base: Url,
     /// The base URL's path without its last `/` (`/v2` of `https://api.example/v2/`), put
     /// before every path a guest gives, as Locust and Gatling do; empty for a bare origin.
@@ -172,7 +174,7 @@ impl HttpBroker {
             factory,
             net,
             mode: options.connections,
-            base: options.base.clone(),
+            base: directory_of(&options.base),
             prefix: options.base.path().trim_end_matches('/').to_string(),
             origins,
             timeout: options.request_timeout,
@@ -208,8 +210,8 @@ impl HttpBroker {
     }
 
     /// Turns the guest's URL (absolute; a path such as `/orders`, which goes after `--host`'s
-    /// own path; or a relative reference, joined to `--host`) and query pairs into an allowed
-    /// absolute URL.
+    /// own path; or a relative reference such as `orders`, joined under it) and query pairs
+    /// into an allowed absolute URL.
     pub fn resolve(&self, url: &str, query: &[(String, String)]) -> Result<Url, BrokerError> {
         if is_origin_relative(url) {
             return Ok(self.on_base_origin(url, query));
@@ -271,6 +273,16 @@ pub enum Route {
     Address(std::net::SocketAddr),
 }
 
+/// `url` with its path ending in `/` (`https://api.example/v2` is `https://api.example/v2/`).
+fn directory_of(url: &Url) -> Url {
+    let mut directory = url.clone();
+    if !directory.path().ends_with('/') {
+        let path = format!("{}/", directory.path());
+        directory.set_path(&path);
+    }
+    directory
+}
+
 /// Whether `url` is a path on the base origin: it starts with one `/` (two would name a host).
 fn is_origin_relative(url: &str) -> bool {
     url.starts_with('/') && !url.starts_with("//")
@@ -305,6 +317,8 @@ mod tests {
                 ("/", "https://api.example/v2/"),
                 ("/orders?x=1", "https://api.example/v2/orders?x=1"),
                 ("/a/../b", "https://api.example/v2/b"),
+                ("orders", "https://api.example/v2/orders"),
+                ("?x=1", "https://api.example/v2/?x=1"),
             ] {
                 let resolved = broker.resolve(path, &[]).expect("allowed");
                 assert_eq!(resolved.as_str(), expected, "{host} + {path}");

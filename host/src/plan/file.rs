@@ -162,7 +162,9 @@ impl PlanFile {
     pub fn run_time(&self) -> anyhow::Result<Option<Duration>> {
         self.run_time
             .as_deref()
-            .map(|text| super::text::parse_nonzero_duration(text).map_err(|err| anyhow!(err)))
+            .map(|text| {
+                super::text::parse_nonzero_duration(text).map_err(|err| anyhow!("run-time: {err}"))
+            })
             .transpose()
     }
 }

@@ -108,7 +108,7 @@ fn header(out: &mut String, report: &RunReport<'_>) {
 fn cancelled_line(outcome: &RunOutcome) -> Option<String> {
     let why = match outcome.cancelled_by {
         CancelCause::StopTimeout => "did not finish within --stop-timeout",
-        CancelCause::Signal => "had not finished at the second Ctrl-C",
+        CancelCause::Signal => "had not finished when another Ctrl-C or SIGTERM came",
         CancelCause::Memory => "had not finished when memory ran critically low",
         CancelCause::Unknown => "did not finish",
     };
@@ -265,6 +265,11 @@ fn request_table(out: &mut String, report: &RunReport<'_>) {
 fn request_row(out: &mut String, row: &ReportRow<'_>, width: usize) {
     let stats = &row.stats;
     let fails = format!("{}({:.2}%)", stats.failures, stats.failure_ratio() * 100.0);
+    // A row whose requests were all cut off by the stop has no latencies to show.
+    let time = |duration: Duration| match stats.measured() {
+        0 => "N/A".to_string(),
+        _ => ms(duration),
+    };
     let _ = writeln!(
         out,
         "{:<8} {:<width$} {:>7} {:>12} | {:>6} {:>7} {:>7} {:>7} | {:>7} | {:>7.2} {:>11.2}",
@@ -272,10 +277,10 @@ fn request_row(out: &mut String, row: &ReportRow<'_>, width: usize) {
         truncate(&row.name, width),
         stats.count,
         fails,
-        ms(stats.mean()),
-        ms(stats.min()),
-        ms(stats.max()),
-        ms(stats.percentile(50.0)),
+        time(stats.mean()),
+        time(stats.min()),
+        time(stats.max()),
+        time(stats.percentile(50.0)),
         stats.mean_bytes(),
         row.rps,
         row.failures_per_s,

@@ -3,10 +3,11 @@
 
 use std::fmt::Write;
 use std::path::Path;
+use std::time::Duration;
 
 use super::svg_chart::{escape, line_chart, Series};
 use super::{percentile_label, ReportRow, RunReport, LOCUST_PERCENTILES};
-use crate::metrics::ms;
+use crate::metrics::{ms, RequestStats};
 use crate::thresholds::Verdict;
 
 const STYLE: &str = r#"
@@ -159,20 +160,28 @@ fn row_class(row: &ReportRow<'_>) -> &'static str {
     }
 }
 
+/// A latency in milliseconds, or N/A for a row whose requests the stop all cut off.
+fn time(row: &RequestStats, duration: Duration) -> String {
+    match row.measured() {
+        0 => "N/A".to_string(),
+        _ => format!("{:.2}", ms(duration)),
+    }
+}
+
 fn request_row(page: &mut String, shown: &ReportRow<'_>) {
     let (class, row) = (row_class(shown), &shown.stats);
     let _ = write!(
         page,
-        "<tr{class}><td class=\"name\">{}</td><td class=\"name\">{}</td><td>{}</td><td>{} ({:.2}%)</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td></tr>",
+        "<tr{class}><td class=\"name\">{}</td><td class=\"name\">{}</td><td>{}</td><td>{} ({:.2}%)</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td><td>{:.2}</td></tr>",
         escape(shown.method),
         escape(&shown.name),
         row.count,
         row.failures,
         row.failure_ratio() * 100.0,
-        ms(row.mean()),
-        ms(row.min()),
-        ms(row.max()),
-        ms(row.percentile(50.0)),
+        time(row, row.mean()),
+        time(row, row.min()),
+        time(row, row.max()),
+        time(row, row.percentile(50.0)),
         row.mean_bytes(),
         shown.rps,
         shown.failures_per_s,
@@ -194,7 +203,8 @@ fn percentile_table(page: &mut String, report: &RunReport<'_>) {
             escape(&row.name)
         );
         for percentile in LOCUST_PERCENTILES {
-            let _ = write!(page, "<td>{:.2}</td>", ms(row.stats.percentile(percentile)));
+            let shown = time(&row.stats, row.stats.percentile(percentile));
+            let _ = write!(page, "<td>{shown}</td>");
         }
         let _ = write!(page, "<td>{}</td></tr>", row.stats.count);
     }

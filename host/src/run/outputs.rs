@@ -33,11 +33,19 @@ pub fn check(outputs: &Outputs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Why `path` cannot be written, if it cannot: its directory is missing or refuses new files,
-/// or the path is a directory.
+/// Why `path` cannot be written, if it cannot: it is a directory, an existing file that will
+/// not open for writing, or a new file in a directory that is missing or refuses new files.
 fn writable(path: &Path) -> Result<(), String> {
     if path.is_dir() {
         return Err("is a directory; give a file name".into());
+    }
+    if path.exists() {
+        // Opened to append, so nothing in it changes (`/dev/stdout` and pipes work too).
+        return std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+            .map_err(|err| format!("cannot be written: {err}"));
     }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -49,8 +57,15 @@ fn writable(path: &Path) -> Result<(), String> {
             dir.display()
         ));
     }
-    // A file of our own in that directory, removed at once, shows that files can be made there.
-    let probe = dir.join(format!(".wasmload-write-check-{}", std::process::id()));
+    // A file of our own in that directory, removed at once, shows that files can be made
+    // there; named for this process and this instant, so runs sharing a directory differ.
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    let probe = dir.join(format!(
+        ".wasmload-write-check-{}-{stamp}",
+        std::process::id()
+    ));
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -106,7 +106,7 @@ impl ShardLink {
                 Err(CallError::Retry(err)) => {
                     if !std::mem::replace(&mut warned, true) {
                         tracing::warn!(
-                            "cannot reach the coordinator at {} yet ({err:#}); trying again for up to {} s: start `wasmload coordinate` first, or check --coordinator",
+                            "no answer from the coordinator at {} yet ({err:#}); trying again for up to {} s: start `wasmload coordinate` first, or check --coordinator",
                             self.base,
                             PATIENCE.as_secs()
                         );

@@ -169,19 +169,22 @@ fn one_scenarios_rows<'a>(
     if users.len() < 2 || method.as_deref() == Some(GROUP_METHOD) {
         return Vec::new();
     }
-    let found = users.iter().enumerate().find_map(|(index, user)| {
-        let rest = name.strip_prefix(user.as_str())?.strip_prefix(": ")?;
-        Some((u16::try_from(index).ok()?, rest))
-    });
-    let Some((scenario, rest)) = found else {
-        return Vec::new();
-    };
+    // Two scenarios may share a user name, and so the names of their rows.
+    let named: Vec<(u16, &str)> = users
+        .iter()
+        .enumerate()
+        .filter_map(|(index, user)| {
+            let rest = name.strip_prefix(user.as_str())?.strip_prefix(": ")?;
+            Some((u16::try_from(index).ok()?, rest))
+        })
+        .collect();
     stats
         .requests
         .iter()
         .filter(|(key, _)| {
-            key.scenario == scenario
-                && key.name == rest
+            named
+                .iter()
+                .any(|&(scenario, rest)| key.scenario == scenario && key.name == rest)
                 && method.as_deref().is_none_or(|method| key.method == method)
         })
         .collect()
@@ -495,6 +498,9 @@ mod tests {
             measured("Nobody: /users:requests>0", &users).measured,
             NO_DATA
         );
+        // Two scenarios of one user name share the names of their rows.
+        let twins = ["APIUser".to_string(), "APIUser".to_string()];
+        assert_eq!(measured("APIUser: /users:requests>0", &twins).measured, "8");
         // With one scenario the rows carry no user's name.
         assert_eq!(
             measured("APIUser: /users:requests>0", &users[1..]).measured,
