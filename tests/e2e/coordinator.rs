@@ -25,6 +25,12 @@ fn shard_args(host: &str, port: u16, shard: &str, flags: &[&str]) -> Vec<String>
     )
 }
 
+/// A shard started in the background with the run's secret, from [`shard_args`].
+fn spawn_shard(args: &[String]) -> Background {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Background::spawn_with_env(&args, &[SECRET])
+}
+
 /// `wasmload coordinate` for `shards` shards, plus `extra`, on a port it picks; returns it
 /// and that port (read from its log, so no other test can take the port in between).
 async fn coordinate(shards: &str, extra: &[&str]) -> (Background, u16) {
@@ -224,9 +230,7 @@ async fn a_shard_killed_mid_run_is_named_and_the_run_fails() {
         shard_args(&server.url(), port, "0/2", &load),
         &[SECRET],
     ));
-    let args = shard_args(&server.url(), port, "1/2", &load);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let doomed = Background::spawn_with_env(&args, &[SECRET]);
+    let doomed = spawn_shard(&shard_args(&server.url(), port, "1/2", &load));
     eventually("shard 1 sends a second", Duration::from_secs(30), || {
         coordinator.stderr_contains("shard 1 is running")
     })
@@ -632,13 +636,7 @@ async fn ctrl_c_on_the_coordinator_reports_an_interrupted_run() {
     let whole = dir.join("whole.json");
     let (coordinator, port) = coordinate("1", &["--json", &whole.display().to_string()]).await;
     let load = ["--users", "2", "--run-time", "5m", "--seed", "4"];
-    let shard = Background::spawn_with_env(
-        &shard_args(&server.url(), port, "0/1", &load)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-        &[SECRET],
-    );
+    let shard = spawn_shard(&shard_args(&server.url(), port, "0/1", &load));
     eventually("requests", Duration::from_secs(60), || {
         server.requests_served() >= 10
     })
@@ -661,11 +659,12 @@ async fn ctrl_c_on_the_coordinator_reports_an_interrupted_run() {
 async fn a_shard_says_when_it_cannot_reach_its_coordinator() {
     let server = demo_server().await;
     let port = free_port();
-    let args = shard_args(&server.url(), port, "0/1", &["--users", "1", "--seed", "1"]);
-    let shard = Background::spawn_with_env(
-        &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        &[SECRET],
-    );
+    let shard = spawn_shard(&shard_args(
+        &server.url(),
+        port,
+        "0/1",
+        &["--users", "1", "--seed", "1"],
+    ));
     eventually("the warning", Duration::from_secs(60), || {
         shard.stderr_contains(&format!(
             "no answer from the coordinator at http://127.0.0.1:{port} yet"

@@ -154,9 +154,7 @@ impl Coordinator {
             .as_ref()
             .and_then(|first| merge::thresholds_of(&options.thresholds, &first.config).ok())
             .unwrap_or_else(|| options.thresholds.clone());
-        let users = first.map_or_else(Vec::new, |first| {
-            first.scenarios.iter().map(|s| s.user.clone()).collect()
-        });
+        let users = first.map_or_else(Vec::new, |first| merge::user_names(&first.scenarios));
         let watcher = options.abort_on_fail.then(|| {
             tokio::spawn(thresholds::abort_on_failure(
                 judged,
@@ -224,7 +222,7 @@ fn report_whole_run(
         outcome.reason = StopReason::Interrupted;
     }
     let thresholds = merge::thresholds_of(&options.thresholds, &first.config)?;
-    let users: Vec<String> = first.scenarios.iter().map(|s| s.user.clone()).collect();
+    let users = merge::user_names(&first.scenarios);
     let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed, &users);
     let labels = merge::labels_of(&first.scenarios);
     let started: Vec<Vec<u32>> = done.iter().map(|d| d.users_by_scenario.clone()).collect();

@@ -48,9 +48,9 @@ pub fn merge(options: &MergeOptions) -> Result<u8, Failure> {
     let outcomes: Vec<&OutcomeIn> = files.iter().map(|file| &file.summary.outcome).collect();
     let outcome = merged_outcome(&outcomes, first.config.model == "open");
     let thresholds = thresholds_of(&options.thresholds, &first.config)?;
-    let labels = labels_of(&first.scenarios);
-    let users: Vec<String> = labels.iter().map(|label| label.user.clone()).collect();
+    let users = user_names(&first.scenarios);
     let verdicts = thresholds::evaluate(&thresholds, &stats, outcome.elapsed, &users);
+    let labels = labels_of(&first.scenarios);
     let started: Vec<Vec<u32>> = files
         .iter()
         .map(|file| {
@@ -142,6 +142,14 @@ pub fn whole_run_report<'a>(
         outcome,
         stats,
     }
+}
+
+/// The scenarios' user names, in order, as thresholds take them.
+pub fn user_names(scenarios: &[ScenarioIn]) -> Vec<String> {
+    scenarios
+        .iter()
+        .map(|scenario| scenario.user.clone())
+        .collect()
 }
 
 /// The report's labels of the run's scenarios.

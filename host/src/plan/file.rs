@@ -113,10 +113,7 @@ impl PlanFile {
         if self.max_users == Some(0) {
             bail!("max-users must be at least 1");
         }
-        if self
-            .spawn_rate
-            .is_some_and(|rate| !(rate > 0.0 && rate.is_finite()))
-        {
+        if self.spawn_rate.is_some_and(|rate| !positive(rate)) {
             bail!("spawn-rate must be a positive number");
         }
         if self.users.is_some() && !self.stages.is_empty() {
@@ -130,10 +127,7 @@ impl PlanFile {
         self.stages
             .iter()
             .map(|entry| {
-                if entry
-                    .spawn_rate
-                    .is_some_and(|rate| !(rate > 0.0 && rate.is_finite()))
-                {
+                if entry.spawn_rate.is_some_and(|rate| !positive(rate)) {
                     return Err(anyhow!("a stage's spawn-rate must be a positive number"));
                 }
                 Ok(Stage {
@@ -167,6 +161,11 @@ impl PlanFile {
             })
             .transpose()
     }
+}
+
+/// Whether a spawn rate is a positive, finite number.
+fn positive(rate: f64) -> bool {
+    rate > 0.0 && rate.is_finite()
 }
 
 fn duration(text: &str) -> anyhow::Result<Duration> {

@@ -265,11 +265,7 @@ fn request_table(out: &mut String, report: &RunReport<'_>) {
 fn request_row(out: &mut String, row: &ReportRow<'_>, width: usize) {
     let stats = &row.stats;
     let fails = format!("{}({:.2}%)", stats.failures, stats.failure_ratio() * 100.0);
-    // A row whose requests were all cut off by the stop has no latencies to show.
-    let time = |duration: Duration| match stats.measured() {
-        0 => "N/A".to_string(),
-        _ => ms(duration),
-    };
+    let time = |duration| time(stats, duration);
     let _ = writeln!(
         out,
         "{:<8} {:<width$} {:>7} {:>12} | {:>6} {:>7} {:>7} {:>7} | {:>7} | {:>7.2} {:>11.2}",
@@ -306,15 +302,18 @@ fn percentile_table(out: &mut String, report: &RunReport<'_>) {
     out.push('\n');
 }
 
+/// A latency of `stats`' row, or N/A for a row whose requests the stop all cut off.
+fn time(stats: &RequestStats, duration: Duration) -> String {
+    match stats.measured() {
+        0 => "N/A".to_string(),
+        _ => ms(duration),
+    }
+}
+
 fn percentile_row(out: &mut String, method: &str, name: &str, stats: &RequestStats, width: usize) {
     let _ = write!(out, "{:<8} {:<width$}", method, truncate(name, width));
     for percentile in LOCUST_PERCENTILES {
-        // A row whose requests were all cut off by the stop has no latencies to show.
-        let shown = match stats.measured() {
-            0 => "N/A".to_string(),
-            _ => ms(stats.percentile(percentile)),
-        };
-        let _ = write!(out, " {shown:>7}");
+        let _ = write!(out, " {:>7}", time(stats, stats.percentile(percentile)));
     }
     let _ = writeln!(out, " {:>7}", stats.count);
 }

@@ -75,26 +75,34 @@ fn writer(path: &Path) -> csv::Result<Writer<std::fs::File>> {
         .from_path(path)
 }
 
+/// The four files `--csv PREFIX` writes: stats, stats history, failures, exceptions.
+pub fn files(prefix: &Path) -> [PathBuf; 4] {
+    [
+        "_stats.csv",
+        "_stats_history.csv",
+        "_failures.csv",
+        "_exceptions.csv",
+    ]
+    .map(|suffix| suffixed(prefix, suffix))
+}
+
+/// `prefix` with `suffix` after its file name (`out/run` + `_stats.csv`).
+fn suffixed(prefix: &Path, suffix: &str) -> PathBuf {
+    let mut name = prefix.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// Writes the four files next to `prefix` and returns their paths.
 pub fn write(prefix: &Path, report: &RunReport<'_>) -> anyhow::Result<Vec<PathBuf>> {
-    let path = |suffix: &str| {
-        let mut name = prefix.as_os_str().to_owned();
-        name.push(suffix);
-        PathBuf::from(name)
-    };
-    let files = [
-        path("_stats.csv"),
-        path("_stats_history.csv"),
-        path("_failures.csv"),
-        path("_exceptions.csv"),
-    ];
+    let files = files(prefix);
     stats(&files[0], report)?;
     history(&files[1], report)?;
     failures(&files[2], report)?;
     exceptions(&files[3], report)?;
     let mut written = files.to_vec();
     if !report.stats.custom.is_empty() {
-        let metrics = path("_metrics.csv");
+        let metrics = suffixed(prefix, "_metrics.csv");
         custom_metrics(&metrics, report)?;
         written.push(metrics);
     }

@@ -67,9 +67,9 @@ pub async fn run_scenarios(
     let (mut joined, runs_hooks, warm) = set_up_and_join(&config, &mut prepared, &weights).await?;
     let mut signals = StopSignals::listen().map_err(|err| Failure::from(anyhow!(err)))?;
     let live = prepared.live;
-    let names = prepared.labels.iter().map(|l| l.user.clone()).collect();
+    let users: Vec<String> = prepared.labels.iter().map(|l| l.user.clone()).collect();
     let (mut aggregator, exporter) =
-        views::start_prometheus(&config, prepared.aggregator, &live, names).await?;
+        views::start_prometheus(&config, prepared.aggregator, &live, users.clone()).await?;
     if let Some(joined) = &mut joined {
         aggregator = joined.attach(aggregator);
         joined.wait_for_start().await;
@@ -110,7 +110,6 @@ pub async fn run_scenarios(
     if let Some(uploading) = uploading {
         uploading.finish(&outcome, &users_by_scenario, &stats).await;
     }
-    let users: Vec<String> = labels.iter().map(|label| label.user.clone()).collect();
     let verdicts = thresholds::evaluate(&config.thresholds, &stats, outcome.elapsed, &users);
     let host = config.host.to_string();
     let report = RunReport {

@@ -15,18 +15,16 @@ use crate::thresholds::Verdict;
 /// Checks, before a run, that every file `outputs` asks for can be written where it is meant
 /// to go, so a typo in a path costs a line, not the run's results.
 pub fn check(outputs: &Outputs) -> Result<(), Failure> {
-    let csv = outputs.csv.as_ref().map(|prefix| {
-        let mut stats = prefix.clone().into_os_string();
-        stats.push("_stats.csv");
-        ("--csv", PathBuf::from(stats))
-    });
-    let files = [
-        csv,
-        outputs.json.clone().map(|path| ("--json", path)),
-        outputs.html.clone().map(|path| ("--html", path)),
-        outputs.junit.clone().map(|path| ("--junit", path)),
-    ];
-    for (flag, path) in files.into_iter().flatten() {
+    let csv = outputs
+        .csv
+        .iter()
+        .flat_map(|prefix| report::locust_csv::files(prefix));
+    let files = csv
+        .map(|path| ("--csv", path))
+        .chain(outputs.json.clone().map(|path| ("--json", path)))
+        .chain(outputs.html.clone().map(|path| ("--html", path)))
+        .chain(outputs.junit.clone().map(|path| ("--junit", path)));
+    for (flag, path) in files {
         writable(&path)
             .map_err(|why| Failure::bad_input(anyhow!("{flag} {}: {why}", path.display())))?;
     }
